@@ -1,0 +1,1 @@
+"""Runtime shared by connectors and gateway: Kafka clients, settings, local-broker launcher."""

@@ -1,0 +1,39 @@
+"""Consumers with manual commits: offsets move only after the records were processed."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from aiokafka import AIOKafkaConsumer
+
+
+@contextlib.asynccontextmanager
+async def kafka_consumer(
+    bootstrap_servers: str,
+    *topics: str,
+    group_id: str | None,
+    client_id: str = "lgsp",
+    auto_offset_reset: str = "earliest",
+    isolation_level: str = "read_committed",
+    max_poll_records: int = 500,
+) -> AsyncIterator[AIOKafkaConsumer]:
+    """A started consumer that never auto-commits; it is stopped when the block ends.
+
+    ``read_committed`` hides records of aborted gateway transactions from every reader.
+    """
+    consumer = AIOKafkaConsumer(
+        *topics,
+        bootstrap_servers=bootstrap_servers,
+        client_id=client_id,
+        group_id=group_id,
+        enable_auto_commit=False,
+        auto_offset_reset=auto_offset_reset,
+        isolation_level=isolation_level,
+        max_poll_records=max_poll_records,
+    )
+    await consumer.start()
+    try:
+        yield consumer
+    finally:
+        await consumer.stop()

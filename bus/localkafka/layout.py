@@ -1,0 +1,162 @@
+"""Where a local cluster keeps its files, and the small state it persists between starts."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+
+from schemas.errors import LocalKafkaError
+
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+
+
+def check_cluster_name(name: str) -> str:
+    """Cluster names become folder names: lower-case letters, digits, '-' and '_'."""
+    if not _NAME.match(name):
+        raise LocalKafkaError(
+            f"invalid cluster name {name!r}: use 1-40 lower-case letters, digits, '-' or '_', "
+            "starting with a letter or digit (e.g. 'ngsp', 'hanoi').",
+            code="LGSP-KAFKA-BAD-NAME",
+        )
+    return name
+
+
+@dataclass(frozen=True)
+class ClusterPaths:
+    """The files of one named cluster under ``<home>/clusters/<name>/``."""
+
+    root: Path
+
+    @classmethod
+    def of(cls, home: Path, name: str) -> ClusterPaths:
+        return cls((home / "clusters" / check_cluster_name(name)).resolve())
+
+    @property
+    def name(self) -> str:
+        return self.root.name
+
+    @property
+    def data_dir(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def properties(self) -> Path:
+        return self.root / "server.properties"
+
+    @property
+    def log4j(self) -> Path:
+        return self.root / "log4j2.yaml"
+
+    @property
+    def broker_log(self) -> Path:
+        return self.root / "broker.log"
+
+    @property
+    def stdout_log(self) -> Path:
+        return self.root / "stdout.log"
+
+    @property
+    def pid_file(self) -> Path:
+        return self.root / "broker.pid"
+
+    @property
+    def ports_file(self) -> Path:
+        return self.root / "ports.json"
+
+    @property
+    def lock_file(self) -> Path:
+        return self.root / ".lock"
+
+    @property
+    def formatted(self) -> bool:
+        return (self.data_dir / "meta.properties").exists()
+
+
+@dataclass(frozen=True)
+class Ports:
+    """The broker (client) port and the controller port of a cluster."""
+
+    broker: int
+    controller: int
+
+
+def load_ports(paths: ClusterPaths) -> Ports | None:
+    if not paths.ports_file.exists():
+        return None
+    raw = json.loads(paths.ports_file.read_text())
+    return Ports(broker=int(raw["broker"]), controller=int(raw["controller"]))
+
+
+def save_ports(paths: ClusterPaths, ports: Ports) -> None:
+    paths.ports_file.write_text(json.dumps({"broker": ports.broker, "controller": ports.controller}))
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def read_pid(paths: ClusterPaths) -> int | None:
+    """The pid of this cluster's broker if it is alive, else None (a stale pid file is removed).
+
+    A pid alone could have been reused by another program after a reboot, so on Linux the
+    process's command line must also name this cluster's properties file.
+    """
+    try:
+        pid = int(paths.pid_file.read_text().strip())
+    except (FileNotFoundError, ValueError):
+        return None
+    if _is_our_broker(pid, paths):
+        return pid
+    paths.pid_file.unlink(missing_ok=True)
+    return None
+
+
+def _is_our_broker(pid: int, paths: ClusterPaths) -> bool:
+    cmdline = Path(f"/proc/{pid}/cmdline")
+    if cmdline.parent.parent.exists() and Path("/proc/self").exists():
+        try:
+            args = cmdline.read_bytes().split(b"\0")
+        except OSError:
+            return False
+        return b"kafka.Kafka" in args and str(paths.properties).encode() in args
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    return True
+
+
+def resident_memory_mb(pid: int) -> float | None:
+    """Resident set size of a process in MiB (Linux), or None when unknown."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def log_tail(path: Path, lines: int = 15) -> str:
+    """The last lines of a log file, for error messages."""
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log yet)"

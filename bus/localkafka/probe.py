@@ -1,0 +1,40 @@
+"""Asks a broker for metadata: the readiness test of a local cluster."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiokafka import AIOKafkaClient
+from aiokafka.errors import KafkaError
+
+
+async def port_open(host: str, port: int, timeout_s: float = 1.0) -> bool:
+    """True when something accepts a TCP connection on host:port."""
+    try:
+        _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout_s)
+    except (OSError, asyncio.TimeoutError):
+        return False
+    writer.close()
+    await writer.wait_closed()
+    return True
+
+
+async def broker_answers_metadata(bootstrap: str, timeout_s: float = 5.0) -> bool:
+    """True when the broker at ``bootstrap`` answers a metadata request listing itself."""
+    host, _, port = bootstrap.rpartition(":")
+    if not await port_open(host, int(port)):
+        return False
+    client = AIOKafkaClient(bootstrap_servers=bootstrap, request_timeout_ms=int(timeout_s * 1000))
+    # A broker still starting refuses requests; aiokafka logs each refusal as an error.
+    aiokafka_log = logging.getLogger("aiokafka")
+    previous = aiokafka_log.level
+    aiokafka_log.setLevel(logging.CRITICAL)
+    try:
+        await asyncio.wait_for(client.bootstrap(), timeout_s)
+        return len(client.cluster.brokers()) > 0
+    except (KafkaError, OSError, asyncio.TimeoutError):
+        return False
+    finally:
+        aiokafka_log.setLevel(previous)
+        await client.close()

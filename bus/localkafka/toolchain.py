@@ -1,0 +1,103 @@
+"""Finds java and Maven, and fetches the Kafka broker jars once into the local cache."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import shutil
+from importlib import resources
+from pathlib import Path
+
+from schemas.errors import LocalKafkaError
+
+MIN_JAVA_MAJOR = 17
+_COMPLETE_MARKER = ".complete"
+
+
+def find_java() -> str:
+    """Path of a java executable able to run Kafka 4 (Java 17 or newer)."""
+    java_home = os.environ.get("JAVA_HOME")
+    candidate = str(Path(java_home) / "bin" / "java") if java_home else shutil.which("java")
+    if not candidate or not Path(candidate).exists():
+        raise LocalKafkaError(
+            "java was not found. Kafka 4 needs a Java 17+ runtime: install one "
+            "(Debian/Ubuntu: `apt-get install openjdk-17-jre-headless`) or set JAVA_HOME.",
+            code="LGSP-KAFKA-JAVA-MISSING",
+        )
+    return candidate
+
+
+async def check_java_version(java: str) -> int:
+    """The major version of ``java``; raises when it is older than Kafka 4 supports."""
+    proc = await asyncio.create_subprocess_exec(
+        java, "-version", stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+    )
+    out, _ = await proc.communicate()
+    match = re.search(r'version "(\d+)(?:\.(\d+))?', out.decode(errors="replace"))
+    major = int(match.group(1)) if match else 0
+    if major == 1 and match and match.group(2):  # "1.8.0" style
+        major = int(match.group(2))
+    if major < MIN_JAVA_MAJOR:
+        raise LocalKafkaError(
+            f"{java} is Java {major or 'unknown'}; Kafka 4 needs Java {MIN_JAVA_MAJOR} or newer "
+            "(Debian/Ubuntu: `apt-get install openjdk-17-jre-headless`).",
+            code="LGSP-KAFKA-JAVA-MISSING",
+        )
+    return major
+
+
+def jars_dir(home: Path, kafka_version: str) -> Path:
+    """Folder holding the broker's runtime jars for one Kafka version."""
+    return home / "kafka" / kafka_version / "libs"
+
+
+def jars_cached(home: Path, kafka_version: str) -> bool:
+    """True when a previous fetch of this version completed."""
+    return (jars_dir(home, kafka_version) / _COMPLETE_MARKER).exists()
+
+
+async def ensure_jars(home: Path, kafka_version: str) -> Path:
+    """Return the jar folder for ``kafka_version``, fetching it with Maven only the first time.
+
+    Maven copies into a temporary folder renamed into place at the end, so an interrupted
+    fetch never leaves a half-filled cache that a later start would trust.
+    """
+    target = jars_dir(home, kafka_version)
+    if jars_cached(home, kafka_version):
+        return target
+    mvn = shutil.which("mvn")
+    if not mvn:
+        raise LocalKafkaError(
+            "mvn was not found and the Kafka jars are not cached yet. Install Maven "
+            "(Debian/Ubuntu: `apt-get install maven`); it fetches org.apache.kafka:kafka_2.13 "
+            f"{kafka_version} from Maven Central once, into {target}.",
+            code="LGSP-KAFKA-MAVEN-MISSING",
+        )
+    work = target.parent
+    work.mkdir(parents=True, exist_ok=True)
+    pom = work / "pom.xml"
+    pom.write_bytes(resources.files("bus.localkafka").joinpath("pom.xml").read_bytes())
+    staging = work / "libs.partial"
+    shutil.rmtree(staging, ignore_errors=True)
+    log_path = work / "maven.log"
+    with log_path.open("wb") as log:
+        proc = await asyncio.create_subprocess_exec(
+            mvn, "-B", "-q", "-f", str(pom), "dependency:copy-dependencies",
+            f"-DoutputDirectory={staging}", "-DincludeScope=runtime",
+            f"-Dkafka.version={kafka_version}",
+            stdout=log, stderr=asyncio.subprocess.STDOUT, cwd=work,
+        )
+        returncode = await proc.wait()
+    jars = sorted(p.name for p in staging.glob("*.jar")) if staging.exists() else []
+    if returncode != 0 or not any(name.startswith("kafka_2.13-") for name in jars):
+        raise LocalKafkaError(
+            f"Maven could not fetch Apache Kafka {kafka_version} (exit {returncode}); "
+            f"see {log_path}. Check that Maven Central is reachable and the version exists.",
+            code="LGSP-KAFKA-FETCH-FAILED",
+            retriable=True,
+        )
+    (staging / _COMPLETE_MARKER).write_text("\n".join(jars) + "\n")
+    shutil.rmtree(target, ignore_errors=True)
+    staging.rename(target)
+    return target

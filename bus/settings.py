@@ -1,0 +1,31 @@
+"""The process settings: one frozen object read once from ``LGSP_*`` variables and passed down."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Settings of one ``lgsp`` process. Every field can be set as ``LGSP_<FIELD>``."""
+
+    model_config = SettingsConfigDict(env_prefix="LGSP_", frozen=True, extra="ignore")
+
+    home: Path = Field(
+        default=Path(".lgsp"),
+        description="Working folder for the Kafka jar cache, local clusters and their logs.",
+    )
+    bootstrap_servers: str | None = Field(
+        default=None,
+        description="Kafka bootstrap servers (host:port,...). Unset: use a local cluster.",
+    )
+    kafka_version: str = Field(default="4.4.0", description="Apache Kafka broker version.")
+    kafka_heap_mb: int = Field(default=256, ge=128, description="Local broker's Java heap.")
+    kafka_start_timeout_s: float = Field(
+        default=90.0, gt=0, description="How long `lgsp kafka up` waits for the broker."
+    )
+    kafka_stop_timeout_s: float = Field(
+        default=30.0, gt=0, description="How long `down` waits before killing the broker."
+    )

@@ -1,0 +1,1 @@
+"""Composition root: the ``lgsp`` command and the demo. The one place that wires everything."""

@@ -1,0 +1,32 @@
+"""The ``lgsp`` command: one typer app with a sub-command group per subsystem."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.console import Console
+
+from lgsp import demo, kafka_commands
+from schemas.errors import LgspError
+
+app = typer.Typer(
+    name="lgsp",
+    help="Integration bus for Vietnamese e-government (LGSP/NGSP) on Apache Kafka.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(kafka_commands.app, name="kafka")
+app.command("demo")(demo.demo_command)
+
+
+def main() -> None:
+    """Entry point: runs the app and turns every ``LgspError`` into a one-line coded message."""
+    try:
+        app()
+    except LgspError as error:
+        Console(stderr=True).print(f"[bold red]error[/] [{error.code}] {error.message}", highlight=False)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        Console(stderr=True).print("interrupted")
+        sys.exit(130)

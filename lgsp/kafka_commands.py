@@ -1,0 +1,78 @@
+"""``lgsp kafka up|down|status``: local single-node Kafka clusters for development and tests."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from bus.localkafka import cluster_status, list_clusters, start_cluster, stop_cluster
+from bus.settings import Settings
+
+app = typer.Typer(help="Run local single-node Kafka clusters (KRaft) on 127.0.0.1.", no_args_is_help=True)
+console = Console(stderr=True)
+
+NameOption = Annotated[str, typer.Option("--name", "-n", help="Cluster name, e.g. ngsp, hanoi.")]
+
+
+@app.command()
+def up(
+    name: NameOption = "default",
+    port: Annotated[int | None, typer.Option(help="Broker port (default: a free one).")] = None,
+) -> None:
+    """Start cluster NAME (fetching the broker jars the first time) or reuse it if running.
+
+    Prints the bootstrap address on stdout once the broker answers a metadata request.
+    """
+    settings = Settings()
+    with console.status(f"starting Kafka cluster {name!r}..."):
+        status = asyncio.run(start_cluster(settings, name, port))
+    verb = "already running" if status.reused else f"started in {status.started_in_s:.1f} s"
+    console.print(f"cluster [bold]{name}[/] {verb} at {status.bootstrap_servers} (log: {status.log_path})")
+    print(status.bootstrap_servers)
+
+
+@app.command()
+def down(
+    name: NameOption = "default",
+    all_clusters: Annotated[bool, typer.Option("--all", help="Stop every local cluster.")] = False,
+    purge: Annotated[bool, typer.Option(help="Also delete the cluster's data and logs.")] = False,
+) -> None:
+    """Stop cluster NAME cleanly (or every cluster with --all)."""
+    settings = Settings()
+    names = [c.name for c in list_clusters(settings)] if all_clusters else [name]
+    for each in names:
+        stopped = asyncio.run(stop_cluster(settings, each, purge=purge))
+        console.print(f"cluster [bold]{each}[/] {'stopped' if stopped else 'was not running'}"
+                      + (" and purged" if purge else ""))
+
+
+@app.command()
+def status(
+    name: Annotated[str | None, typer.Option("--name", "-n", help="Only this cluster.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Show local clusters: running or not, bootstrap address, pid, memory, log file."""
+    settings = Settings()
+    clusters = [cluster_status(settings, name)] if name else list_clusters(settings)
+    if as_json:
+        print(json.dumps([
+            {"name": c.name, "running": c.running, "bootstrap_servers": c.bootstrap_servers,
+             "pid": c.pid, "resident_memory_mb": c.resident_memory_mb, "log": str(c.log_path)}
+            for c in clusters
+        ], indent=2))
+        return
+    table = Table("cluster", "state", "bootstrap", "pid", "RSS MiB", "log")
+    for c in clusters:
+        table.add_row(
+            c.name, "[green]running[/]" if c.running else "stopped", c.bootstrap_servers or "-",
+            str(c.pid or "-"), f"{c.resident_memory_mb:.0f}" if c.resident_memory_mb else "-",
+            str(c.log_path),
+        )
+    Console().print(table)
+    if name and not clusters[0].running:
+        raise typer.Exit(code=3)
