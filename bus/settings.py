@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -29,3 +29,9 @@ class Settings(BaseSettings):
     kafka_stop_timeout_s: float = Field(
         default=30.0, gt=0, description="How long `down` waits before killing the broker."
     )
+
+    @field_validator("home")
+    @classmethod
+    def _absolute_home(cls, home: Path) -> Path:
+        """Resolve once, so paths handed to child processes do not depend on their cwd."""
+        return home.expanduser().resolve()

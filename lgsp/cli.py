@@ -25,7 +25,9 @@ def main() -> None:
     try:
         app()
     except LgspError as error:
-        Console(stderr=True).print(f"[bold red]error[/] [{error.code}] {error.message}", highlight=False)
+        Console(stderr=True, soft_wrap=True).print(
+            f"[bold red]error[/] [{error.code}] {error.message}", highlight=False
+        )
         sys.exit(1)
     except KeyboardInterrupt:
         Console(stderr=True).print("interrupted")

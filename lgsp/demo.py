@@ -31,8 +31,10 @@ def demo_command(
 
 
 async def _run(settings: Settings, cluster: str) -> None:
-    console.print("[bold]lgsp demo[/] (foundation stage: one record through a real local broker;"
-                  " the full national exchange comes with the gateway and federation)")
+    console.print(
+        "[bold]lgsp demo[/] (foundation stage: one record through a real local broker;"
+        " the full national exchange comes with the gateway and federation)"
+    )
     if settings.bootstrap_servers:
         bootstrap = settings.bootstrap_servers
     else:
@@ -44,7 +46,9 @@ async def _run(settings: Settings, cluster: str) -> None:
     await ensure_topics(bootstrap, [TopicSpec(topic)])
     event_id = str(uuid.uuid4())
     record = OutgoingRecord(
-        topic=topic, key=b"demo", value=f"hello from lgsp demo {event_id}".encode(),
+        topic=topic,
+        key=b"demo",
+        value=f"hello from lgsp demo {event_id}".encode(),
         headers=(("ce_id", event_id.encode()), ("ce_source", b"000.00.00.G22")),
     )
     began = time.perf_counter()
@@ -53,11 +57,18 @@ async def _run(settings: Settings, cluster: str) -> None:
     async with kafka_consumer(bootstrap, topic, group_id=f"lgsp-demo-{event_id}") as consumer:
         while True:
             batch = await consumer.getmany(timeout_ms=1000)
-            found = [r for rs in batch.values() for r in rs if dict(r.headers).get("ce_id") == event_id.encode()]
+            found = [
+                r
+                for rs in batch.values()
+                for r in rs
+                if dict(r.headers).get("ce_id") == event_id.encode()
+            ]
             if found:
                 await consumer.commit()
                 break
     elapsed_ms = (time.perf_counter() - began) * 1000
-    console.print(f"published and consumed record {event_id} on {topic}"
-                  f" partition {meta.partition} offset {meta.offset} in {elapsed_ms:.0f} ms")
+    console.print(
+        f"published and consumed record {event_id} on {topic}"
+        f" partition {meta.partition} offset {meta.offset} in {elapsed_ms:.0f} ms"
+    )
     console.print(f"stop the cluster with: lgsp kafka down --name {cluster}")

@@ -10,13 +10,24 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from bus.localkafka import cluster_status, list_clusters, start_cluster, stop_cluster
+from bus.localkafka import cluster_status, list_clusters, start_cluster, stop_cluster, toolchain
 from bus.settings import Settings
 
-app = typer.Typer(help="Run local single-node Kafka clusters (KRaft) on 127.0.0.1.", no_args_is_help=True)
+app = typer.Typer(
+    help="Run local single-node Kafka clusters (KRaft) on 127.0.0.1.", no_args_is_help=True
+)
 console = Console(stderr=True)
 
 NameOption = Annotated[str, typer.Option("--name", "-n", help="Cluster name, e.g. ngsp, hanoi.")]
+
+
+@app.command()
+def fetch() -> None:
+    """Fetch the Kafka broker jars from Maven Central into the cache (once; later a no-op)."""
+    settings = Settings()
+    with console.status(f"fetching Apache Kafka {settings.kafka_version} with Maven..."):
+        libs = asyncio.run(toolchain.ensure_jars(settings.home, settings.kafka_version))
+    console.print(f"Kafka {settings.kafka_version} broker jars ready in {libs}")
 
 
 @app.command()
@@ -32,7 +43,9 @@ def up(
     with console.status(f"starting Kafka cluster {name!r}..."):
         status = asyncio.run(start_cluster(settings, name, port))
     verb = "already running" if status.reused else f"started in {status.started_in_s:.1f} s"
-    console.print(f"cluster [bold]{name}[/] {verb} at {status.bootstrap_servers} (log: {status.log_path})")
+    console.print(
+        f"cluster [bold]{name}[/] {verb} at {status.bootstrap_servers} (log: {status.log_path})"
+    )
     print(status.bootstrap_servers)
 
 
@@ -47,8 +60,10 @@ def down(
     names = [c.name for c in list_clusters(settings)] if all_clusters else [name]
     for each in names:
         stopped = asyncio.run(stop_cluster(settings, each, purge=purge))
-        console.print(f"cluster [bold]{each}[/] {'stopped' if stopped else 'was not running'}"
-                      + (" and purged" if purge else ""))
+        console.print(
+            f"cluster [bold]{each}[/] {'stopped' if stopped else 'was not running'}"
+            + (" and purged" if purge else "")
+        )
 
 
 @app.command()
@@ -60,17 +75,31 @@ def status(
     settings = Settings()
     clusters = [cluster_status(settings, name)] if name else list_clusters(settings)
     if as_json:
-        print(json.dumps([
-            {"name": c.name, "running": c.running, "bootstrap_servers": c.bootstrap_servers,
-             "pid": c.pid, "resident_memory_mb": c.resident_memory_mb, "log": str(c.log_path)}
-            for c in clusters
-        ], indent=2))
+        print(
+            json.dumps(
+                [
+                    {
+                        "name": c.name,
+                        "running": c.running,
+                        "bootstrap_servers": c.bootstrap_servers,
+                        "pid": c.pid,
+                        "resident_memory_mb": c.resident_memory_mb,
+                        "log": str(c.log_path),
+                    }
+                    for c in clusters
+                ],
+                indent=2,
+            )
+        )
         return
     table = Table("cluster", "state", "bootstrap", "pid", "RSS MiB", "log")
     for c in clusters:
         table.add_row(
-            c.name, "[green]running[/]" if c.running else "stopped", c.bootstrap_servers or "-",
-            str(c.pid or "-"), f"{c.resident_memory_mb:.0f}" if c.resident_memory_mb else "-",
+            c.name,
+            "[green]running[/]" if c.running else "stopped",
+            c.bootstrap_servers or "-",
+            str(c.pid or "-"),
+            f"{c.resident_memory_mb:.0f}" if c.resident_memory_mb else "-",
             str(c.log_path),
         )
     Console().print(table)

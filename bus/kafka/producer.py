@@ -78,13 +78,14 @@ class KafkaPublisher:
 
         Use this to pipeline many records: enqueue them in order, then await the futures.
         """
-        return await self._producer.send(
+        future: asyncio.Future[RecordMetadata] = await self._producer.send(
             record.topic,
             value=record.value,
             key=record.key,
             headers=list(record.headers),
             partition=record.partition,
         )
+        return future
 
     async def flush(self) -> None:
         await self._producer.flush()

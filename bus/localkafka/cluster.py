@@ -99,13 +99,9 @@ async def stop_cluster(settings: Settings, name: str, purge: bool = False) -> bo
         pid = read_pid(paths)
         if pid is not None:
             _kill_group(pid, signal.SIGTERM)
-            deadline = time.monotonic() + settings.kafka_stop_timeout_s
-            while read_pid(paths) is not None and time.monotonic() < deadline:
-                await asyncio.sleep(0.1)
-            if read_pid(paths) is not None:
+            if not await _exited(paths, settings.kafka_stop_timeout_s):
                 _kill_group(pid, signal.SIGKILL)
-                while read_pid(paths) is not None:
-                    await asyncio.sleep(0.05)
+                await _exited(paths, settings.kafka_stop_timeout_s)
             paths.pid_file.unlink(missing_ok=True)
     if purge:
         shutil.rmtree(paths.root, ignore_errors=True)
@@ -188,10 +184,19 @@ def _write_config(paths: ClusterPaths, ports: Ports) -> None:
 
 async def _format_storage(java: str, libs: Path, paths: ClusterPaths) -> None:
     proc = await asyncio.create_subprocess_exec(
-        java, f"-Dlog4j2.configurationFile={paths.log4j}", "-cp", f"{libs}/*",
-        "kafka.tools.StorageTool", "format", "--standalone",
-        "-t", config.new_cluster_id(), "-c", str(paths.properties),
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        java,
+        f"-Dlog4j2.configurationFile={paths.log4j}",
+        "-cp",
+        f"{libs}/*",
+        "kafka.tools.StorageTool",
+        "format",
+        "--standalone",
+        "-t",
+        config.new_cluster_id(),
+        "-c",
+        str(paths.properties),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
     )
     out, _ = await proc.communicate()
     if proc.returncode != 0:
@@ -202,18 +207,30 @@ async def _format_storage(java: str, libs: Path, paths: ClusterPaths) -> None:
         )
 
 
-def _launch(settings: Settings, java: str, libs: Path, paths: ClusterPaths) -> subprocess.Popen[bytes]:
+def _launch(
+    settings: Settings, java: str, libs: Path, paths: ClusterPaths
+) -> subprocess.Popen[bytes]:
     heap = f"{settings.kafka_heap_mb}m"
     with paths.stdout_log.open("ab") as stdout:
         proc = subprocess.Popen(
             [
-                java, f"-Xms{heap}", f"-Xmx{heap}", "-XX:+UseSerialGC",
-                "-XX:MaxDirectMemorySize=128m", "-Djava.awt.headless=true",
+                java,
+                f"-Xms{heap}",
+                f"-Xmx{heap}",
+                "-XX:+UseSerialGC",
+                "-XX:MaxDirectMemorySize=128m",
+                "-Djava.awt.headless=true",
                 f"-Dlog4j2.configurationFile={paths.log4j}",
-                "-cp", f"{libs}/*", "kafka.Kafka", str(paths.properties),
+                "-cp",
+                f"{libs}/*",
+                "kafka.Kafka",
+                str(paths.properties),
             ],
-            stdin=subprocess.DEVNULL, stdout=stdout, stderr=subprocess.STDOUT,
-            cwd=paths.root, start_new_session=True,
+            stdin=subprocess.DEVNULL,
+            stdout=stdout,
+            stderr=subprocess.STDOUT,
+            cwd=paths.root,
+            start_new_session=True,
         )
     paths.pid_file.write_text(str(proc.pid))
     return proc
@@ -242,6 +259,16 @@ async def _wait_ready(
         code="LGSP-KAFKA-START-TIMEOUT",
         retriable=True,
     )
+
+
+async def _exited(paths: ClusterPaths, timeout_s: float) -> bool:
+    """Wait for the broker to exit. It may not be our child, so polling is the only way."""
+    deadline = time.monotonic() + timeout_s
+    while read_pid(paths) is not None:
+        if time.monotonic() >= deadline:
+            return False
+        await asyncio.sleep(0.1)
+    return True
 
 
 def _kill_group(pid: int, sig: signal.Signals) -> None:

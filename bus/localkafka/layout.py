@@ -92,7 +92,9 @@ def load_ports(paths: ClusterPaths) -> Ports | None:
 
 
 def save_ports(paths: ClusterPaths, ports: Ports) -> None:
-    paths.ports_file.write_text(json.dumps({"broker": ports.broker, "controller": ports.controller}))
+    paths.ports_file.write_text(
+        json.dumps({"broker": ports.broker, "controller": ports.controller})
+    )
 
 
 def free_port() -> int:

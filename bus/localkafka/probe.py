@@ -13,7 +13,7 @@ async def port_open(host: str, port: int, timeout_s: float = 1.0) -> bool:
     """True when something accepts a TCP connection on host:port."""
     try:
         _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout_s)
-    except (OSError, asyncio.TimeoutError):
+    except (TimeoutError, OSError):
         return False
     writer.close()
     await writer.wait_closed()
@@ -33,7 +33,7 @@ async def broker_answers_metadata(bootstrap: str, timeout_s: float = 5.0) -> boo
     try:
         await asyncio.wait_for(client.bootstrap(), timeout_s)
         return len(client.cluster.brokers()) > 0
-    except (KafkaError, OSError, asyncio.TimeoutError):
+    except (TimeoutError, KafkaError, OSError):
         return False
     finally:
         aiokafka_log.setLevel(previous)

@@ -83,10 +83,18 @@ async def ensure_jars(home: Path, kafka_version: str) -> Path:
     log_path = work / "maven.log"
     with log_path.open("wb") as log:
         proc = await asyncio.create_subprocess_exec(
-            mvn, "-B", "-q", "-f", str(pom), "dependency:copy-dependencies",
-            f"-DoutputDirectory={staging}", "-DincludeScope=runtime",
+            mvn,
+            "-B",
+            "-q",
+            "-f",
+            str(pom),
+            "dependency:copy-dependencies",
+            f"-DoutputDirectory={staging}",
+            "-DincludeScope=runtime",
             f"-Dkafka.version={kafka_version}",
-            stdout=log, stderr=asyncio.subprocess.STDOUT, cwd=work,
+            stdout=log,
+            stderr=asyncio.subprocess.STDOUT,
+            cwd=work,
         )
         returncode = await proc.wait()
     jars = sorted(p.name for p in staging.glob("*.jar")) if staging.exists() else []

@@ -1,0 +1,5 @@
+"""``python -m lgsp`` runs the ``lgsp`` command."""
+
+from lgsp.cli import main
+
+main()
