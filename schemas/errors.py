@@ -6,9 +6,11 @@ thing again may succeed. Catch ``LgspError`` to handle them all, or a family bel
 
     LgspError
     ├── ContractError        bad bytes, unknown schema, invalid identifier (never retriable)
-    │   ├── CodecError
-    │   ├── EnvelopeError
-    │   └── IdentifierError
+    │   ├── SchemaError      a schema file, subject or version that is missing or invalid
+    │   ├── CodecError       bytes that are not a record of a known schema
+    │   ├── RecordError      a record (e.g. JSON from an agency) that does not fit its schema
+    │   ├── EnvelopeError    Kafka headers that are not a valid CloudEvents envelope
+    │   └── IdentifierError  agency code, CCCD, tax code or unit code that does not validate
     └── LocalKafkaError      the local broker launcher (java, maven, ports, start-up)
 """
 
@@ -37,6 +39,22 @@ class ContractError(LgspError):
     """Input that breaks the shared contract: it will fail the same way on every attempt."""
 
     retriable = False
+
+
+class SchemaError(ContractError):
+    """A schema that is missing, malformed, or breaks compatibility with earlier versions."""
+
+    code = "LGSP-SCHEMA"
+
+
+class RecordError(ContractError):
+    """A record that does not fit its schema; ``problems`` lists every reason, by field path."""
+
+    code = "LGSP-RECORD-INVALID"
+
+    def __init__(self, message: str, problems: list[str], *, code: str | None = None):
+        super().__init__(message + ": " + "; ".join(problems), code=code)
+        self.problems = problems
 
 
 class CodecError(ContractError):

@@ -1,0 +1,110 @@
+"""Avro single-object encoding (C3 01, CRC-64-AVRO fingerprint, binary body) with fastavro.
+
+Any Avro library reads these bytes given the schema files (Java's BinaryMessageDecoder
+included): no registry server is needed. Decoding finds the writer schema by fingerprint and
+resolves the record to the reader's schema.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from io import BytesIO
+from typing import Any, Protocol
+
+from fastavro import schemaless_reader, schemaless_writer
+from fastavro.read import SchemaResolutionError
+
+from schemas.catalog import SINGLE_OBJECT_MAGIC, SchemaCatalog, SchemaVersion, bundled_catalog
+from schemas.errors import CodecError
+
+HEADER_LENGTH = len(SINGLE_OBJECT_MAGIC) + 8
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """A decoded record and the schema version it was written with."""
+
+    writer: SchemaVersion
+    record: dict[str, Any]
+
+
+class Codec(Protocol):
+    """Turns records into Kafka values and back."""
+
+    def encode(self, schema: SchemaVersion, record: Mapping[str, Any]) -> bytes: ...
+
+    def decode(self, data: bytes, reader: SchemaVersion | None = None) -> Decoded: ...
+
+
+class AvroCodec:
+    """Single-object encoding against a ``SchemaCatalog`` (the bundled one by default)."""
+
+    def __init__(self, catalog: SchemaCatalog | None = None) -> None:
+        self.catalog = catalog or bundled_catalog()
+
+    def encode(self, schema: SchemaVersion, record: Mapping[str, Any]) -> bytes:
+        """Encode ``record`` with ``schema``; a record that does not fit raises LGSP-CODEC-ENCODE."""
+        buffer = BytesIO()
+        buffer.write(schema.header)
+        try:
+            schemaless_writer(buffer, schema.parsed, record)
+        except Exception as error:  # fastavro raises ValueError, TypeError, KeyError...
+            raise CodecError(
+                f"record does not fit schema {schema.subject} v{schema.version}: {error}",
+                code="LGSP-CODEC-ENCODE",
+            ) from error
+        return buffer.getvalue()
+
+    def writer_of(self, data: bytes) -> SchemaVersion:
+        """The writer schema named by a value's header, without decoding the body."""
+        if len(data) < HEADER_LENGTH:
+            raise CodecError(
+                f"value is {len(data)} bytes, shorter than the {HEADER_LENGTH}-byte "
+                "single-object header",
+                code="LGSP-CODEC-TRUNCATED",
+            )
+        if data[:2] != SINGLE_OBJECT_MAGIC:
+            raise CodecError(
+                f"value starts with {data[:2].hex()}, not the Avro single-object marker c301 "
+                "(is it JSON, or Confluent wire format?)",
+                code="LGSP-CODEC-BAD-MAGIC",
+            )
+        writer = self.catalog.by_fingerprint(data[2:HEADER_LENGTH])
+        if writer is None:
+            raise CodecError(
+                f"no known schema has fingerprint {data[2:HEADER_LENGTH].hex()}: the writer used "
+                "a schema this node does not have (update the contract package)",
+                code="LGSP-CODEC-UNKNOWN-SCHEMA",
+            )
+        return writer
+
+    def decode(self, data: bytes, reader: SchemaVersion | None = None) -> Decoded:
+        """Decode a value written with any known schema, resolved to ``reader`` when given."""
+        writer = self.writer_of(data)
+        reader_parsed = None if reader is None or reader is writer else reader.parsed
+        buffer = BytesIO(data)
+        buffer.seek(HEADER_LENGTH)
+        try:
+            record = schemaless_reader(buffer, writer.parsed, reader_parsed)
+        except SchemaResolutionError as error:
+            assert reader is not None
+            raise CodecError(
+                f"a {writer.subject} v{writer.version} record cannot be read as "
+                f"{reader.subject} v{reader.version}: {error}",
+                code="LGSP-CODEC-INCOMPATIBLE",
+            ) from error
+        except Exception as error:  # truncated or garbled body: EOFError, ValueError, ...
+            raise CodecError(
+                f"corrupt {writer.subject} v{writer.version} body: {type(error).__name__}: {error}",
+                code="LGSP-CODEC-CORRUPT",
+            ) from error
+        if buffer.tell() != len(data):
+            raise CodecError(
+                f"corrupt {writer.subject} v{writer.version} value: "
+                f"{len(data) - buffer.tell()} bytes left after the record",
+                code="LGSP-CODEC-CORRUPT",
+            )
+        if not isinstance(record, dict):
+            raise CodecError("decoded value is not a record", code="LGSP-CODEC-CORRUPT")
+        return Decoded(writer=writer, record=record)
