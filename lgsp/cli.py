@@ -7,7 +7,7 @@ import sys
 import typer
 from rich.console import Console
 
-from lgsp import demo, kafka_commands
+from lgsp import demo, kafka_commands, schema_commands
 from schemas.errors import LgspError
 
 app = typer.Typer(
@@ -17,6 +17,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(kafka_commands.app, name="kafka")
+app.add_typer(schema_commands.app, name="schemas")
 app.command("demo")(demo.demo_command)
 
 

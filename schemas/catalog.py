@@ -26,7 +26,9 @@ SINGLE_OBJECT_MAGIC = b"\xc3\x01"
 EVENT_TYPE_PREFIX = "vn.gov."
 EVENT_TYPE_MAJOR = 1
 DATASCHEMA_PREFIX = "urn:vn.gov.lgsp:schema:"
-_FILE_NAME = re.compile(r"^(?P<subject>[a-z][a-z0-9]*(?:\.[a-z][a-z0-9]*)+)\.v(?P<version>[1-9]\d*)\.avsc$")
+_FILE_NAME = re.compile(
+    r"^(?P<subject>[a-z][a-z0-9]*(?:\.[a-z][a-z0-9]*)+)\.v(?P<version>[1-9]\d*)\.avsc$"
+)
 
 
 @dataclass(frozen=True)
@@ -64,11 +66,15 @@ class SchemaVersion:
         return str(to_parsing_canonical_form(dict(self.definition)))
 
 
-def load_schema(definition: Mapping[str, Any], subject: str, version: int, source: str = "") -> SchemaVersion:
+def load_schema(
+    definition: Mapping[str, Any], subject: str, version: int, source: str = ""
+) -> SchemaVersion:
     """Parse a schema definition once and compute its fingerprint."""
     try:
         # fastavro annotates what it parses: hand it a private copy of the definition
         parsed = parse_schema(json.loads(json.dumps(definition)))
+        if not isinstance(parsed, dict):
+            raise TypeError("a top-level schema must be a record")
         canonical = to_parsing_canonical_form(json.loads(json.dumps(definition)))
     except Exception as error:
         raise SchemaError(
@@ -107,8 +113,10 @@ class SchemaCatalog:
         for schema in schemas:
             key = (schema.subject, schema.version)
             if key in self._by_key:
-                raise SchemaError(f"schema {schema.subject} v{schema.version} is defined twice",
-                                 code="LGSP-SCHEMA-INVALID")
+                raise SchemaError(
+                    f"schema {schema.subject} v{schema.version} is defined twice",
+                    code="LGSP-SCHEMA-INVALID",
+                )
             self._by_key[key] = schema
             self._by_fingerprint.setdefault(schema.fingerprint, schema)
 
@@ -125,13 +133,20 @@ class SchemaCatalog:
     def get(self, subject: str, version: int | None = None) -> SchemaVersion:
         """A subject's given version, or its latest one."""
         versions = self.versions(subject)
-        if version is None and versions:
+        if not versions:
+            raise SchemaError(
+                f"unknown schema subject {subject!r} (known: {', '.join(self.subjects())})",
+                code="LGSP-SCHEMA-UNKNOWN",
+            )
+        if version is None:
             return versions[-1]
-        found = self._by_key.get((subject, version or 0))
+        found = self._by_key.get((subject, version))
         if found is None:
-            known = ", ".join(f"v{s.version}" for s in versions) or "none"
-            raise SchemaError(f"no schema {subject} v{version} (known versions: {known})",
-                             code="LGSP-SCHEMA-UNKNOWN")
+            known = ", ".join(f"v{s.version}" for s in versions)
+            raise SchemaError(
+                f"no schema {subject} v{version} (known versions: {known})",
+                code="LGSP-SCHEMA-UNKNOWN",
+            )
         return found
 
     def for_event_type(self, event_type: str) -> SchemaVersion:

@@ -44,7 +44,7 @@ class AvroCodec:
         self.catalog = catalog or bundled_catalog()
 
     def encode(self, schema: SchemaVersion, record: Mapping[str, Any]) -> bytes:
-        """Encode ``record`` with ``schema``; a record that does not fit raises LGSP-CODEC-ENCODE."""
+        """Encode ``record`` with ``schema``; a misfit record raises LGSP-CODEC-ENCODE."""
         buffer = BytesIO()
         buffer.write(schema.header)
         try:

@@ -53,7 +53,9 @@ def _kind(node: _Schema) -> str:
     return str(node)
 
 
-def _from(node: _Schema, value: Any, path: str, named: Mapping[str, Any], problems: list[str]) -> Any:
+def _from(
+    node: _Schema, value: Any, path: str, named: Mapping[str, Any], problems: list[str]
+) -> Any:
     node = _resolve(node, named)
     kind = _kind(node)
     if kind == "union":
@@ -64,12 +66,16 @@ def _from(node: _Schema, value: Any, path: str, named: Mapping[str, Any], proble
         if not isinstance(value, list):
             problems.append(f"{path}: expected a list, got {_describe(value)}")
             return None
-        return [_from(node["items"], v, f"{path}[{i}]", named, problems) for i, v in enumerate(value)]
+        return [
+            _from(node["items"], v, f"{path}[{i}]", named, problems) for i, v in enumerate(value)
+        ]
     if kind == "map":
         if not isinstance(value, dict):
             problems.append(f"{path}: expected an object, got {_describe(value)}")
             return None
-        return {k: _from(node["values"], v, f"{path}.{k}", named, problems) for k, v in value.items()}
+        return {
+            k: _from(node["values"], v, f"{path}.{k}", named, problems) for k, v in value.items()
+        }
     if kind == "enum":
         if value not in node["symbols"]:
             problems.append(f"{path}: {value!r} is not one of {', '.join(node['symbols'])}")
@@ -77,7 +83,9 @@ def _from(node: _Schema, value: Any, path: str, named: Mapping[str, Any], proble
     return _from_scalar(kind, value, path, problems)
 
 
-def _from_record(node: _Schema, value: Any, path: str, named: Mapping[str, Any], problems: list[str]) -> Any:
+def _from_record(
+    node: _Schema, value: Any, path: str, named: Mapping[str, Any], problems: list[str]
+) -> Any:
     if not isinstance(value, dict):
         problems.append(f"{path}: expected an object, got {_describe(value)}")
         return None
@@ -96,7 +104,9 @@ def _from_record(node: _Schema, value: Any, path: str, named: Mapping[str, Any],
     return result
 
 
-def _from_union(node: list[_Schema], value: Any, path: str, named: Mapping[str, Any], problems: list[str]) -> Any:
+def _from_union(
+    node: list[_Schema], value: Any, path: str, named: Mapping[str, Any], problems: list[str]
+) -> Any:
     if value is None:
         if "null" not in node:
             problems.append(f"{path}: must not be null")

@@ -1,0 +1,89 @@
+"""``lgsp schemas list|show|example|check|lock``: the contract, for integrators and CI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from schemas.catalog import SchemaCatalog, bundled_catalog, bundled_schema_folder
+from schemas.codec import AvroCodec
+from schemas.compatibility import check_folder, write_lock
+from schemas.examples import example_json, example_record
+
+app = typer.Typer(help="Inspect and check the Avro schemas of the contract.", no_args_is_help=True)
+err = Console(stderr=True)
+
+Subject = Annotated[str, typer.Argument(help="Schema subject, e.g. dossier.status.")]
+Version = Annotated[int | None, typer.Option("--version", "-v", help="Version (default: latest).")]
+Folder = Annotated[Path | None, typer.Option(help="Check this folder of .avsc files instead.")]
+
+
+@app.command("list")
+def list_schemas() -> None:
+    """Every subject and version with its event type and fingerprint."""
+    table = Table("subject", "version", "record", "event type (ce_type)", "fingerprint")
+    for schema in bundled_catalog():
+        table.add_row(
+            schema.subject,
+            str(schema.version),
+            schema.full_name,
+            schema.event_type,
+            schema.fingerprint.hex(),
+        )
+    Console().print(table)
+
+
+@app.command()
+def show(subject: Subject, version: Version = None) -> None:
+    """Print a schema's definition (.avsc JSON)."""
+    schema = bundled_catalog().get(subject, version)
+    print(json.dumps(schema.definition, ensure_ascii=False, indent=2))
+
+
+@app.command()
+def example(
+    subject: Subject,
+    version: Version = None,
+    encoded: Annotated[bool, typer.Option("--hex", help="Print the encoded value in hex.")] = False,
+) -> None:
+    """Print a schema's realistic example as JSON (or its single-object encoding in hex)."""
+    schema = bundled_catalog().get(subject, version)
+    if encoded:
+        print(AvroCodec().encode(schema, example_record(schema)).hex())
+    else:
+        print(json.dumps(example_json(schema), ensure_ascii=False, indent=2))
+
+
+@app.command()
+def check(folder: Folder = None) -> None:
+    """Fail when schemas break FULL_TRANSITIVE compatibility, a published version changed, or
+    an example does not fit its schema."""
+    folder = folder or bundled_schema_folder()
+    findings = check_folder(folder)
+    for finding in findings:
+        colour = "red" if finding.severity == "error" else "yellow"
+        err.print(
+            f"[{colour}]{finding.severity}[/] {finding.subject}: {finding.message}", highlight=False
+        )
+    errors = sum(f.severity == "error" for f in findings)
+    versions = len(SchemaCatalog.from_folder(folder))
+    err.print(f"{versions} schema versions checked in {folder}: {errors} error(s)")
+    if errors:
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def lock(folder: Folder = None) -> None:
+    """Pin every version's fingerprint in published.json (run after adding a version)."""
+    folder = folder or bundled_schema_folder()
+    findings = [f for f in check_folder(folder) if f.severity == "error"]
+    if findings:
+        err.print("[red]refusing to lock[/]: `lgsp schemas check` finds errors")
+        raise typer.Exit(code=1)
+    pinned = write_lock(folder)
+    err.print(f"{len(pinned)} versions pinned in {folder / 'published.json'}")

@@ -1,0 +1,90 @@
+"""Topic names: one convention, built in one place.
+
+    lgsp.<node>.<domain>.<event>.v<major>            events of one kind on one node
+    lgsp.<node>.<domain>.<event>.v<major>.retry.<d>  a retry tier (d = 30s, 5m, 1h...)
+    lgsp.<node>.<domain>.<event>.v<major>.dlq        its dead letters
+
+``node`` is the node's short name (``ngsp``, ``hanoi``); domain, event and major come from the
+CloudEvents type ``vn.gov.<domain>.<event>.v<major>``, e.g. ``lgsp.hanoi.dossier.status.v1``.
+Every part is lower-case letters, digits or '-', so the names are valid Kafka topic names and
+split back unambiguously on dots.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from schemas.errors import ContractError
+
+PREFIX = "lgsp"
+_PART = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
+_EVENT_TYPE = re.compile(r"^vn\.gov\.([a-z][a-z0-9-]*)\.([a-z][a-z0-9-]*)\.v([1-9]\d*)$")
+_DELAY = re.compile(r"^[1-9]\d*(s|m|h|d)$")
+
+
+class TopicNameError(ContractError):
+    code = "LGSP-TOPIC-NAME"
+
+
+@dataclass(frozen=True, slots=True)
+class TopicName:
+    """The parts of a topic name; ``str()`` gives the name itself."""
+
+    node: str
+    domain: str
+    event: str
+    major: int
+    retry_delay: str | None = None
+    dead_letter: bool = False
+
+    def __str__(self) -> str:
+        base = f"{PREFIX}.{self.node}.{self.domain}.{self.event}.v{self.major}"
+        if self.retry_delay:
+            return f"{base}.retry.{self.retry_delay}"
+        return f"{base}.dlq" if self.dead_letter else base
+
+    @property
+    def event_type(self) -> str:
+        return f"vn.gov.{self.domain}.{self.event}.v{self.major}"
+
+    @property
+    def base(self) -> TopicName:
+        """The main topic this retry or dead-letter topic belongs to."""
+        return TopicName(self.node, self.domain, self.event, self.major)
+
+    def retry(self, delay: str) -> TopicName:
+        if not _DELAY.match(delay):
+            raise TopicNameError(f"retry delay {delay!r}: use a number and s, m, h or d (e.g. 30s)")
+        return TopicName(self.node, self.domain, self.event, self.major, retry_delay=delay)
+
+    def dlq(self) -> TopicName:
+        return TopicName(self.node, self.domain, self.event, self.major, dead_letter=True)
+
+
+def event_topic(node: str, event_type: str) -> TopicName:
+    """The topic of ``event_type`` events on ``node``."""
+    if not _PART.match(node):
+        raise TopicNameError(f"node name {node!r}: lower-case letters, digits and '-', e.g. hanoi")
+    match = _EVENT_TYPE.match(event_type)
+    if not match:
+        raise TopicNameError(f"event type {event_type!r} is not vn.gov.<domain>.<event>.v<major>")
+    return TopicName(node, match[1], match[2], int(match[3]))
+
+
+def parse_topic(name: str) -> TopicName:
+    """Split a topic name built by this module back into its parts."""
+    parts = name.split(".")
+    if len(parts) < 5 or parts[0] != PREFIX or not parts[4].startswith("v"):
+        raise TopicNameError(f"{name!r} does not follow lgsp.<node>.<domain>.<event>.v<major>")
+    topic = event_topic(parts[1], f"vn.gov.{parts[2]}.{parts[3]}.{parts[4]}")
+    rest = parts[5:]
+    if rest == []:
+        return topic
+    if rest == ["dlq"]:
+        return topic.dlq()
+    if len(rest) == 2 and rest[0] == "retry":
+        return topic.retry(rest[1])
+    raise TopicNameError(
+        f"{name!r}: unknown suffix {'.'.join(rest)!r} (expected retry.<delay> or dlq)"
+    )
