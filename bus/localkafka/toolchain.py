@@ -52,56 +52,64 @@ def jars_dir(home: Path, kafka_version: str) -> Path:
     return home / "kafka" / kafka_version / "libs"
 
 
-def jars_cached(home: Path, kafka_version: str) -> bool:
-    """True when a previous fetch of this version completed."""
-    return (jars_dir(home, kafka_version) / _COMPLETE_MARKER).exists()
-
-
 async def ensure_jars(home: Path, kafka_version: str) -> Path:
-    """Return the jar folder for ``kafka_version``, fetching it with Maven only the first time.
+    """Return the jar folder for ``kafka_version``, fetching it with Maven only the first time."""
+    pom = resources.files("bus.localkafka").joinpath("pom.xml").read_bytes()
+    return await fetch_maven_closure(
+        pom,
+        jars_dir(home, kafka_version),
+        {"kafka.version": kafka_version},
+        what=f"Apache Kafka {kafka_version}",
+    )
+
+
+async def fetch_maven_closure(
+    pom: bytes, target: Path, properties: dict[str, str], *, what: str
+) -> Path:
+    """Copy the runtime dependency closure of ``pom`` into ``target`` once, and return it.
 
     Maven copies into a temporary folder renamed into place at the end, so an interrupted
-    fetch never leaves a half-filled cache that a later start would trust.
+    fetch never leaves a half-filled cache that a later run would trust.
     """
-    target = jars_dir(home, kafka_version)
-    if jars_cached(home, kafka_version):
+    if (target / _COMPLETE_MARKER).exists():
         return target
     mvn = shutil.which("mvn")
     if not mvn:
         raise LocalKafkaError(
-            "mvn was not found and the Kafka jars are not cached yet. Install Maven "
-            "(Debian/Ubuntu: `apt-get install maven`); it fetches org.apache.kafka:kafka_2.13 "
-            f"{kafka_version} from Maven Central once, into {target}.",
+            f"mvn was not found and {what} is not cached yet. Install Maven "
+            "(Debian/Ubuntu: `apt-get install maven`); it fetches the jars from Maven Central "
+            f"once, into {target}.",
             code="LGSP-KAFKA-MAVEN-MISSING",
         )
     work = target.parent
     work.mkdir(parents=True, exist_ok=True)
-    pom = work / "pom.xml"
-    pom.write_bytes(resources.files("bus.localkafka").joinpath("pom.xml").read_bytes())
-    staging = work / "libs.partial"
+    pom_path = work / "pom.xml"
+    pom_path.write_bytes(pom)
+    staging = work / f"{target.name}.partial"
     shutil.rmtree(staging, ignore_errors=True)
     log_path = work / "maven.log"
+    defines = [f"-D{key}={value}" for key, value in properties.items()]
     with log_path.open("wb") as log:
         proc = await asyncio.create_subprocess_exec(
             mvn,
             "-B",
             "-q",
             "-f",
-            str(pom),
+            str(pom_path),
             "dependency:copy-dependencies",
             f"-DoutputDirectory={staging}",
             "-DincludeScope=runtime",
-            f"-Dkafka.version={kafka_version}",
+            *defines,
             stdout=log,
             stderr=asyncio.subprocess.STDOUT,
             cwd=work,
         )
         returncode = await proc.wait()
     jars = sorted(p.name for p in staging.glob("*.jar")) if staging.exists() else []
-    if returncode != 0 or not any(name.startswith("kafka_2.13-") for name in jars):
+    if returncode != 0 or not jars:
         raise LocalKafkaError(
-            f"Maven could not fetch Apache Kafka {kafka_version} (exit {returncode}); "
-            f"see {log_path}. Check that Maven Central is reachable and the version exists.",
+            f"Maven could not fetch {what} (exit {returncode}); see {log_path}. "
+            "Check that Maven Central is reachable and the version exists.",
             code="LGSP-KAFKA-FETCH-FAILED",
             retriable=True,
         )
