@@ -41,6 +41,12 @@ class SchemaVersion:
     parsed: dict[str, Any] = field(repr=False, compare=False)
     fingerprint: bytes
     source: str = ""
+    header: bytes = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # The single-object prefix (C3 01 + 8-byte little-endian CRC-64-AVRO), built once
+        # because every encode writes it.
+        object.__setattr__(self, "header", SINGLE_OBJECT_MAGIC + self.fingerprint)
 
     @property
     def full_name(self) -> str:
@@ -55,11 +61,6 @@ class SchemaVersion:
     def dataschema(self) -> str:
         """CloudEvents dataschema URI naming this exact version."""
         return f"{DATASCHEMA_PREFIX}{self.subject}:v{self.version}"
-
-    @property
-    def header(self) -> bytes:
-        """Avro single-object encoding prefix: C3 01 + 8-byte little-endian CRC-64-AVRO."""
-        return SINGLE_OBJECT_MAGIC + self.fingerprint
 
     @property
     def canonical_form(self) -> str:
@@ -110,6 +111,7 @@ class SchemaCatalog:
     def __init__(self, schemas: Iterable[SchemaVersion]) -> None:
         self._by_key: dict[tuple[str, int], SchemaVersion] = {}
         self._by_fingerprint: dict[bytes, SchemaVersion] = {}
+        self._by_header: dict[bytes, SchemaVersion] = {}
         for schema in schemas:
             key = (schema.subject, schema.version)
             if key in self._by_key:
@@ -119,6 +121,7 @@ class SchemaCatalog:
                 )
             self._by_key[key] = schema
             self._by_fingerprint.setdefault(schema.fingerprint, schema)
+            self._by_header.setdefault(schema.header, schema)
 
     @classmethod
     def from_folder(cls, folder: Path) -> SchemaCatalog:
@@ -165,6 +168,11 @@ class SchemaCatalog:
 
     def by_fingerprint(self, fp: bytes) -> SchemaVersion | None:
         return self._by_fingerprint.get(fp)
+
+    @property
+    def headers(self) -> Mapping[bytes, SchemaVersion]:
+        """Schemas by single-object header (magic + fingerprint): the codec's hot-path index."""
+        return self._by_header
 
     def __iter__(self) -> Any:
         return iter(s for _, s in sorted(self._by_key.items()))

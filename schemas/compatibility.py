@@ -115,7 +115,7 @@ def check_examples(catalog: SchemaCatalog, examples: Path) -> list[Finding]:
             continue
         try:
             record = from_json(schema, json.loads(path.read_text(encoding="utf-8")))
-            if codec.decode(codec.encode(schema, record)).record != record:
+            if codec.decode(codec.encode(schema, record)) != record:
                 findings.append(
                     Finding("error", schema.subject, f"{path.name} does not round-trip")
                 )

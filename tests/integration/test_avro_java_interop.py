@@ -15,7 +15,7 @@ from fastavro import json_writer
 
 from bus.localkafka.toolchain import fetch_maven_closure, find_java
 from bus.settings import Settings
-from schemas.catalog import bundled_catalog
+from schemas.catalog import SchemaVersion, bundled_catalog
 from schemas.codec import AvroCodec
 from schemas.examples import example_record
 
@@ -62,30 +62,32 @@ SCHEMAS = list(bundled_catalog())
 
 
 @pytest.mark.parametrize("schema", SCHEMAS, ids=lambda s: f"{s.subject}.v{s.version}")
-def test_java_decodes_our_bytes_to_the_same_record(java_results: Path, schema: object) -> None:
+def test_java_decodes_our_bytes_to_the_same_record(
+    java_results: Path, schema: SchemaVersion
+) -> None:
     """Java reads our bytes; its re-encoding is byte-identical and its text shows our values."""
-    name = f"{schema.subject}.v{schema.version}"  # type: ignore[attr-defined]
+    name = f"{schema.subject}.v{schema.version}"
     ours = (java_results / f"{name}.python.bin").read_bytes()
     assert (java_results / f"{name}.java-roundtrip.bin").read_bytes() == ours
     java_text = json.loads((java_results / f"{name}.java.txt").read_text(encoding="utf-8"))
-    record = example_record(schema)  # type: ignore[arg-type]
+    record = example_record(schema)
     first_field = next(iter(record))
     assert java_text[first_field] == record[first_field]
 
 
 @pytest.mark.parametrize("schema", SCHEMAS, ids=lambda s: f"{s.subject}.v{s.version}")
-def test_bytes_written_by_java_decode_in_python(java_results: Path, schema: object) -> None:
+def test_bytes_written_by_java_decode_in_python(java_results: Path, schema: SchemaVersion) -> None:
     """A record Java built from Avro JSON and encoded single-object decodes here unchanged."""
-    name = f"{schema.subject}.v{schema.version}"  # type: ignore[attr-defined]
-    decoded = CODEC.decode((java_results / f"{name}.java-from-json.bin").read_bytes())
-    assert decoded.writer is schema
-    assert decoded.record == example_record(schema)  # type: ignore[arg-type]
+    name = f"{schema.subject}.v{schema.version}"
+    java_bytes = (java_results / f"{name}.java-from-json.bin").read_bytes()
+    assert CODEC.writer_of(java_bytes) is schema
+    assert CODEC.decode(java_bytes) == example_record(schema)
 
 
 def test_java_resolves_a_v2_dossier_to_v1_like_python_does(java_results: Path) -> None:
     """Java, reading v2 bytes with a v1 reader, yields the same record as our resolution."""
     v1, v2 = bundled_catalog().get("dossier.status", 1), bundled_catalog().get("dossier.status", 2)
     v2_bytes = CODEC.encode(v2, example_record(v2))
-    java_v1 = CODEC.decode((java_results / "dossier.status.v1.java-resolved.bin").read_bytes())
-    assert java_v1.writer is v1
-    assert java_v1.record == CODEC.decode(v2_bytes, reader=v1).record
+    java_v1 = (java_results / "dossier.status.v1.java-resolved.bin").read_bytes()
+    assert CODEC.writer_of(java_v1) is v1
+    assert CODEC.decode(java_v1) == CODEC.decode(v2_bytes, reader=v1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from schemas.catalog import bundled_catalog
+from schemas.catalog import SchemaVersion, bundled_catalog
 from schemas.topics import TopicNameError, event_topic, parse_topic
 
 
@@ -20,9 +20,9 @@ def test_event_retry_and_dead_letter_topics_follow_the_convention() -> None:
 @pytest.mark.parametrize(
     "schema", list(bundled_catalog()), ids=lambda s: f"{s.subject}.v{s.version}"
 )
-def test_every_event_type_has_a_topic_that_parses_back(schema: object) -> None:
+def test_every_event_type_has_a_topic_that_parses_back(schema: SchemaVersion) -> None:
     """Each schema's event type maps to a valid Kafka topic name and back, with suffixes."""
-    topic = event_topic("ngsp", schema.event_type)  # type: ignore[attr-defined]
+    topic = event_topic("ngsp", schema.event_type)
     for name in (topic, topic.retry("1h"), topic.dlq()):
         text = str(name)
         assert len(text) <= 249 and all(c.isalnum() or c in "._-" for c in text)
