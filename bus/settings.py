@@ -21,6 +21,8 @@ class Settings(BaseSettings):
         default=None,
         description="Kafka bootstrap servers (host:port,...). Unset: use a local cluster.",
     )
+    log_level: str = Field(default="INFO", description="Log level: DEBUG, INFO, WARNING, ERROR.")
+    log_json: bool = Field(default=True, description="JSON log lines (false: console text).")
     kafka_version: str = Field(default="4.4.0", description="Apache Kafka broker version.")
     kafka_heap_mb: int = Field(default=256, ge=128, description="Local broker's Java heap.")
     kafka_start_timeout_s: float = Field(

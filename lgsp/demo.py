@@ -1,74 +1,179 @@
 """``lgsp demo``: the main job.
 
-Until the gateway and federation exist this runs the smallest honest end-to-end path: a local
-Kafka cluster is started, one record is published with the bus's producer settings and read
-back by a manually committing consumer, and the round trip is reported.
+This stage runs the honest end-to-end path the contract allows today: a local Kafka cluster is
+started, one realistic event of every kind in the contract (official document, status
+feedback, dossier status v1 and v2, look-up request and reply, payment, quarterly report,
+delivery receipt) is Avro-encoded with its CloudEvents envelope, published with the bus's
+producer settings to the topic the naming convention gives, read back by a manually
+committing consumer, and checked: envelope parsed, value decoded, record equal to what was
+sent. The national exchange (gateways, federation) builds on this as those issues land.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-import uuid
-from typing import Annotated
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
 from bus.kafka import KafkaPublisher, OutgoingRecord, TopicSpec, ensure_topics, kafka_consumer
-from bus.localkafka import start_cluster
+from bus.localkafka import local_cluster
+from bus.logging import configure_logging
 from bus.settings import Settings
+from schemas.catalog import SchemaVersion, bundled_catalog
+from schemas.codec import AvroCodec
+from schemas.envelope import Envelope
+from schemas.examples import example_record
+from schemas.topics import event_topic
 
 console = Console()
+NODE = "demo"
+
+
+@dataclass(frozen=True)
+class Sent:
+    schema: SchemaVersion
+    envelope: Envelope
+    key: bytes
+    record: dict[str, Any]
+    topic: str
+    size: int
 
 
 def demo_command(
     cluster: Annotated[str, typer.Option(help="Local cluster to run on.")] = "demo",
+    keep_running: Annotated[
+        bool,
+        typer.Option("--keep-running", help="Leave the cluster up afterwards (explore with kcat)."),
+    ] = False,
 ) -> None:
     """Run the demo end to end on a local Kafka cluster and print a summary."""
     settings = Settings()
-    asyncio.run(_run(settings, cluster))
+    configure_logging("WARNING", json=settings.log_json)
+    asyncio.run(_run(settings, cluster, keep_running))
 
 
-async def _run(settings: Settings, cluster: str) -> None:
-    console.print(
-        "[bold]lgsp demo[/] (foundation stage: one record through a real local broker;"
-        " the full national exchange comes with the gateway and federation)"
-    )
+@contextlib.asynccontextmanager
+async def _broker(settings: Settings, cluster: str, keep_running: bool) -> AsyncIterator[str]:
     if settings.bootstrap_servers:
-        bootstrap = settings.bootstrap_servers
-    else:
-        with console.status(f"starting local Kafka cluster {cluster!r}"):
-            status = await start_cluster(settings, cluster)
-        bootstrap = status.bootstrap_servers or ""
-        console.print(f"Kafka cluster {cluster!r} at {bootstrap} (log: {status.log_path})")
-    topic = "demo.roundtrip"
-    await ensure_topics(bootstrap, [TopicSpec(topic)])
-    event_id = str(uuid.uuid4())
-    record = OutgoingRecord(
-        topic=topic,
-        key=b"demo",
-        value=f"hello from lgsp demo {event_id}".encode(),
-        headers=(("ce_id", event_id.encode()), ("ce_source", b"000.00.00.G22")),
-    )
-    began = time.perf_counter()
-    async with KafkaPublisher(bootstrap, client_id="lgsp-demo") as publisher:
-        meta = await publisher.publish(record)
-    async with kafka_consumer(bootstrap, topic, group_id=f"lgsp-demo-{event_id}") as consumer:
-        while True:
-            batch = await consumer.getmany(timeout_ms=1000)
-            found = [
-                r
-                for rs in batch.values()
-                for r in rs
-                if dict(r.headers).get("ce_id") == event_id.encode()
-            ]
-            if found:
-                await consumer.commit()
-                break
-    elapsed_ms = (time.perf_counter() - began) * 1000
+        yield settings.bootstrap_servers
+        return
+    with console.status(f"starting local Kafka cluster {cluster!r} (first run fetches the jars)"):
+        manager = local_cluster(settings, cluster)
+        status = await manager.__aenter__()
     console.print(
-        f"published and consumed record {event_id} on {topic}"
-        f" partition {meta.partition} offset {meta.offset} in {elapsed_ms:.0f} ms"
+        f"Kafka cluster [bold]{cluster}[/] at {status.bootstrap_servers} (log: {status.log_path})"
     )
-    console.print(f"stop the cluster with: lgsp kafka down --name {cluster}")
+    try:
+        yield status.bootstrap_servers or ""
+    finally:
+        if keep_running:
+            console.print(f"cluster left running; stop it with: lgsp kafka down --name {cluster}")
+        else:
+            await manager.__aexit__(None, None, None)
+
+
+async def _run(settings: Settings, cluster: str, keep_running: bool) -> None:
+    console.print(
+        "[bold]lgsp demo[/]: every event kind of the contract, Avro + CloudEvents, "
+        "through a real Kafka broker (gateways and federation come next)"
+    )
+    codec = AvroCodec()
+    async with _broker(settings, cluster, keep_running) as bootstrap:
+        outgoing = [_prepare(codec, schema) for schema in bundled_catalog()]
+        await ensure_topics(
+            bootstrap, [TopicSpec(t, partitions=3) for t in {s.topic for s in outgoing}]
+        )
+        began = time.perf_counter()
+        async with KafkaPublisher(bootstrap, client_id="lgsp-demo") as publisher:
+            for sent in outgoing:
+                await publisher.publish(
+                    OutgoingRecord(
+                        topic=sent.topic,
+                        key=sent.key,
+                        value=codec.encode(sent.schema, sent.record),
+                        headers=sent.envelope.to_headers(),
+                    )
+                )
+        received = await _receive(bootstrap, codec, outgoing)
+        elapsed_ms = (time.perf_counter() - began) * 1000
+    _summary(outgoing, received, elapsed_ms)
+
+
+def _prepare(codec: AvroCodec, schema: SchemaVersion) -> Sent:
+    record = example_record(schema)
+    key = str(next(iter(record.values())))
+    source = _source_agency(record)
+    envelope = Envelope.new(
+        source=source, type=schema.event_type, subject=key, dataschema=schema.dataschema
+    )
+    return Sent(
+        schema,
+        envelope,
+        key.encode(),
+        record,
+        str(event_topic(NODE, schema.event_type)),
+        len(codec.encode(schema, record)),
+    )
+
+
+def _source_agency(record: dict[str, Any]) -> str:
+    for field in ("sender", "from", "receivingAgency", "agency", "responder"):
+        if isinstance(record.get(field), dict):
+            return str(record[field]["code"])
+    if "requester" in record:
+        return str(record["requester"]["agency"]["code"])
+    return str(record.get("senderAgency") or "000.00.00.G22")
+
+
+async def _receive(
+    bootstrap: str, codec: AvroCodec, outgoing: list[Sent]
+) -> dict[str, dict[str, Any]]:
+    """Read every sent event back; verify envelope and record; return what matched by ce_id."""
+    wanted = {s.envelope.id: s for s in outgoing}
+    matched: dict[str, dict[str, Any]] = {}
+    topics = sorted({s.topic for s in outgoing})
+    group = f"lgsp-demo-{outgoing[0].envelope.id}"
+    deadline = time.monotonic() + 60
+    async with kafka_consumer(bootstrap, *topics, group_id=group) as consumer:
+        while len(matched) < len(wanted) and time.monotonic() < deadline:
+            for records in (await consumer.getmany(timeout_ms=500)).values():
+                for message in records:
+                    envelope = Envelope.from_headers(message.headers)
+                    sent = wanted.get(envelope.id)
+                    if (
+                        sent
+                        and envelope == sent.envelope
+                        and message.value is not None
+                        and codec.decode(message.value) == sent.record
+                    ):
+                        matched[envelope.id] = sent.record
+            await consumer.commit()
+    return matched
+
+
+def _summary(outgoing: list[Sent], received: dict[str, dict[str, Any]], elapsed_ms: float) -> None:
+    table = Table("event type (ce_type)", "schema", "key", "bytes", "round trip")
+    for sent in outgoing:
+        ok = sent.envelope.id in received
+        table.add_row(
+            sent.schema.event_type,
+            f"{sent.schema.subject} v{sent.schema.version}",
+            sent.key.decode()[:28],
+            str(sent.size),
+            "[green]ok[/]" if ok else "[red]missing[/]",
+        )
+    console.print(table)
+    console.print(f"topics: lgsp.{NODE}.<domain>.<event>.v1, e.g. {outgoing[0].topic}")
+    console.print(
+        f"{len(received)}/{len(outgoing)} events published, consumed, envelope-checked and "
+        f"decoded equal in {elapsed_ms:.0f} ms"
+    )
+    if len(received) != len(outgoing):
+        raise typer.Exit(code=1)

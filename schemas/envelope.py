@@ -68,12 +68,17 @@ class Envelope:
         traceparent: str | None = None,
         time: datetime | None = None,
     ) -> Envelope:
-        """A fresh envelope: new id, current time, new trace unless one is continued."""
+        """A fresh envelope: new id, current time, new trace unless one is continued.
+
+        The time is cut to milliseconds, the precision ``ce_time`` carries, so an envelope
+        equals itself after a trip through headers.
+        """
+        instant = time or datetime.now(UTC)
         return Envelope(
             id=str(uuid.uuid4()),
             source=source,
             type=type,
-            time=time or datetime.now(UTC),
+            time=instant.replace(microsecond=instant.microsecond // 1000 * 1000),
             dataschema=dataschema,
             subject=subject,
             recipients=tuple(recipients),

@@ -1,0 +1,66 @@
+"""Structured JSON logs (structlog) for every process, with the standard library's loggers
+(aiokafka's among them) rendered the same way.
+
+Bind ``ce_id`` and ``trace_id`` once per record with ``bind_record``; every line logged while
+handling it carries them. Never log personal data (CCCD, phone numbers) or secrets.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TextIO
+
+import structlog
+
+from schemas.envelope import Envelope
+
+
+def configure_logging(
+    level: str = "INFO", *, stream: TextIO | None = None, json: bool = True
+) -> None:
+    """Send structlog and stdlib logs to ``stream`` (stderr) as JSON lines (or console text)."""
+    shared: list[structlog.types.Processor] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+    ]
+    renderer: structlog.types.Processor = (
+        structlog.processors.JSONRenderer(ensure_ascii=False)
+        if json
+        else structlog.dev.ConsoleRenderer()
+    )
+    structlog.configure(
+        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=shared,
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.processors.format_exc_info,
+                renderer,
+            ],
+        )
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+
+
+@contextmanager
+def bind_record(envelope: Envelope) -> Iterator[None]:
+    """Bind the record's ce_id, type, source and trace id to every log line in the block."""
+    with structlog.contextvars.bound_contextvars(
+        ce_id=envelope.id,
+        ce_type=envelope.type,
+        ce_source=envelope.source,
+        trace_id=envelope.trace_id,
+    ):
+        yield
