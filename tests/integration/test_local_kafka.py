@@ -121,6 +121,18 @@ async def test_broker_dying_at_start_is_reported_with_its_log(settings: Settings
     await stop_cluster(settings, name, purge=True)
 
 
+def test_a_stale_pid_file_is_not_taken_for_a_running_broker(settings: Settings) -> None:
+    """A pid file naming a process that is not this cluster's broker is cleared, not trusted."""
+    name = _unique("pytest-stale")
+    paths = ClusterPaths.of(settings.home, name)
+    paths.root.mkdir(parents=True)
+    paths.pid_file.write_text(str(os.getpid()))  # alive, but a Python process, not the broker
+    status = cluster_status(settings, name)
+    assert not status.running and status.pid is None
+    assert not paths.pid_file.exists()
+    asyncio.run(stop_cluster(settings, name, purge=True))
+
+
 def _cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "lgsp", *args], env=env, capture_output=True, text=True, timeout=120
