@@ -4,6 +4,13 @@
     lgsp.<node>.<domain>.<event>.v<major>.retry.<d>  a retry tier (d = 30s, 5m, 1h...)
     lgsp.<node>.<domain>.<event>.v<major>.dlq        its dead letters
 
+Beside the event topics, each node has:
+
+    lgsp.<node>.inbox.<agency>     records delivered to one agency's sink (agency code with
+                                   '-' for '.', lower case: lgsp.hanoi.inbox.000-01-02-h24)
+    lgsp.<node>.link.<node>        records leaving for another node (federation outbox)
+    lgsp.<node>.gateway.<name>     the gateway's own state (routed ids, DLQ state)
+
 ``node`` is the node's short name (``ngsp``, ``hanoi``); domain, event and major come from the
 CloudEvents type ``vn.gov.<domain>.<event>.v<major>``, e.g. ``lgsp.hanoi.dossier.status.v1``.
 Every part is lower-case letters, digits or '-', so the names are valid Kafka topic names and
@@ -64,8 +71,7 @@ class TopicName:
 
 def event_topic(node: str, event_type: str) -> TopicName:
     """The topic of ``event_type`` events on ``node``."""
-    if not _PART.match(node):
-        raise TopicNameError(f"node name {node!r}: lower-case letters, digits and '-', e.g. hanoi")
+    _check_node(node)
     match = _EVENT_TYPE.match(event_type)
     if not match:
         raise TopicNameError(f"event type {event_type!r} is not vn.gov.<domain>.<event>.v<major>")
@@ -88,3 +94,31 @@ def parse_topic(name: str) -> TopicName:
     raise TopicNameError(
         f"{name!r}: unknown suffix {'.'.join(rest)!r} (expected retry.<delay> or dlq)"
     )
+
+
+def _check_node(node: str) -> str:
+    if not _PART.match(node):
+        raise TopicNameError(f"node name {node!r}: lower-case letters, digits and '-', e.g. hanoi")
+    return node
+
+
+def inbox_topic(node: str, agency_code: str) -> str:
+    """The topic a node delivers an agency's records to (read by that agency's sink)."""
+    return f"{PREFIX}.{_check_node(node)}.inbox.{agency_code.lower().replace('.', '-')}"
+
+
+def link_topic(node: str, target_node: str) -> str:
+    """The outbox of records leaving ``node`` for ``target_node`` (federation)."""
+    return f"{PREFIX}.{_check_node(node)}.link.{_check_node(target_node)}"
+
+
+def gateway_topic(node: str, name: str) -> str:
+    """A topic of the gateway's own state on ``node``, e.g. ``routed`` or ``dlq-state``."""
+    if not _PART.match(name):
+        raise TopicNameError(f"gateway topic name {name!r}: lower-case letters, digits and '-'")
+    return f"{PREFIX}.{_check_node(node)}.gateway.{name}"
+
+
+def node_event_topic_pattern(node: str) -> str:
+    """Regular expression matching every event topic of ``node`` (not retries or DLQs)."""
+    return rf"^{PREFIX}\.{re.escape(_check_node(node))}\.[a-z][a-z0-9-]*\.[a-z][a-z0-9-]*\.v[1-9]\d*$"

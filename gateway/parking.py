@@ -1,0 +1,95 @@
+"""Headers of parked records (retry tiers and dead letters), written and read in one place.
+
+Every parked record keeps its value, key and CloudEvents headers, and carries:
+
+    lgsp-park-code        stable error code, e.g. LGSP-GW-FORBIDDEN
+    lgsp-park-reason      the reason in words
+    lgsp-original-topic   where the record first entered the gateway
+    lgsp-original-partition, lgsp-original-offset
+    lgsp-attempts         delivery attempts made so far (also ce_attempt)
+    lgsp-first-failure    when it was first parked (RFC 3339)
+    lgsp-due-at           retry tiers: when it may be tried again (RFC 3339)
+    lgsp-held-behind      set when it waits behind an earlier record of its key
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from schemas.envelope import format_time, parse_time
+
+Headers = Sequence[tuple[str, bytes]]
+_PREFIX = "lgsp-"
+_OWN = (
+    "lgsp-park-code",
+    "lgsp-park-reason",
+    "lgsp-original-topic",
+    "lgsp-original-partition",
+    "lgsp-original-offset",
+    "lgsp-attempts",
+    "lgsp-first-failure",
+    "lgsp-due-at",
+    "lgsp-held-behind",
+    "ce_attempt",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ParkInfo:
+    """What the park headers of a record say."""
+
+    code: str
+    reason: str
+    original_topic: str
+    original_partition: int
+    original_offset: int
+    attempts: int
+    first_failure: datetime
+    due_at: datetime | None = None
+    held_behind: str | None = None
+
+    def to_headers(self) -> list[tuple[str, bytes]]:
+        headers = [
+            ("lgsp-park-code", self.code),
+            ("lgsp-park-reason", self.reason),
+            ("lgsp-original-topic", self.original_topic),
+            ("lgsp-original-partition", str(self.original_partition)),
+            ("lgsp-original-offset", str(self.original_offset)),
+            ("lgsp-attempts", str(self.attempts)),
+            ("lgsp-first-failure", format_time(self.first_failure)),
+        ]
+        if self.due_at is not None:
+            headers.append(("lgsp-due-at", format_time(self.due_at)))
+        if self.held_behind is not None:
+            headers.append(("lgsp-held-behind", self.held_behind))
+        if self.attempts:
+            headers.append(("ce_attempt", str(self.attempts)))
+        return [(name, value.encode()) for name, value in headers]
+
+
+def read_park_info(headers: Headers) -> ParkInfo | None:
+    """The park headers of a record, or None if it was never parked."""
+    values = {k: v.decode("utf-8", "replace") for k, v in headers if k.startswith(_PREFIX)}
+    if "lgsp-park-code" not in values:
+        return None
+    due = values.get("lgsp-due-at")
+    return ParkInfo(
+        code=values["lgsp-park-code"],
+        reason=values.get("lgsp-park-reason", ""),
+        original_topic=values.get("lgsp-original-topic", ""),
+        original_partition=int(values.get("lgsp-original-partition", "-1")),
+        original_offset=int(values.get("lgsp-original-offset", "-1")),
+        attempts=int(values.get("lgsp-attempts", "0")),
+        first_failure=parse_time(values["lgsp-first-failure"])
+        if "lgsp-first-failure" in values
+        else datetime.now(UTC),
+        due_at=parse_time(due) if due else None,
+        held_behind=values.get("lgsp-held-behind"),
+    )
+
+
+def without_park_headers(headers: Headers) -> list[tuple[str, bytes]]:
+    """The record's own headers, park headers removed (before parking again or redriving)."""
+    return [(k, v) for k, v in headers if k not in _OWN]
