@@ -29,7 +29,9 @@ class ConfigError(LgspError):
         self.problems = problems
 
 
-def load_yaml_model(path: Path, model: type[Model], *, context: dict[str, Any] | None = None) -> Model:
+def load_yaml_model(
+    path: Path, model: type[Model], *, context: dict[str, Any] | None = None
+) -> Model:
     """Parse ``path`` and validate it as ``model``; raise ``ConfigError`` naming every line."""
     try:
         text = path.read_text(encoding="utf-8")
@@ -47,27 +49,30 @@ def parse_yaml_model(
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark is not None else ""
-        raise ConfigError(source, [f"{where}not valid YAML: {getattr(error, 'problem', error)}"]) from error
+        raise ConfigError(
+            source, [f"{where}not valid YAML: {getattr(error, 'problem', error)}"]
+        ) from error
     lines = dict(_lines(root, ())) if root is not None else {}
     try:
         return model.model_validate(data if data is not None else {}, context=context)
     except ValidationError as error:
-        problems = [
-            f"line {_line_of(lines, tuple(e['loc']))}: {_dotted(tuple(e['loc'])) or '(top)'}: {e['msg']}"
-            for e in error.errors()
-        ]
+        problems = [_problem(lines, tuple(e["loc"]), e["msg"]) for e in error.errors()]
         raise ConfigError(source, problems) from error
+
+
+def _problem(lines: dict[Location, int], location: Location, message: str) -> str:
+    return f"line {_line_of(lines, location)}: {_dotted(location) or '(top)'}: {message}"
 
 
 def _lines(node: yaml.Node, path: Location) -> Iterator[tuple[Location, int]]:
     yield path, node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
-            yield path + (key.value,), key.start_mark.line + 1
-            yield from _lines(value, path + (key.value,))
+            yield (*path, key.value), key.start_mark.line + 1
+            yield from _lines(value, (*path, key.value))
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            yield from _lines(item, path + (index,))
+            yield from _lines(item, (*path, index))
 
 
 def _line_of(lines: dict[Location, int], location: Location) -> int:

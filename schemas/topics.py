@@ -121,4 +121,6 @@ def gateway_topic(node: str, name: str) -> str:
 
 def node_event_topic_pattern(node: str) -> str:
     """Regular expression matching every event topic of ``node`` (not retries or DLQs)."""
-    return rf"^{PREFIX}\.{re.escape(_check_node(node))}\.[a-z][a-z0-9-]*\.[a-z][a-z0-9-]*\.v[1-9]\d*$"
+    return (
+        rf"^{PREFIX}\.{re.escape(_check_node(node))}\.[a-z][a-z0-9-]*\.[a-z][a-z0-9-]*\.v[1-9]\d*$"
+    )

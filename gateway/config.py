@@ -1,0 +1,93 @@
+"""The gateway's configuration file (``node.yaml``) and its routing table (``routes.yaml``).
+
+node: hanoi
+routes: routes.yaml            # relative to this file; reloaded on SIGHUP or POST /admin/reload
+directory: agencies.csv        # optional; default: the contract's bundled directory
+partitions: 3                  # of every topic the gateway creates
+retry_tiers: [30s, 5m, 1h]
+dedup_window: 1h
+admin: {host: 127.0.0.1, port: 8091}
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from bus.yamlconfig import load_yaml_model
+from gateway.routes import RouteTable, RoutingTableSpec
+from gateway.tiers import parse_delay
+from schemas.catalog import SchemaCatalog
+from schemas.ids.directory import AgencyDirectory, bundled_directory
+from schemas.topics import link_topic
+
+
+class AdminConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8091, ge=0, le=65535)
+
+
+class GatewayConfig(BaseModel):
+    """One node's gateway settings."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    node: str
+    routes: Path = Path("routes.yaml")
+    directory: Path | None = None
+    bootstrap_servers: str | None = None
+    partitions: int = Field(default=3, ge=1, le=1000)
+    retry_tiers: list[str] = Field(default_factory=lambda: ["30s", "5m", "1h"])
+    dedup_window: str = "1h"
+    max_batch: int = Field(default=500, ge=1)
+    admin: AdminConfig = Field(default_factory=AdminConfig)
+    base_dir: Path = Field(default=Path(), exclude=True)
+
+    @field_validator("node")
+    @classmethod
+    def _node_name(cls, node: str) -> str:
+        link_topic(node, node)  # raises for a name that cannot be part of a topic
+        return node
+
+    @field_validator("retry_tiers")
+    @classmethod
+    def _tiers(cls, tiers: list[str]) -> list[str]:
+        for tier in tiers:
+            parse_delay(tier)
+        return tiers
+
+    @field_validator("dedup_window")
+    @classmethod
+    def _window(cls, window: str) -> str:
+        parse_delay(window)
+        return window
+
+    @property
+    def group_id(self) -> str:
+        return f"lgsp-gateway-{self.node}"
+
+    @property
+    def routes_path(self) -> Path:
+        return self.routes if self.routes.is_absolute() else self.base_dir / self.routes
+
+    def load_directory(self) -> AgencyDirectory:
+        if self.directory is None:
+            return bundled_directory()
+        path = self.directory if self.directory.is_absolute() else self.base_dir / self.directory
+        return AgencyDirectory.from_csv(path)
+
+
+def load_gateway_config(path: Path) -> GatewayConfig:
+    config = load_yaml_model(path, GatewayConfig)
+    return config.model_copy(update={"base_dir": path.resolve().parent})
+
+
+def load_route_table(
+    config: GatewayConfig, directory: AgencyDirectory, catalog: SchemaCatalog
+) -> RouteTable:
+    """Load and compile the routing table; a ``ConfigError`` names every bad line."""
+    spec = load_yaml_model(config.routes_path, RoutingTableSpec, context={"catalog": catalog})
+    return RouteTable(spec, config.node, directory)

@@ -1,0 +1,99 @@
+"""The gateway's Prometheus metrics, registered on an injected registry.
+
+Labels stay bounded: node, event type, route name, error code, retry tier, and the source's
+level-1 agency (a ministry or province), never ids.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+_LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
+_E2E_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 14400)
+
+
+class GatewayMetrics:
+    """Every metric a gateway process exports, prefixed ``lgsp_gateway_``."""
+
+    def __init__(self, registry: CollectorRegistry, node: str) -> None:
+        self.node = node
+        self.records_in = Counter(
+            "lgsp_gateway_records_in_total",
+            "Records consumed.",
+            ["node", "stage", "event_type", "source"],
+            registry=registry,
+        )
+        self.records_out = Counter(
+            "lgsp_gateway_records_out_total",
+            "Records routed, per route.",
+            ["node", "route", "event_type"],
+            registry=registry,
+        )
+        self.parked = Counter(
+            "lgsp_gateway_parked_total",
+            "Records dead-lettered, by error code.",
+            ["node", "code", "event_type"],
+            registry=registry,
+        )
+        self.retries = Counter(
+            "lgsp_gateway_retries_total",
+            "Records sent to a retry tier.",
+            ["node", "code", "event_type"],
+            registry=registry,
+        )
+        self.held = Counter(
+            "lgsp_gateway_held_total",
+            "Records held behind an earlier record of their key.",
+            ["node", "event_type"],
+            registry=registry,
+        )
+        self.duplicates = Counter(
+            "lgsp_gateway_duplicates_total",
+            "Records dropped as already routed.",
+            ["node", "event_type"],
+            registry=registry,
+        )
+        self.routing_seconds = Histogram(
+            "lgsp_gateway_routing_seconds",
+            "From consuming a record to committing its transaction.",
+            ["node"],
+            buckets=_LATENCY_BUCKETS,
+            registry=registry,
+        )
+        self.end_to_end_seconds = Histogram(
+            "lgsp_gateway_end_to_end_seconds",
+            "From ce_time to the routed record's commit.",
+            ["node", "event_type"],
+            buckets=_E2E_BUCKETS,
+            registry=registry,
+        )
+        self.transactions = Counter(
+            "lgsp_gateway_transactions_total",
+            "Transactions, by result.",
+            ["node", "result"],
+            registry=registry,
+        )
+        self.reloads = Counter(
+            "lgsp_gateway_route_reloads_total",
+            "Routing table reloads, by result.",
+            ["node", "result"],
+            registry=registry,
+        )
+        self.held_keys = Gauge(
+            "lgsp_gateway_held_keys",
+            "Keys with records waiting in retry tiers.",
+            ["node"],
+            registry=registry,
+        )
+        self.partitions = Gauge(
+            "lgsp_gateway_assigned_partitions",
+            "Partition numbers this process owns.",
+            ["node"],
+            registry=registry,
+        )
+        self.routes = Gauge(
+            "lgsp_gateway_routes",
+            "Routes in the active routing table.",
+            ["node"],
+            registry=registry,
+        )

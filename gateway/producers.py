@@ -1,0 +1,57 @@
+"""One transactional producer per partition number.
+
+The gateway's topics share partition numbers and the group uses the range assignor, so one
+process owns partition ``p`` of every topic at once. Its producer's transactional id names
+``p``: when ``p`` moves to another process, that process's ``init_transactions`` fences the
+old owner, whose unfinished transaction is then aborted. This is how consume-transform-produce
+stays exactly-once across rebalances with a client whose offset commits do not carry the
+group generation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+
+from aiokafka import AIOKafkaProducer
+
+
+class PartitionProducers:
+    """Transactional producers keyed by partition number."""
+
+    def __init__(self, bootstrap: str, transactional_prefix: str) -> None:
+        self._bootstrap = bootstrap
+        self._prefix = transactional_prefix
+        self._producers: dict[int, AIOKafkaProducer] = {}
+
+    def get(self, partition: int) -> AIOKafkaProducer:
+        return self._producers[partition]
+
+    def owned(self) -> set[int]:
+        return set(self._producers)
+
+    async def open(self, partitions: Iterable[int]) -> None:
+        """Start (and so fence any older owner of) each partition's producer."""
+        new = [p for p in partitions if p not in self._producers]
+
+        async def start(partition: int) -> None:
+            producer = AIOKafkaProducer(
+                bootstrap_servers=self._bootstrap,
+                transactional_id=f"{self._prefix}-{partition}",
+                enable_idempotence=True,
+                acks="all",
+                linger_ms=2,
+            )
+            await producer.start()
+            self._producers[partition] = producer
+
+        await asyncio.gather(*(start(p) for p in new))
+
+    async def close(self, partitions: Iterable[int] | None = None) -> None:
+        chosen = (
+            list(self._producers)
+            if partitions is None
+            else [p for p in partitions if p in self._producers]
+        )
+        producers = [self._producers.pop(p) for p in chosen]
+        await asyncio.gather(*(p.stop() for p in producers), return_exceptions=True)

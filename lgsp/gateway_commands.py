@@ -1,0 +1,72 @@
+"""``lgsp gateway run --config node.yaml``: run one gateway process of a node."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from pathlib import Path
+from typing import Annotated
+
+import structlog
+import typer
+from prometheus_client import CollectorRegistry
+
+from bus.httpserver import http_server
+from bus.logging import configure_logging
+from bus.settings import Settings
+from bus.yamlconfig import ConfigError
+from gateway.admin import admin_app
+from gateway.config import GatewayConfig, load_gateway_config
+from gateway.engine import Gateway
+from schemas.errors import LgspError
+
+app = typer.Typer(help="Run a node's gateway.", no_args_is_help=True)
+log = structlog.get_logger("lgsp.gateway")
+
+
+@app.command()
+def run(
+    config: Annotated[
+        Path, typer.Option("--config", "-c", help="The node's gateway file (node.yaml).")
+    ],
+) -> None:
+    """Route the node's records until SIGTERM or Ctrl-C; SIGHUP reloads the routing table."""
+    settings = Settings()
+    configure_logging(settings.log_level, json=settings.log_json)
+    gateway_config = load_gateway_config(config)
+    bootstrap = gateway_config.bootstrap_servers or settings.bootstrap_servers
+    if not bootstrap:
+        raise LgspError(
+            "no Kafka to connect to: set bootstrap_servers in the config or LGSP_BOOTSTRAP_SERVERS",
+            code="LGSP-CONFIG-INVALID",
+        )
+    asyncio.run(_serve(gateway_config, bootstrap))
+
+
+async def _serve(config: GatewayConfig, bootstrap: str) -> None:
+    async with Gateway(config, bootstrap, CollectorRegistry()) as gateway:
+        loop = asyncio.get_running_loop()
+        loop.add_signal_handler(signal.SIGTERM, gateway.stop)
+        loop.add_signal_handler(signal.SIGINT, gateway.stop)
+        reloads: set[asyncio.Task[None]] = set()
+
+        def reload_on_hup() -> None:
+            task = asyncio.create_task(_reload(gateway))
+            reloads.add(task)
+            task.add_done_callback(reloads.discard)
+
+        loop.add_signal_handler(signal.SIGHUP, reload_on_hup)
+        async with contextlib.AsyncExitStack() as stack:
+            if config.admin.port:
+                await stack.enter_async_context(
+                    http_server(admin_app(gateway), config.admin.host, config.admin.port)
+                )
+            await gateway.run()
+
+
+async def _reload(gateway: Gateway) -> None:
+    try:
+        await gateway.reload()
+    except ConfigError as error:
+        log.error("routes_reload_rejected", code=error.code, problems=error.problems)
