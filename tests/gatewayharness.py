@@ -12,7 +12,7 @@ import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 from aiokafka.structs import ConsumerRecord
 from prometheus_client import CollectorRegistry
@@ -27,7 +27,7 @@ from schemas.examples import example_record
 from schemas.topics import event_topic, inbox_topic
 
 CODEC = AvroCodec()
-Record = ConsumerRecord[bytes, bytes]
+Record: TypeAlias = ConsumerRecord[bytes, bytes]
 
 
 @dataclass

@@ -28,7 +28,7 @@ routes:
 async def test_a_document_to_a_district_reaches_every_commune_once(
     kafka_bootstrap: str, tmp_path: Path
 ) -> None:
-    """Fan-out: a ministry document addressed to Ba Đình district lands once in each ward's inbox."""
+    """Fan-out: a ministry document to Ba Đình district lands once in each ward's inbox."""
     node = PrivateNode(kafka_bootstrap, tmp_path)
     config = node.write(ROUTES)
     wards = ["000.01.02.H24", "000.02.02.H24"]
