@@ -97,8 +97,12 @@ class Gateway:
 
     async def __aenter__(self) -> Gateway:
         await self._admin.start()
-        await self._ensure_topics()
-        await self._consumer.start()
+        try:
+            await self._ensure_topics()
+            await self._consumer.start()
+        except BaseException:
+            await self._admin.close()
+            raise
         self._consumer.subscribe(self.consumed_topics(), listener=_Listener(self))
         self._tasks.append(asyncio.create_task(self._refresh_topics_forever()))
         log.info(

@@ -1,8 +1,18 @@
 """Kafka clients with the bus's delivery settings: idempotent acks=all producers, manually
 committing consumers, and topic administration."""
 
-from bus.kafka.admin import TopicSpec, ensure_topics
+from bus.kafka.admin import TopicSpec, ensure_topics, list_topics, topic_partitions
 from bus.kafka.consumer import kafka_consumer
 from bus.kafka.producer import KafkaPublisher, OutgoingRecord
+from bus.kafka.reader import LogReader
 
-__all__ = ["KafkaPublisher", "OutgoingRecord", "TopicSpec", "ensure_topics", "kafka_consumer"]
+__all__ = [
+    "KafkaPublisher",
+    "LogReader",
+    "OutgoingRecord",
+    "TopicSpec",
+    "ensure_topics",
+    "kafka_consumer",
+    "list_topics",
+    "topic_partitions",
+]

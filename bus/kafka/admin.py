@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from aiokafka import TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
@@ -46,6 +48,57 @@ async def ensure_topics(bootstrap_servers: str, topics: Iterable[TopicSpec]) -> 
             raise LgspError(
                 "could not create topics: " + "; ".join(failures), code="LGSP-KAFKA-TOPIC"
             )
+        await _wait_until_described(admin, {t.name: t.partitions for t in missing})
         return [t.name for t in missing]
     finally:
         await admin.close()
+
+
+async def topic_partitions(bootstrap_servers: str, topics: Iterable[str]) -> list[TopicPartition]:
+    """Every partition of ``topics`` (those that exist)."""
+    names = list(topics)
+    if not names:
+        return []
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    await admin.start()
+    try:
+        described = await admin.describe_topics(names)
+    finally:
+        await admin.close()
+    return [
+        TopicPartition(t["topic"], p["partition"])
+        for t in described
+        if not t["error_code"]
+        for p in t["partitions"]
+    ]
+
+
+async def list_topics(bootstrap_servers: str) -> list[str]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    await admin.start()
+    try:
+        return sorted(await admin.list_topics())
+    finally:
+        await admin.close()
+
+
+async def _wait_until_described(
+    admin: AIOKafkaAdminClient, partitions: dict[str, int], timeout_s: float = 30
+) -> None:
+    """Wait until new topics show all their partitions in metadata: only then are they usable."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    while True:
+        described = await admin.describe_topics(list(partitions))
+        if all(
+            not t["error_code"] and len(t["partitions"]) >= partitions[t["topic"]]
+            for t in described
+        ):
+            return
+        if loop.time() > deadline:
+            raise LgspError(
+                f"topics {', '.join(partitions)} were created but never became visible",
+                code="LGSP-KAFKA-TOPIC",
+                retriable=True,
+            )
+        await asyncio.sleep(0.1)
