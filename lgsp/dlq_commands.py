@@ -1,0 +1,225 @@
+"""``lgsp dlq list|show|redrive|purge``: what the gateway parked, and putting it back."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from bus.settings import Settings
+from gateway.config import load_gateway_config
+from gateway.dlq import DeadLetter, DeadLetterFilter, DeadLetters
+from schemas.codec import AvroCodec
+from schemas.errors import LgspError
+from schemas.jsonform import to_json
+
+app = typer.Typer(help="Inspect and redrive a node's dead letters.", no_args_is_help=True)
+console = Console()
+
+ConfigOption = Annotated[
+    Path | None, typer.Option("--config", "-c", help="The node's gateway file.")
+]
+NodeOption = Annotated[str | None, typer.Option(help="Node name (instead of --config).")]
+Code = Annotated[str | None, typer.Option(help="Only this error code, e.g. LGSP-GW-FORBIDDEN.")]
+Reason = Annotated[str | None, typer.Option(help="Only reasons containing this text.")]
+Agency = Annotated[
+    str | None, typer.Option(help="Only records from this agency or units under it.")
+]
+Since = Annotated[
+    datetime | None, typer.Option(help="First failure at or after (ISO 8601 with zone).")
+]
+Until = Annotated[
+    datetime | None, typer.Option(help="First failure at or before (ISO 8601 with zone).")
+]
+EventId = Annotated[str | None, typer.Option("--id", help="Only the record with this ce_id.")]
+Yes = Annotated[
+    bool, typer.Option("--yes", help="Do it; without --yes only say what would be done.")
+]
+
+
+def _store(config: Path | None, node: str | None) -> DeadLetters:
+    settings = Settings()
+    bootstrap = settings.bootstrap_servers
+    if config is not None:
+        gateway_config = load_gateway_config(config)
+        node = gateway_config.node
+        bootstrap = gateway_config.bootstrap_servers or bootstrap
+    if not node or not bootstrap:
+        raise LgspError(
+            "name the node with --config node.yaml (or --node with LGSP_BOOTSTRAP_SERVERS)",
+            code="LGSP-CONFIG-INVALID",
+        )
+    return DeadLetters(bootstrap, node)
+
+
+def _filter(
+    code: str | None,
+    reason: str | None,
+    agency: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    ce_id: str | None,
+    include_done: bool = False,
+) -> DeadLetterFilter:
+    for moment in (since, until):
+        if moment is not None and moment.tzinfo is None:
+            raise LgspError(
+                "--since/--until need a time zone, e.g. 2026-11-20T00:00:00+07:00",
+                code="LGSP-CONFIG-INVALID",
+            )
+    return DeadLetterFilter(code, reason, agency, since, until, ce_id, include_done)
+
+
+@app.command("list")
+def list_letters(
+    config: ConfigOption = None,
+    node: NodeOption = None,
+    code: Code = None,
+    reason: Reason = None,
+    agency: Agency = None,
+    since: Since = None,
+    until: Until = None,
+    ce_id: EventId = None,
+    all_states: Annotated[
+        bool, typer.Option("--all", help="Include redriven and purged ones.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+) -> None:
+    """List dead letters, newest state included, with their code and reason."""
+    store = _store(config, node)
+    letters = asyncio.run(
+        store.read(_filter(code, reason, agency, since, until, ce_id, all_states))
+    )
+    if as_json:
+        for letter in letters:
+            print(json.dumps(_summary(letter), ensure_ascii=False))
+        return
+    table = Table(
+        "ref (topic:partition:offset)",
+        "ce_id",
+        "type",
+        "source",
+        "code",
+        "attempts",
+        "first failure",
+        "state",
+        "reason",
+    )
+    for letter in letters:
+        s = _summary(letter)
+        table.add_row(
+            *(
+                str(s[k])
+                for k in (
+                    "ref",
+                    "ce_id",
+                    "type",
+                    "source",
+                    "code",
+                    "attempts",
+                    "first_failure",
+                    "state",
+                    "reason",
+                )
+            )
+        )
+    console.print(table)
+    console.print(f"{len(letters)} dead letter(s)")
+
+
+@app.command()
+def show(
+    ref: Annotated[str, typer.Argument(help="topic:partition:offset, or a ce_id.")],
+    config: ConfigOption = None,
+    node: NodeOption = None,
+) -> None:
+    """Show one dead letter: park headers, CloudEvents headers and the decoded record."""
+    store = _store(config, node)
+    letters = asyncio.run(store.read(DeadLetterFilter(include_done=True)))
+    found = [letter for letter in letters if ref in (letter.ref, letter.ce_id)]
+    if not found:
+        raise LgspError(f"no dead letter {ref} on node {store.node}", code="LGSP-DLQ-NOT-FOUND")
+    letter = found[0]
+    codec = AvroCodec()
+    try:
+        record = to_json(codec.writer_of(letter.value or b""), codec.decode(letter.value or b""))
+    except LgspError as error:
+        record = {"undecodable": str(error), "value_hex": (letter.value or b"").hex()}
+    print(
+        json.dumps(
+            {
+                **_summary(letter),
+                "headers": {k: v.decode("utf-8", "replace") for k, v in letter.headers},
+                "key": (letter.key or b"").decode("utf-8", "replace"),
+                "record": record,
+            },
+            ensure_ascii=False,
+            indent=2,
+        )
+    )
+
+
+@app.command()
+def redrive(
+    config: ConfigOption = None,
+    node: NodeOption = None,
+    code: Code = None,
+    reason: Reason = None,
+    agency: Agency = None,
+    since: Since = None,
+    until: Until = None,
+    ce_id: EventId = None,
+    yes: Yes = False,
+) -> None:
+    """Send matching dead letters back to routing (their original topic and partition)."""
+    store = _store(config, node)
+    letters = asyncio.run(store.read(_filter(code, reason, agency, since, until, ce_id)))
+    if not yes:
+        console.print(f"{len(letters)} dead letter(s) would be redriven; add --yes to do it")
+        return
+    count = asyncio.run(store.redrive(letters))
+    console.print(f"{count} dead letter(s) redriven")
+
+
+@app.command()
+def purge(
+    config: ConfigOption = None,
+    node: NodeOption = None,
+    code: Code = None,
+    reason: Reason = None,
+    agency: Agency = None,
+    since: Since = None,
+    until: Until = None,
+    ce_id: EventId = None,
+    yes: Yes = False,
+) -> None:
+    """Mark matching dead letters as purged: dropped for good, never redriven."""
+    store = _store(config, node)
+    letters = asyncio.run(store.read(_filter(code, reason, agency, since, until, ce_id)))
+    if not yes:
+        console.print(f"{len(letters)} dead letter(s) would be purged; add --yes to do it")
+        return
+    count = asyncio.run(store.purge(letters))
+    console.print(f"{count} dead letter(s) purged")
+
+
+def _summary(letter: DeadLetter) -> dict[str, object]:
+    info = letter.info
+    return {
+        "ref": letter.ref,
+        "ce_id": letter.ce_id,
+        "type": letter.event_type,
+        "source": letter.source,
+        "code": info.code,
+        "reason": info.reason,
+        "attempts": info.attempts,
+        "first_failure": info.first_failure.isoformat(),
+        "state": letter.state,
+        "original": f"{info.original_topic}:{info.original_partition}:{info.original_offset}",
+    }
