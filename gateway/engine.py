@@ -28,7 +28,7 @@ from gateway.keystate import PartitionState
 from gateway.metrics import GatewayMetrics
 from gateway.processor import Incoming, Outcome, RecordProcessor
 from gateway.producers import PartitionProducers
-from gateway.restore import restore_partition
+from gateway.restore import restore_partitions
 from gateway.routes import RouteTable
 from gateway.tiers import RetryTiers, parse_delay
 from schemas.catalog import SchemaCatalog, bundled_catalog
@@ -141,9 +141,9 @@ class Gateway:
                 for tp, records in batch.items():
                     by_number[tp.partition][tp] = records
                 async with self._lock:
-                    owned = self.producers.owned()
+                    ready = set(self.states)  # producers open and state restored
                     await asyncio.gather(
-                        *(self._process(p, b) for p, b in by_number.items() if p in owned)
+                        *(self._process(p, b) for p, b in by_number.items() if p in ready)
                     )
             if time.monotonic() - last_prune > 10:
                 now = time.time()
@@ -205,7 +205,13 @@ class Gateway:
                         )
                     offsets[tp] = record.offset + 1
                     outcomes.append(outcome)
-            await asyncio.gather(*sends)
+            failures = [
+                r
+                for r in await asyncio.gather(*sends, return_exceptions=True)
+                if isinstance(r, BaseException)
+            ]
+            if failures:
+                raise failures[0]
             if offsets:
                 await producer.send_offsets_to_transaction(offsets, self.config.group_id)
             await producer.commit_transaction()
@@ -264,27 +270,29 @@ class Gateway:
 
     async def _rewind(self, partition: int, tps: list[TopicPartition]) -> None:
         """After an abort: back to the committed offsets, state rebuilt from the log."""
-        if partition not in self.producers.owned():
+        if partition not in self.states:
             return
-        committed = {}
-        for tp in self._assigned(partition):
-            committed[tp] = await self._consumer.committed(tp)
-        for tp in tps:
-            if committed.get(tp) is None:
+        committed = {tp: await self._consumer.committed(tp) for tp in self._assigned(partition)}
+        await self._seek_committed({tp: committed.get(tp) for tp in tps})
+        self.states.update(await self._restore([partition], committed))
+
+    async def _seek_committed(self, committed: dict[TopicPartition, int | None]) -> None:
+        """Position partitions at their committed offsets (the beginning when there is none)."""
+        for tp, offset in committed.items():
+            if offset is None:
                 await self._consumer.seek_to_beginning(tp)
             else:
-                self._consumer.seek(tp, committed[tp] or 0)
-        self.states[partition] = await self._restore(partition, committed)
+                self._consumer.seek(tp, offset)
 
     def _assigned(self, partition: int) -> list[TopicPartition]:
         return [tp for tp in self._consumer.assignment() if tp.partition == partition]
 
     async def _restore(
-        self, partition: int, committed: dict[TopicPartition, int | None]
-    ) -> PartitionState:
-        return await restore_partition(
+        self, numbers: list[int], committed: dict[TopicPartition, int | None]
+    ) -> dict[int, PartitionState]:
+        return await restore_partitions(
             self.bootstrap,
-            partition,
+            numbers,
             self.main_topics(),
             self.tiers,
             self.processor,
@@ -294,12 +302,16 @@ class Gateway:
 
     async def on_assigned(self, assigned: set[TopicPartition]) -> None:
         numbers = sorted({tp.partition for tp in assigned})
+        # aiokafka fetches while this callback runs: hold the partitions until their state is back.
+        self._consumer.pause(*assigned)
+        # Fence first: opening a partition's producer aborts a former owner's open transaction,
+        # so the state restored next reads only what was really committed.
         await self.producers.open(numbers)
-        for number in numbers:
-            committed = {
-                tp: await self._consumer.committed(tp) for tp in assigned if tp.partition == number
-            }
-            self.states[number] = await self._restore(number, committed)
+        committed = {tp: await self._consumer.committed(tp) for tp in assigned}
+        states = await self._restore(numbers, committed)
+        await self._seek_committed(committed)
+        self.states.update(states)
+        self._consumer.resume(*assigned)
         self.metrics.partitions.labels(self.config.node).set(len(numbers))
         self.ready.set()
         log.info("partitions_assigned", node=self.config.node, partitions=numbers)

@@ -19,26 +19,28 @@ from gateway.tiers import RetryTiers
 from schemas.topics import TopicName
 
 
-async def restore_partition(
+async def restore_partitions(
     bootstrap: str,
-    partition: int,
+    partitions: Iterable[int],
     bases: Iterable[TopicName],
     tiers: RetryTiers,
     processor: RecordProcessor,
     committed: Mapping[TopicPartition, int | None],
     dedup_window_s: float,
-) -> PartitionState:
-    """The state of ``partition`` as the committed log says it is."""
-    state = PartitionState(dedup_window_s=dedup_window_s)
-    tier_tps = [TopicPartition(str(b.retry(t)), partition) for b in bases for t in tiers.names]
-    routed = TopicPartition(processor.routed_topic, partition)
+) -> dict[int, PartitionState]:
+    """The state of each partition number as the committed log says it is (one read for all)."""
+    numbers = list(partitions)
+    states = {n: PartitionState(dedup_window_s=dedup_window_s) for n in numbers}
+    tier_tps = [
+        TopicPartition(str(b.retry(t)), n) for b in bases for t in tiers.names for n in numbers
+    ]
+    routed = [TopicPartition(processor.routed_topic, n) for n in numbers]
     async with LogReader(bootstrap) as reader:
         for record in await reader.read({tp: committed.get(tp) or 0 for tp in tier_tps}):
             base, tier = processor.classify(record.topic)
-            state.park_in_tier(str(base), record.key, tier or 0, "restored")
-        since = await reader.offsets_at([routed], int((time.time() - dedup_window_s) * 1000))
-        if routed in since:
-            for record in await reader.read({routed: since[routed]}):
-                if record.key:
-                    state.mark_routed(record.key.decode(), record.timestamp / 1000)
-    return state
+            states[record.partition].park_in_tier(str(base), record.key, tier or 0, "restored")
+        since = await reader.offsets_at(routed, int((time.time() - dedup_window_s) * 1000))
+        for record in await reader.read(since):
+            if record.key:
+                states[record.partition].mark_routed(record.key.decode(), record.timestamp / 1000)
+    return states
