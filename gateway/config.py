@@ -42,7 +42,7 @@ class GatewayConfig(BaseModel):
     partitions: int = Field(default=3, ge=1, le=1000)
     retry_tiers: list[str] = Field(default_factory=lambda: ["30s", "5m", "1h"])
     dedup_window: str = "1h"
-    max_batch: int = Field(default=500, ge=1)
+    max_batch: int = Field(default=2000, ge=1)
     admin: AdminConfig = Field(default_factory=AdminConfig)
     base_dir: Path = Field(default=Path(), exclude=True)
 

@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import time
 from collections import defaultdict
-from collections.abc import Sequence
 from types import TracebackType
 
 import structlog
@@ -23,10 +22,11 @@ from aiokafka.structs import ConsumerRecord
 from prometheus_client import CollectorRegistry
 
 from bus.kafka import TopicSpec, ensure_topics
+from gateway.batching import TransactionBatches
 from gateway.config import GatewayConfig, load_route_table
 from gateway.keystate import PartitionState
 from gateway.metrics import GatewayMetrics
-from gateway.processor import Incoming, Outcome, RecordProcessor
+from gateway.processor import Outcome, Output, RecordProcessor
 from gateway.producers import PartitionProducers
 from gateway.restore import restore_partitions
 from gateway.routes import RouteTable
@@ -65,6 +65,8 @@ class Gateway:
         self.metrics.routes.labels(config.node).set(len(table.spec.routes))
         self.producers = PartitionProducers(bootstrap, f"lgsp-gateway-{config.node}")
         self.states: dict[int, PartitionState] = {}
+        self._routed_topic = gateway_topic(config.node, "routed")
+        self._partition_counts: dict[str, int] = {}
         self.ready = asyncio.Event()
         self._lock = asyncio.Lock()
         self._stopping = asyncio.Event()
@@ -178,40 +180,24 @@ class Gateway:
         offsets: dict[TopicPartition, int] = {}
         try:
             await producer.begin_transaction()
-            sends = []
+            batches = TransactionBatches(producer, self._partition_counts, self.config.partitions)
             for tp, records in batch.items():
                 for record in records:
-                    incoming = Incoming(
-                        record.topic,
-                        record.partition,
-                        record.offset,
-                        record.key,
-                        record.value,
-                        record.headers,
-                    )
-                    outcome = self.processor.handle(incoming, state, now, self._topic_exists)
+                    outcome = self.processor.handle(record, state, now, self._topic_exists)
                     if outcome.kind == "waiting":
                         self._pause_until(tp, record.offset, outcome.due_at or now)
                         break
                     for out in outcome.outputs:
-                        sends.append(
-                            await producer.send(
-                                out.topic,
-                                value=out.value,
-                                key=out.key,
-                                headers=list(out.headers),
-                                partition=out.partition,
-                            )
-                        )
+                        await batches.add(out, partition)
                     offsets[tp] = record.offset + 1
                     outcomes.append(outcome)
-            failures = [
-                r
-                for r in await asyncio.gather(*sends, return_exceptions=True)
-                if isinstance(r, BaseException)
-            ]
-            if failures:
-                raise failures[0]
+            routed_ids = [o.ce_id for o in outcomes if o.kind == "routed" and o.ce_id]
+            if routed_ids:  # one dedup marker per transaction, read back by restore
+                marker = "\n".join(routed_ids).encode()
+                await batches.add(
+                    Output(self._routed_topic, None, marker, (), partition), partition
+                )
+            await batches.flush()
             if offsets:
                 await producer.send_offsets_to_transaction(offsets, self.config.group_id)
             await producer.commit_transaction()
@@ -225,29 +211,7 @@ class Gateway:
             await self._rewind(partition, list(batch))
             return
         self.metrics.transactions.labels(self.config.node, "committed").inc()
-        self._count(outcomes, time.perf_counter() - started)
-
-    def _count(self, outcomes: Sequence[Outcome], seconds: float) -> None:
-        node, metrics, now = self.config.node, self.metrics, time.time()
-        for outcome in outcomes:
-            metrics.records_in.labels(node, "main", outcome.event_type, _root(outcome.source)).inc()
-            metrics.routing_seconds.labels(node).observe(seconds)
-            if outcome.kind == "routed":
-                for route in outcome.routes:
-                    metrics.records_out.labels(node, route, outcome.event_type).inc()
-                if outcome.sent_at is not None:
-                    metrics.end_to_end_seconds.labels(node, outcome.event_type).observe(
-                        max(0.0, now - outcome.sent_at.timestamp())
-                    )
-            elif outcome.kind == "parked":
-                metrics.parked.labels(node, outcome.code or "", outcome.event_type).inc()
-                log.info("record_parked", node=node, code=outcome.code, ce_type=outcome.event_type)
-            elif outcome.kind == "retry":
-                metrics.retries.labels(node, outcome.code or "", outcome.event_type).inc()
-            elif outcome.kind == "held":
-                metrics.held.labels(node, outcome.event_type).inc()
-            elif outcome.kind == "duplicate":
-                metrics.duplicates.labels(node, outcome.event_type).inc()
+        self.metrics.count(outcomes, time.perf_counter() - started)
 
     def _topic_exists(self, topic: str) -> bool:
         return topic in self._known_topics
@@ -366,8 +330,3 @@ class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
         await self._gateway.on_assigned(assigned)
-
-
-def _root(source: str) -> str:
-    """The level-1 agency of a source: a bounded metric label."""
-    return f"000.00.00.{source[-3:]}" if len(source) == 13 else "unknown"

@@ -56,8 +56,9 @@ class PartitionState:
         return routed_at is not None and now - routed_at <= self.dedup_window_s
 
     def mark_routed(self, ce_id: str, when: float) -> None:
+        if ce_id in self.routed:
+            self.routed.move_to_end(ce_id)
         self.routed[ce_id] = when
-        self.routed.move_to_end(ce_id)
 
     def prune(self, now: float) -> int:
         """Forget ids older than the window; return how many were forgotten."""

@@ -40,7 +40,8 @@ class PartitionProducers:
                 transactional_id=f"{self._prefix}-{partition}",
                 enable_idempotence=True,
                 acks="all",
-                linger_ms=2,
+                linger_ms=5,
+                max_batch_size=256 * 1024,
             )
             await producer.start()
             self._producers[partition] = producer

@@ -16,7 +16,7 @@ from bus.kafka import LogReader
 from gateway.keystate import PartitionState
 from gateway.processor import RecordProcessor
 from gateway.tiers import RetryTiers
-from schemas.topics import TopicName
+from schemas.topics import TopicName, gateway_topic
 
 
 async def restore_partitions(
@@ -34,13 +34,13 @@ async def restore_partitions(
     tier_tps = [
         TopicPartition(str(b.retry(t)), n) for b in bases for t in tiers.names for n in numbers
     ]
-    routed = [TopicPartition(processor.routed_topic, n) for n in numbers]
+    routed = [TopicPartition(gateway_topic(processor.node, "routed"), n) for n in numbers]
     async with LogReader(bootstrap) as reader:
         for record in await reader.read({tp: committed.get(tp) or 0 for tp in tier_tps}):
             base, tier = processor.classify(record.topic)
             states[record.partition].park_in_tier(str(base), record.key, tier or 0, "restored")
         since = await reader.offsets_at(routed, int((time.time() - dedup_window_s) * 1000))
         for record in await reader.read(since):
-            if record.key:
-                states[record.partition].mark_routed(record.key.decode(), record.timestamp / 1000)
+            for ce_id in (record.value or b"").decode().split("\n"):
+                states[record.partition].mark_routed(ce_id, record.timestamp / 1000)
     return states

@@ -141,6 +141,7 @@ class Decision:
     deliveries: tuple[Delivery, ...] = ()
     park_code: str | None = None
     park_reason: str | None = None
+    routes: tuple[str, ...] = ()  # names of the routes used, once per decision (for metrics)
 
     @staticmethod
     def park(code: str, reason: str) -> Decision:
@@ -216,7 +217,7 @@ class RouteTable:
             if isinstance(placed, Decision):
                 return placed
             deliveries.extend(placed)
-        return Decision(deliveries=tuple(deliveries))
+        return Decision(deliveries=tuple(deliveries), routes=tuple(d.route for d in deliveries))
 
     def _place(
         self, routes: list[_Route], recipients: list[AgencyCode], source: str

@@ -10,15 +10,20 @@ requires) are ``recipients`` (comma-separated agency codes), ``correlationid``, 
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import lru_cache
+from types import MappingProxyType
+from typing import NamedTuple
 
 from schemas.errors import EnvelopeError
 from schemas.ids.agency import AgencyCode
 
 SPECVERSION = "1.0"
+_NO_EXTENSIONS: Mapping[str, str] = MappingProxyType({})
+_TRACEPARENT = re.compile(r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$")
 CONTENT_TYPE = "application/avro"
 Headers = Sequence[tuple[str, bytes]]
 
@@ -38,9 +43,12 @@ _KNOWN = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Envelope:
-    """CloudEvents attributes of one record plus the bus's extensions."""
+class Envelope(NamedTuple):
+    """CloudEvents attributes of one record plus the bus's extensions.
+
+    An immutable NamedTuple rather than a frozen dataclass: one is built for every record the
+    gateway reads, and a NamedTuple builds in a quarter of the time.
+    """
 
     id: str
     source: str
@@ -54,7 +62,7 @@ class Envelope:
     attempt: int = 0
     signature: str | None = None
     content_type: str = CONTENT_TYPE
-    extensions: Mapping[str, str] = field(default_factory=dict)
+    extensions: Mapping[str, str] = _NO_EXTENSIONS
 
     @staticmethod
     def new(
@@ -93,7 +101,7 @@ class Envelope:
 
     def retried(self) -> Envelope:
         """The same event, one attempt later."""
-        return replace(self, attempt=self.attempt + 1)
+        return self._replace(attempt=self.attempt + 1)
 
     def to_headers(self) -> list[tuple[str, bytes]]:
         """Kafka headers in binary content mode."""
@@ -120,10 +128,21 @@ class Envelope:
 
     @staticmethod
     def from_headers(headers: Headers) -> Envelope:
-        """Parse and validate headers; any problem raises an ``EnvelopeError`` with its code."""
-        values = _decode(headers)
-        missing = [name for name in _REQUIRED if not values.get(name)]
-        if missing:
+        """Parse and validate headers; any problem raises an ``EnvelopeError`` with its code.
+
+        This runs once per record in the gateway, so it is written for speed: one pass over
+        the headers, and the expensive checks (agency codes, recipient lists) cached.
+        """
+        values, extensions = _decode(headers)
+        get = values.get
+        if not (
+            get("ce_specversion")
+            and get("ce_id")
+            and get("ce_source")
+            and get("ce_type")
+            and get("ce_time")
+        ):
+            missing = [name for name in _REQUIRED if not get(name)]
             raise EnvelopeError(
                 f"missing CloudEvents headers: {', '.join(missing)}", code="LGSP-ENVELOPE-MISSING"
             )
@@ -132,28 +151,27 @@ class Envelope:
                 f"ce_specversion {values['ce_specversion']!r} is not 1.0",
                 code="LGSP-ENVELOPE-INVALID",
             )
-        content_type = values.get("content-type", CONTENT_TYPE)
-        if content_type.split(";")[0].strip() != CONTENT_TYPE:
+        content_type = get("content-type", CONTENT_TYPE)
+        if content_type != CONTENT_TYPE and content_type.split(";")[0].strip() != CONTENT_TYPE:
             raise EnvelopeError(
                 f"content-type {content_type!r}: the bus carries {CONTENT_TYPE} values only",
                 code="LGSP-ENVELOPE-CONTENT-TYPE",
             )
+        attempt = get("ce_attempt")
         return Envelope(
-            id=values["ce_id"],
-            source=_agency(values["ce_source"], "ce_source"),
-            type=values["ce_type"],
-            time=parse_time(values["ce_time"]),
-            dataschema=values.get("ce_dataschema"),
-            subject=values.get("ce_subject"),
-            recipients=_recipients(values.get("ce_recipients")),
-            correlation_id=values.get("ce_correlationid"),
-            traceparent=_traceparent(values.get("ce_traceparent")),
-            attempt=_attempt(values.get("ce_attempt")),
-            signature=values.get("ce_signature"),
-            content_type=content_type,
-            extensions={
-                k[3:]: v for k, v in values.items() if k.startswith("ce_") and k not in _KNOWN
-            },
+            values["ce_id"],
+            _agency(values["ce_source"], "ce_source"),
+            values["ce_type"],
+            parse_time(values["ce_time"]),
+            get("ce_dataschema"),
+            get("ce_subject"),
+            _recipients(get("ce_recipients")),
+            get("ce_correlationid"),
+            _traceparent(get("ce_traceparent")),
+            0 if attempt is None else _attempt(attempt),
+            get("ce_signature"),
+            content_type,
+            extensions,
         )
 
 
@@ -189,21 +207,28 @@ def new_traceparent() -> str:
     return f"00-{os.urandom(16).hex()}-{os.urandom(8).hex()}-01"
 
 
-def _decode(headers: Headers) -> dict[str, str]:
+def _decode(headers: Headers) -> tuple[dict[str, str], dict[str, str]]:
+    """CloudEvents headers as text, and the unknown ``ce_`` extensions apart."""
     values: dict[str, str] = {}
-    for key, raw in headers:
-        name = key.lower()
-        if not (name.startswith("ce_") or name == "content-type"):
-            continue  # other headers (ours or the platform's) are not CloudEvents attributes
-        if name in values:
-            raise EnvelopeError(f"header {name} appears twice", code="LGSP-ENVELOPE-DUPLICATE")
-        try:
-            values[name] = bytes(raw).decode("utf-8")
-        except (UnicodeDecodeError, TypeError) as error:
-            raise EnvelopeError(
-                f"header {name} is not UTF-8 text", code="LGSP-ENVELOPE-INVALID"
-            ) from error
-    return values
+    extensions: dict[str, str] = {}
+    key = ""
+    try:
+        for key, raw in headers:
+            if key not in _KNOWN:
+                key = key.lower()
+                if not key.startswith("ce_"):
+                    if key != "content-type":
+                        continue  # other headers (ours or the platform's) are not CloudEvents
+                elif key not in _KNOWN:
+                    extensions[key[3:]] = raw.decode("utf-8")
+            if key in values:
+                raise EnvelopeError(f"header {key} appears twice", code="LGSP-ENVELOPE-DUPLICATE")
+            values[key] = raw.decode("utf-8")
+    except (UnicodeDecodeError, AttributeError) as error:
+        raise EnvelopeError(
+            f"header {key} is not UTF-8 text", code="LGSP-ENVELOPE-INVALID"
+        ) from error
+    return values, extensions
 
 
 def _agency(text: str, header: str) -> str:
@@ -215,8 +240,12 @@ def _agency(text: str, header: str) -> str:
 
 
 def _recipients(text: str | None) -> tuple[str, ...]:
-    if not text:
-        return ()
+    return _recipient_list(text) if text else ()
+
+
+@lru_cache(maxsize=16384)
+def _recipient_list(text: str) -> tuple[str, ...]:
+    """Recipient lists repeat (the same agencies get the same kinds of record): cached."""
     codes = tuple(code.strip() for code in text.split(","))
     for code in codes:
         _agency(code, "ce_recipients entry")
@@ -228,21 +257,14 @@ def _recipients(text: str | None) -> tuple[str, ...]:
 def _traceparent(text: str | None) -> str | None:
     if text is None:
         return None
-    parts = text.split("-")
-    if (
-        len(parts) != 4
-        or [len(p) for p in parts] != [2, 32, 16, 2]
-        or not all(c in "0123456789abcdef" for c in "".join(parts))
-    ):
+    if not _TRACEPARENT.match(text):
         raise EnvelopeError(
             f"ce_traceparent {text!r} is not a W3C traceparent", code="LGSP-ENVELOPE-INVALID"
         )
     return text
 
 
-def _attempt(text: str | None) -> int:
-    if text is None:
-        return 0
+def _attempt(text: str) -> int:
     if not text.isdigit():
         raise EnvelopeError(
             f"ce_attempt {text!r} is not a non-negative integer", code="LGSP-ENVELOPE-INVALID"

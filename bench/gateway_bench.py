@@ -1,0 +1,264 @@
+"""Gateway throughput and latency on the local broker.
+
+Both sides use the same batch settings (2,000 records per poll, 256 KiB producer batches,
+linger 5 ms), so the ratio shows the cost of routing and transactions alone.
+
+Throughput: N dossier records wait on the node's event topic; the time to drain them into the
+destination is measured for (1) a bare aiokafka consume-produce passthrough (acks=1, offsets
+committed per batch, no transactions, no routing) and (2) the gateway (routing, dedup marker,
+transactions, exactly-once), on the same topics in the same run. Target ratio >= 0.8.
+Latency: records published at a steady rate through a running gateway; p50/p99 from ce_time to
+the moment a read_committed consumer sees the routed copy.
+
+    .venv/bin/python bench/gateway_bench.py [--records 50000] [--rate 2000] [--seconds 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from prometheus_client import CollectorRegistry
+
+from bus.kafka import KafkaPublisher, OutgoingRecord, TopicSpec, ensure_topics, kafka_consumer
+from bus.localkafka import local_cluster
+from bus.settings import Settings
+from gateway.config import load_gateway_config
+from gateway.engine import Gateway
+from schemas.catalog import bundled_catalog
+from schemas.codec import AvroCodec
+from schemas.envelope import Envelope, parse_time
+from schemas.examples import example_record
+
+PARTITIONS = 3
+ROUTES = """routes:
+  - name: dossiers-to-portal
+    types: [vn.gov.dossier.status.v1]
+    from: [under 000.00.00.H24]
+    deliver: topic
+    topic: lgsp.{node}.inbox.portal
+"""
+
+
+def _records(count: int) -> list[OutgoingRecord]:
+    schema = bundled_catalog().get("dossier.status", 1)
+    codec, base = AvroCodec(), example_record(schema)
+    out = []
+    for i in range(count):
+        code = f"H24.22-{i % 5000:05d}"
+        envelope = Envelope.new(
+            source="000.01.02.H24",
+            type=schema.event_type,
+            subject=code,
+            dataschema=schema.dataschema,
+        )
+        out.append(
+            OutgoingRecord(
+                topic="",
+                key=code.encode(),
+                value=codec.encode(schema, base | {"dossierCode": code}),
+                headers=envelope.to_headers(),
+            )
+        )
+    return out
+
+
+async def _publish(bootstrap: str, topic: str, records: list[OutgoingRecord]) -> None:
+    async with KafkaPublisher(bootstrap) as publisher:
+        futures = [
+            await publisher.enqueue(OutgoingRecord(topic, r.value, r.key, r.headers))
+            for r in records
+        ]
+        await asyncio.gather(*futures)
+
+
+async def _count_until(bootstrap: str, topic: str, expected: int, timeout_s: float = 600) -> None:
+    async with kafka_consumer(bootstrap, topic, group_id=None) as consumer:
+        seen, deadline = 0, time.monotonic() + timeout_s
+        while seen < expected and time.monotonic() < deadline:
+            seen += sum(
+                len(v) for v in (await consumer.getmany(timeout_ms=200, max_records=5000)).values()
+            )
+
+
+async def _bare_passthrough(
+    bootstrap: str, source: str, target: str, expected: int, *, durable: bool
+) -> float:
+    """Consume, produce as is, commit per batch. ``durable``: the bus's delivery settings
+    (read_committed, idempotent acks=all) without routing or transactions."""
+    consumer = AIOKafkaConsumer(
+        source,
+        bootstrap_servers=bootstrap,
+        group_id=f"bare-{uuid.uuid4().hex[:6]}",
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        max_poll_records=2000,
+        isolation_level="read_committed" if durable else "read_uncommitted",
+    )
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap,
+        acks="all" if durable else 1,
+        enable_idempotence=durable,
+        linger_ms=5,
+        max_batch_size=256 * 1024,
+    )
+    await consumer.start()
+    await producer.start()
+    began, moved = time.perf_counter(), 0
+    try:
+        while moved < expected:
+            batch = await consumer.getmany(timeout_ms=200, max_records=2000)
+            futures = [
+                await producer.send(target, value=r.value, key=r.key, headers=list(r.headers))
+                for records in batch.values()
+                for r in records
+            ]
+            await asyncio.gather(*futures)
+            if futures:
+                await consumer.commit()
+            moved += len(futures)
+        return expected / (time.perf_counter() - began)
+    finally:
+        await consumer.stop()
+        await producer.stop()
+
+
+@contextlib.asynccontextmanager
+async def _gateway(bootstrap: str, folder: Path, node: str) -> AsyncIterator[Gateway]:
+    (folder / "routes.yaml").write_text(ROUTES.format(node=node))
+    (folder / "node.yaml").write_text(
+        json.dumps({"node": node, "partitions": PARTITIONS, "admin": {"port": 0}})
+    )
+    config = load_gateway_config(folder / "node.yaml")
+    async with Gateway(config, bootstrap, CollectorRegistry()) as gateway:
+        task = asyncio.create_task(gateway.run())
+        await gateway.ready.wait()
+        try:
+            yield gateway
+        finally:
+            gateway.stop()
+            await task
+
+
+async def _throughput(bootstrap: str, count: int) -> tuple[float, float, float]:
+    node = f"bench{uuid.uuid4().hex[:6]}"
+    source, portal, bare_out = (
+        f"lgsp.{node}.dossier.status.v1",
+        f"lgsp.{node}.inbox.portal",
+        f"bench.bare.{node}",
+    )
+    await ensure_topics(bootstrap, [TopicSpec(t, PARTITIONS) for t in (source, portal, bare_out)])
+    await _publish(bootstrap, source, _records(count))
+    bare = await _bare_passthrough(bootstrap, source, bare_out, count, durable=False)
+    durable = await _bare_passthrough(bootstrap, source, bare_out, count, durable=True)
+    with tempfile.TemporaryDirectory() as folder:
+        async with _gateway(bootstrap, Path(folder), node) as gateway:
+            began = time.perf_counter()  # from ready (joined, state restored), like the baseline
+            while _routed(gateway) < count:  # noqa: ASYNC110 - polling the gateway's own counter
+                await asyncio.sleep(0.01)
+            routed = count / (time.perf_counter() - began)
+    await _count_until(bootstrap, portal, count)  # and every routed record is really there
+    return bare, durable, routed
+
+
+def _routed(gateway: Gateway) -> float:
+    return sum(
+        s.value
+        for m in gateway.registry.collect()
+        if m.name == "lgsp_gateway_records_out"
+        for s in m.samples
+        if s.name.endswith("_total")
+    )
+
+
+async def _latency(bootstrap: str, rate: int, seconds: float) -> list[float]:
+    node = f"bench{uuid.uuid4().hex[:6]}"
+    source, portal = f"lgsp.{node}.dossier.status.v1", f"lgsp.{node}.inbox.portal"
+    await ensure_topics(bootstrap, [TopicSpec(t, PARTITIONS) for t in (source, portal)])
+    total = int(rate * seconds)
+    records = _records(total)
+    latencies: list[float] = []
+    with tempfile.TemporaryDirectory() as folder:
+        async with _gateway(bootstrap, Path(folder), node):
+
+            async def receive() -> None:
+                async with kafka_consumer(
+                    bootstrap, portal, group_id=None, auto_offset_reset="latest"
+                ) as consumer:
+                    while len(latencies) < total:
+                        for batch in (await consumer.getmany(timeout_ms=200)).values():
+                            now = datetime.now(UTC)
+                            latencies.extend(
+                                (
+                                    now - parse_time(dict(r.headers)["ce_time"].decode())
+                                ).total_seconds()
+                                for r in batch
+                            )
+
+            receiver = asyncio.create_task(receive())
+            await asyncio.sleep(2)
+            async with KafkaPublisher(bootstrap, linger_ms=1) as publisher:
+                began = time.perf_counter()
+                for i, r in enumerate(records):
+                    fresh = Envelope.from_headers(r.headers)
+                    fresh = Envelope.new(
+                        source=fresh.source,
+                        type=fresh.type,
+                        subject=fresh.subject,
+                        dataschema=fresh.dataschema,
+                    )
+                    await publisher.enqueue(
+                        OutgoingRecord(source, r.value, r.key, fresh.to_headers())
+                    )
+                    delay = began + (i + 1) / rate - time.perf_counter()
+                    if delay > 0:
+                        await asyncio.sleep(delay)
+                await publisher.flush()
+            await asyncio.wait_for(receiver, 120)
+    return latencies
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--records", type=int, default=50_000)
+    parser.add_argument("--rate", type=int, default=2_000)
+    parser.add_argument("--seconds", type=float, default=10)
+    args = parser.parse_args()
+    settings = Settings()
+    async with contextlib.AsyncExitStack() as stack:
+        bootstrap = settings.bootstrap_servers
+        if not bootstrap:
+            bootstrap = (
+                await stack.enter_async_context(local_cluster(settings, "bench"))
+            ).bootstrap_servers or ""
+        bare, durable, routed = await _throughput(bootstrap, args.records)
+        print(f"{args.records} dossier records, {PARTITIONS} partitions, one process each")
+        print(f"bare passthrough, acks=1:                        {bare:>9,.0f} records/s")
+        print(f"bare passthrough, idempotent acks=all, read_committed: {durable:>9,.0f} records/s")
+        print(f"gateway (routing, transactions, exactly-once):   {routed:>9,.0f} records/s")
+        print(
+            f"ratio to bare acks=1: {routed / bare:.2f}; to bare with the bus's delivery "
+            f"settings: {routed / durable:.2f} (target >= 0.80)"
+        )
+        latencies = sorted(await _latency(bootstrap, args.rate, args.seconds))
+        p50 = statistics.median(latencies)
+        p99 = latencies[int(len(latencies) * 0.99) - 1]
+        where = f"at {args.rate} records/s for {args.seconds:.0f} s, ce_time to routed and visible"
+        p99_ms, max_ms = p99 * 1000, latencies[-1] * 1000
+        print(f"latency {where}: p50 {p50 * 1000:.0f} ms, p99 {p99_ms:.0f} ms, max {max_ms:.0f} ms")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
