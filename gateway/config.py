@@ -43,6 +43,8 @@ class GatewayConfig(BaseModel):
     retry_tiers: list[str] = Field(default_factory=lambda: ["30s", "5m", "1h"])
     dedup_window: str = "1h"
     max_batch: int = Field(default=2000, ge=1)
+    # The broker can hold a read_committed fetch for its whole wait: short waits bound latency.
+    fetch_max_wait_ms: int = Field(default=50, ge=1, le=500)
     admin: AdminConfig = Field(default_factory=AdminConfig)
     base_dir: Path = Field(default=Path(), exclude=True)
 

@@ -80,6 +80,7 @@ class Gateway:
             auto_offset_reset="earliest",
             partition_assignment_strategy=(RangePartitionAssignor,),
             max_poll_records=config.max_batch,
+            fetch_max_wait_ms=config.fetch_max_wait_ms,
         )
         self._tasks: list[asyncio.Task[None]] = []
 
