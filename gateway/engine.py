@@ -21,16 +21,17 @@ from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 from aiokafka.structs import ConsumerRecord
 from prometheus_client import CollectorRegistry
 
-from bus.kafka import TopicSpec, ensure_topics
 from gateway.batching import TransactionBatches
 from gateway.config import GatewayConfig, load_route_table
 from gateway.keystate import PartitionState
 from gateway.metrics import GatewayMetrics
-from gateway.processor import Outcome, Output, RecordProcessor
+from gateway.processor import RecordProcessor
 from gateway.producers import PartitionProducers
+from gateway.records import Outcome, Output
 from gateway.restore import restore_partitions
 from gateway.routes import RouteTable
 from gateway.tiers import RetryTiers, parse_delay
+from gateway.topology import ensure_gateway_topics
 from schemas.catalog import SchemaCatalog, bundled_catalog
 from schemas.errors import LgspError
 from schemas.topics import TopicName, event_topic, gateway_topic
@@ -290,36 +291,15 @@ class Gateway:
         log.info("partitions_revoked", node=self.config.node, partitions=sorted(numbers))
 
     async def _ensure_topics(self) -> None:
-        node, partitions = self.config.node, self.config.partitions
-        retention = str(int(self.window_s * 2 * 1000))
-        specs = [TopicSpec(t, partitions) for t in self.consumed_topics()]
-        specs += [TopicSpec(str(b.dlq()), partitions) for b in self.main_topics()]
-        specs.append(
-            TopicSpec(
-                gateway_topic(node, "routed"), partitions, configs={"retention.ms": retention}
-            )
+        await ensure_gateway_topics(
+            self.bootstrap,
+            self.config.node,
+            self.main_topics(),
+            self.tiers.names,
+            self.config.partitions,
+            self.window_s,
         )
-        specs.append(
-            TopicSpec(gateway_topic(node, "dlq-state"), 1, configs={"cleanup.policy": "compact"})
-        )
-        await ensure_topics(self.bootstrap, specs)
-        await self._check_copartitioned([s.name for s in specs if s.partitions == partitions])
         self._known_topics = set(await self._admin.list_topics())
-
-    async def _check_copartitioned(self, topics: list[str]) -> None:
-        described = await self._admin.describe_topics(topics)
-        wrong = [
-            f"{t['topic']} ({len(t['partitions'])})"
-            for t in described
-            if len(t["partitions"]) != self.config.partitions
-        ]
-        if wrong:
-            raise LgspError(
-                f"these topics do not have {self.config.partitions} partitions, so records of one "
-                f"key would not meet in one gateway process: {', '.join(wrong)}. Recreate them or "
-                "set `partitions` to match.",
-                code="LGSP-GW-PARTITIONS",
-            )
 
 
 class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]

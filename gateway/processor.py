@@ -1,8 +1,5 @@
 """What the gateway does with one record: route it, hold it, retry it or park it.
 
-Its per-record values (``Output``, ``Outcome``) are NamedTuples: immutable like the project's
-frozen dataclasses, and several times cheaper to build, which the hot path needs.
-
 No I/O here: the engine hands in the record, the partition's state, the time and which
 topics exist, and gets back the records to produce (all inside one transaction) and the
 outcome to count.
@@ -12,68 +9,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import NamedTuple, Protocol
 
 from gateway import errors
+from gateway.deliveries import Deliverer, TransformError
 from gateway.keystate import PartitionState
 from gateway.parking import ParkInfo, read_park_info, without_park_headers
+from gateway.records import Incoming, Outcome, Output
 from gateway.routes import RouteTable
 from gateway.tiers import RetryTiers
-from gateway.transform import header_changes, transform_value
 from schemas.catalog import SchemaCatalog
-from schemas.codec import AvroCodec
 from schemas.envelope import Envelope
 from schemas.errors import ContractError
 from schemas.ids.directory import AgencyDirectory
 from schemas.topics import TopicName, parse_topic
 
 Headers = Sequence[tuple[str, bytes]]
-
-
-class Incoming(Protocol):
-    """A consumed record, as the processor reads it (aiokafka's ConsumerRecord fits)."""
-
-    @property
-    def topic(self) -> str: ...
-
-    @property
-    def partition(self) -> int: ...
-
-    @property
-    def offset(self) -> int: ...
-
-    @property
-    def key(self) -> bytes | None: ...
-
-    @property
-    def value(self) -> bytes | None: ...
-
-    @property
-    def headers(self) -> Sequence[tuple[str, bytes]]: ...
-
-
-class Output(NamedTuple):
-    """A record to produce in the same transaction as the consumed offset."""
-
-    topic: str
-    key: bytes | None
-    value: bytes | None
-    headers: Sequence[tuple[str, bytes]]
-    partition: int | None = None
-
-
-class Outcome(NamedTuple):
-    """What happened to a record: ``kind`` is routed, retry, held, parked, duplicate or waiting."""
-
-    kind: str
-    outputs: tuple[Output, ...] = ()
-    code: str | None = None
-    due_at: float | None = None
-    event_type: str = "unknown"
-    source: str = "unknown"
-    routes: tuple[str, ...] = ()
-    sent_at: datetime | None = None
-    ce_id: str | None = None
 
 
 class RecordProcessor:
@@ -92,7 +42,7 @@ class RecordProcessor:
         self.tiers = tiers
         self.directory = directory
         self.catalog = catalog
-        self.codec = AvroCodec(catalog)
+        self.deliverer = Deliverer(directory, catalog)
         self._topics: dict[str, tuple[TopicName, int | None]] = {}
 
     def classify(self, topic: str) -> tuple[TopicName, int | None]:
@@ -174,38 +124,20 @@ class RecordProcessor:
             return self._retry(
                 record, base, tier, envelope, errors.DESTINATION_MISSING, reason, info, now, state
             )
-        outputs = []
-        # Records from the main topic carry no park headers: their header list is reused as is.
-        plain = list(record.headers) if tier is None else without_park_headers(record.headers)
-        for delivery in decision.deliveries:
-            value = record.value
-            headers = (
-                plain
-                if delivery.recipients == envelope.recipients
-                else _with_recipients(plain, delivery.recipients)
+        try:
+            outputs = self.deliverer.outputs(record, envelope, decision, from_main=tier is None)
+        except TransformError as failure:
+            return self._dead(
+                record,
+                base,
+                envelope,
+                errors.TRANSFORM_FAILED,
+                str(failure),
+                info,
+                now,
+                state,
+                tier,
             )
-            spec = delivery.transform
-            if spec is not None:
-                if spec.needs_value and value is not None:
-                    try:
-                        value, target = transform_value(value, spec, self.codec, self.catalog)
-                    except ContractError as error:
-                        return self._dead(
-                            record,
-                            base,
-                            envelope,
-                            errors.TRANSFORM_FAILED,
-                            f"route {delivery.route}: {error}",
-                            info,
-                            now,
-                            state,
-                            tier,
-                        )
-                    headers = _replace(headers, "ce_dataschema", target.dataschema)
-                headers = headers + header_changes(
-                    spec, self.directory, envelope.source, delivery.recipients
-                )
-            outputs.append(Output(delivery.topic, record.key, value, headers))
         state.mark_routed(envelope.id, now)
         if tier is not None:
             state.left_tiers(str(base), record.key)
@@ -337,16 +269,3 @@ class RecordProcessor:
             event_type=envelope.type if envelope else "unknown",
             source=envelope.source if envelope else "unknown",
         )
-
-
-def _replace(
-    headers: list[tuple[str, bytes]], name: str, value: str | None
-) -> list[tuple[str, bytes]]:
-    kept = [(k, v) for k, v in headers if k != name]
-    return [*kept, (name, value.encode())] if value is not None else kept
-
-
-def _with_recipients(
-    headers: list[tuple[str, bytes]], recipients: tuple[str, ...]
-) -> list[tuple[str, bytes]]:
-    return _replace(headers, "ce_recipients", ",".join(recipients) if recipients else None)
