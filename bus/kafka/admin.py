@@ -102,3 +102,28 @@ async def _wait_until_described(
                 retriable=True,
             )
         await asyncio.sleep(0.1)
+
+
+async def delete_topics(
+    bootstrap_servers: str, names: Iterable[str], timeout_s: float = 30
+) -> None:
+    """Delete the topics that exist among ``names`` and wait until they are gone."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    await admin.start()
+    try:
+        doomed = [n for n in names if n in set(await admin.list_topics())]
+        if not doomed:
+            return
+        await admin.delete_topics(doomed)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        while set(doomed) & set(await admin.list_topics()):
+            if loop.time() > deadline:
+                raise LgspError(
+                    f"topics {', '.join(doomed)} were not deleted in time",
+                    code="LGSP-KAFKA-TOPIC",
+                    retriable=True,
+                )
+            await asyncio.sleep(0.1)
+    finally:
+        await admin.close()
