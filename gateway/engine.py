@@ -235,9 +235,15 @@ class Gateway:
             self._consumer.resume(tp)
 
     async def _rewind(self, partition: int, tps: list[TopicPartition]) -> None:
-        """After an abort: back to the committed offsets, state rebuilt from the log."""
+        """After an abort: a fresh producer, back to the committed offsets, state rebuilt.
+
+        The producer is replaced because some failures (out-of-order sequence, a fenced epoch)
+        leave it unable to run another transaction; a new one re-initialises cleanly.
+        """
         if partition not in self.states:
             return
+        await self.producers.close([partition])
+        await self.producers.open([partition])
         committed = {tp: await self._consumer.committed(tp) for tp in self._assigned(partition)}
         await self._seek_committed({tp: committed.get(tp) for tp in tps})
         self.states.update(await self._restore([partition], committed))

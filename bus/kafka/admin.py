@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from aiokafka import TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -85,15 +86,13 @@ async def list_topics(bootstrap_servers: str) -> list[str]:
 async def _wait_until_described(
     admin: AIOKafkaAdminClient, partitions: dict[str, int], timeout_s: float = 30
 ) -> None:
-    """Wait until new topics show all their partitions in metadata: only then are they usable."""
+    """Wait until new topics show all their partitions, each with a leader: only then can
+    records be produced to them."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s
     while True:
         described = await admin.describe_topics(list(partitions))
-        if all(
-            not t["error_code"] and len(t["partitions"]) >= partitions[t["topic"]]
-            for t in described
-        ):
+        if all(_usable(t, partitions[t["topic"]]) for t in described):
             return
         if loop.time() > deadline:
             raise LgspError(
@@ -127,3 +126,12 @@ async def delete_topics(
             await asyncio.sleep(0.1)
     finally:
         await admin.close()
+
+
+def _usable(described: dict[str, Any], partitions: int) -> bool:
+    found = described["partitions"]
+    return (
+        not described["error_code"]
+        and len(found) >= partitions
+        and all(p["leader"] is not None and p["leader"] >= 0 for p in found)
+    )

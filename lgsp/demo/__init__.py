@@ -22,7 +22,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from bus.localkafka import local_cluster
+from bus.localkafka import local_cluster, stop_cluster
 from bus.logging import configure_logging
 from bus.settings import Settings
 from lgsp.demo.contract_tour import contract_tour
@@ -61,8 +61,9 @@ async def _broker(settings: Settings, cluster: str, keep_running: bool) -> Async
         yield settings.bootstrap_servers
         return
     with console.status(
-        f"starting local Kafka cluster {cluster!r} (the first run fetches the jars)"
+        f"starting a fresh Kafka cluster {cluster!r} (a first run fetches the jars)"
     ):
+        await stop_cluster(settings, cluster, purge=True)  # every run starts from an empty node
         manager = local_cluster(settings, cluster)
         status = await manager.__aenter__()
     console.print(
