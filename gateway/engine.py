@@ -31,7 +31,7 @@ from gateway.records import Outcome, Output
 from gateway.restore import restore_partitions
 from gateway.routes import RouteTable
 from gateway.tiers import RetryTiers, parse_delay
-from gateway.topology import ensure_gateway_topics
+from gateway.topology import consumed_topics, ensure_gateway_topics
 from schemas.catalog import SchemaCatalog, bundled_catalog
 from schemas.errors import LgspError
 from schemas.topics import TopicName, event_topic, gateway_topic
@@ -93,11 +93,7 @@ class Gateway:
         return [event_topic(self.config.node, t) for t in self.table.event_types()]
 
     def consumed_topics(self) -> list[str]:
-        return [
-            str(t)
-            for base in self.main_topics()
-            for t in (base, *(base.retry(n) for n in self.tiers.names))
-        ]
+        return consumed_topics(self.main_topics(), self.tiers.names)
 
     async def __aenter__(self) -> Gateway:
         await self._admin.start()

@@ -14,6 +14,11 @@ from schemas.errors import LgspError
 from schemas.topics import TopicName, gateway_topic
 
 
+def consumed_topics(main_topics: Sequence[TopicName], tier_names: Sequence[str]) -> list[str]:
+    """The topics a gateway reads: each event topic and its retry tiers."""
+    return [str(t) for base in main_topics for t in (base, *(base.retry(n) for n in tier_names))]
+
+
 async def ensure_gateway_topics(
     bootstrap: str,
     node: str,
@@ -24,9 +29,7 @@ async def ensure_gateway_topics(
 ) -> None:
     """Create what is missing; raise LGSP-GW-PARTITIONS when an existing topic breaks the rule."""
     retention = str(int(dedup_window_s * 2 * 1000))
-    copartitioned = [
-        str(t) for base in main_topics for t in (base, *(base.retry(n) for n in tier_names))
-    ]
+    copartitioned = consumed_topics(main_topics, tier_names)
     copartitioned += [str(b.dlq()) for b in main_topics]
     copartitioned.append(gateway_topic(node, "routed"))
     specs = [TopicSpec(t, partitions) for t in copartitioned[:-1]]

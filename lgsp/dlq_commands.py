@@ -178,13 +178,7 @@ def redrive(
     yes: Yes = False,
 ) -> None:
     """Send matching dead letters back to routing (their original topic and partition)."""
-    store = _store(config, node)
-    letters = asyncio.run(store.read(_filter(code, reason, agency, since, until, ce_id)))
-    if not yes:
-        console.print(f"{len(letters)} dead letter(s) would be redriven; add --yes to do it")
-        return
-    count = asyncio.run(store.redrive(letters))
-    console.print(f"{count} dead letter(s) redriven")
+    _act("redriven", _store(config, node), _filter(code, reason, agency, since, until, ce_id), yes)
 
 
 @app.command()
@@ -200,13 +194,17 @@ def purge(
     yes: Yes = False,
 ) -> None:
     """Mark matching dead letters as purged: dropped for good, never redriven."""
-    store = _store(config, node)
-    letters = asyncio.run(store.read(_filter(code, reason, agency, since, until, ce_id)))
+    _act("purged", _store(config, node), _filter(code, reason, agency, since, until, ce_id), yes)
+
+
+def _act(done: str, store: DeadLetters, selection: DeadLetterFilter, yes: bool) -> None:
+    """Redrive or purge the selection; without --yes only say how many it would touch."""
+    letters = asyncio.run(store.read(selection))
     if not yes:
-        console.print(f"{len(letters)} dead letter(s) would be purged; add --yes to do it")
+        console.print(f"{len(letters)} dead letter(s) would be {done}; add --yes to do it")
         return
-    count = asyncio.run(store.purge(letters))
-    console.print(f"{count} dead letter(s) purged")
+    action = store.redrive if done == "redriven" else store.purge
+    console.print(f"{asyncio.run(action(letters))} dead letter(s) {done}")
 
 
 def _summary(letter: DeadLetter) -> dict[str, object]:

@@ -27,6 +27,15 @@ from schemas.examples import example_record
 from schemas.topics import event_topic, inbox_topic
 
 CODEC = AvroCodec()
+DOSSIER = "vn.gov.dossier.status.v1"
+PORTAL_ROUTES = """
+routes:
+  - name: dossiers-to-portal
+    types: [vn.gov.dossier.status.v1]
+    from: [under 000.00.00.H24]
+    deliver: topic
+    topic: lgsp.NODE.inbox.portal
+"""
 Record: TypeAlias = ConsumerRecord[bytes, bytes]
 
 

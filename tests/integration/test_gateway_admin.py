@@ -10,17 +10,17 @@ import httpx
 
 from bus.httpserver import http_server
 from gateway.admin import admin_app
-from tests.gatewayharness import PrivateNode, make_event, publish, read_all, running_gateway
+from tests.gatewayharness import (
+    DOSSIER,
+    PORTAL_ROUTES,
+    PrivateNode,
+    make_event,
+    publish,
+    read_all,
+    running_gateway,
+)
 
-DOSSIER = "vn.gov.dossier.status.v1"
-ROUTES = """
-routes:
-  - name: dossiers-to-portal
-    types: [vn.gov.dossier.status.v1]
-    from: [under 000.00.00.H24]
-    deliver: topic
-    topic: lgsp.NODE.inbox.portal
-"""
+ROUTES = PORTAL_ROUTES
 BROKEN = """
 routes:
   - name: dossiers-to-portal

@@ -13,17 +13,9 @@ from pathlib import Path
 
 from bus.kafka import KafkaPublisher, OutgoingRecord, kafka_consumer
 from gateway.engine import Gateway
-from tests.gatewayharness import PrivateNode, make_event, running_gateway
+from tests.gatewayharness import DOSSIER, PORTAL_ROUTES, PrivateNode, make_event, running_gateway
 
-DOSSIER = "vn.gov.dossier.status.v1"
-ROUTES = """
-routes:
-  - name: dossiers-to-portal
-    types: [vn.gov.dossier.status.v1]
-    from: [under 000.00.00.H24]
-    deliver: topic
-    topic: lgsp.NODE.inbox.portal
-"""
+ROUTES = PORTAL_ROUTES
 
 
 async def _publish_many(bootstrap: str, topic: str, count: int) -> set[str]:

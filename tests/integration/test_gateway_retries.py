@@ -8,6 +8,8 @@ from pathlib import Path
 from bus.kafka import TopicSpec, ensure_topics
 from tests.gatewayharness import (
     CODEC,
+    DOSSIER,
+    PORTAL_ROUTES,
     PrivateNode,
     headers_of,
     make_event,
@@ -16,15 +18,7 @@ from tests.gatewayharness import (
     running_gateway,
 )
 
-DOSSIER = "vn.gov.dossier.status.v1"
-ROUTES = """
-routes:
-  - name: dossiers-to-portal
-    types: [vn.gov.dossier.status.v1]
-    from: [under 000.00.00.H24]
-    deliver: topic
-    topic: lgsp.NODE.inbox.portal
-"""
+ROUTES = PORTAL_ROUTES
 
 
 def _dossier(code: str, status: int) -> tuple:  # type: ignore[type-arg]

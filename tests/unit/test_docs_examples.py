@@ -28,8 +28,11 @@ def _blocks(language: str) -> list[tuple[str, str]]:
     ("where", "code"), _blocks("python"), ids=[w for w, _ in _blocks("python")]
 )
 def test_python_examples_in_the_docs_run(where: str, code: str) -> None:
-    """Every ```python block of the README and docs executes without error."""
-    exec(compile(code, where, "exec"), {})
+    """Every ```python block of the README and docs executes without error (its own asserts
+    included) and defines what it shows."""
+    namespace: dict[str, object] = {}
+    exec(compile(code, where, "exec"), namespace)
+    assert len(namespace) > 1, f"{where} defined nothing"
 
 
 OFFLINE_COMMANDS = [
