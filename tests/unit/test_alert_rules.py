@@ -1,0 +1,70 @@
+"""The Prometheus alert rules: valid, unit-tested with promtool, each with a runbook, each on
+a metric the gateway really exports."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import yaml
+from prometheus_client import CollectorRegistry
+
+from gateway.metrics import GatewayMetrics
+
+PROMETHEUS = Path(__file__).parent.parent.parent / "deploy" / "prometheus"
+RULES = PROMETHEUS / "lgsp-gateway-rules.yml"
+OPERATIONS = Path(__file__).parent.parent.parent / "docs" / "operations.md"
+
+
+def _promtool(*args: str) -> subprocess.CompletedProcess[str]:
+    promtool = shutil.which("promtool")
+    assert promtool, "promtool is not installed (Debian package prometheus); .ci/run installs it"
+    return subprocess.run(
+        [promtool, *args], capture_output=True, text=True, cwd=PROMETHEUS, timeout=120
+    )
+
+
+def test_the_rules_are_valid() -> None:
+    """`promtool check rules` accepts the file."""
+    result = _promtool("check", "rules", RULES.name)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_rules_fire_when_they_should_and_not_before() -> None:
+    """`promtool test rules` passes every firing and quiet case of the rule tests."""
+    result = _promtool("test", "rules", "tests/gateway-rules-test.yml")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _alerts() -> list[dict[str, object]]:
+    return [
+        rule for group in yaml.safe_load(RULES.read_text())["groups"] for rule in group["rules"]
+    ]
+
+
+def test_every_alert_has_a_runbook_section() -> None:
+    """Each alert's runbook_url names a section of docs/operations.md."""
+    headings = {
+        line.lstrip("#").strip().lower()
+        for line in OPERATIONS.read_text().splitlines()
+        if line.startswith("### ")
+    }
+    for alert in _alerts():
+        anchor = str(alert["annotations"]["runbook_url"]).split("#")[1]  # type: ignore[index]
+        assert anchor in headings, f"{alert['alert']}: no '### {anchor}' in docs/operations.md"
+
+
+def test_every_metric_in_the_rules_is_exported_by_the_gateway() -> None:
+    """No rule watches a metric name the code does not produce."""
+    registry = CollectorRegistry()
+    GatewayMetrics(registry, "hanoi")
+    exported = {
+        sample_name
+        for metric in registry.collect()
+        for sample_name in (metric.name, f"{metric.name}_total", f"{metric.name}_bucket")
+    }
+    for alert in _alerts():
+        for name in re.findall(r"\b(lgsp_[a-z_]+)", str(alert["expr"])):
+            assert name in exported, f"{alert['alert']} uses {name}, which no gateway exports"
