@@ -12,6 +12,7 @@ import httpx
 
 from bus.httpserver import http_server
 from gateway.admin import admin_app
+from tests.dashboards import dashboard_expressions
 from tests.gatewayharness import (
     DOSSIER,
     PORTAL_ROUTES,
@@ -85,6 +86,8 @@ scrape_configs:
                     break
                 await asyncio.sleep(0.3)
             up = await _query(client, 'up{job="lgsp-gateway"}')
+            for _title, expr in dashboard_expressions():  # every panel parses and evaluates
+                await _query(client, expr.replace("$node", ".*"))
             groups = (await client.get("/api/v1/rules")).json()["data"]["groups"]
     finally:
         server.terminate()

@@ -12,6 +12,7 @@ import yaml
 from prometheus_client import CollectorRegistry
 
 from gateway.metrics import GatewayMetrics
+from tests.dashboards import dashboard_expressions
 
 PROMETHEUS = Path(__file__).parent.parent.parent / "deploy" / "prometheus"
 RULES = PROMETHEUS / "lgsp-gateway-rules.yml"
@@ -56,15 +57,30 @@ def test_every_alert_has_a_runbook_section() -> None:
         assert anchor in headings, f"{alert['alert']}: no '### {anchor}' in docs/operations.md"
 
 
-def test_every_metric_in_the_rules_is_exported_by_the_gateway() -> None:
-    """No rule watches a metric name the code does not produce."""
+def _exported() -> set[str]:
     registry = CollectorRegistry()
     GatewayMetrics(registry, "hanoi")
-    exported = {
-        sample_name
+    return {
+        name
         for metric in registry.collect()
-        for sample_name in (metric.name, f"{metric.name}_total", f"{metric.name}_bucket")
+        for name in (metric.name, f"{metric.name}_total", f"{metric.name}_bucket")
     }
+
+
+def test_every_metric_in_the_rules_is_exported_by_the_gateway() -> None:
+    """No rule watches a metric name the code does not produce."""
+    exported = _exported()
     for alert in _alerts():
         for name in re.findall(r"\b(lgsp_[a-z_]+)", str(alert["expr"])):
             assert name in exported, f"{alert['alert']} uses {name}, which no gateway exports"
+
+
+def test_every_dashboard_panel_reads_metrics_the_gateway_exports() -> None:
+    """Dashboards name no metric the code does not produce (their PromQL is evaluated by a
+    real Prometheus in tests/integration/test_prometheus_scrape.py)."""
+    exported = _exported()
+    expressions = dashboard_expressions()
+    assert len(expressions) >= 10
+    for title, expr in expressions:
+        for name in re.findall(r"\b(lgsp_[a-z_]+)", expr):
+            assert name in exported, f"panel {title!r} uses {name}, which no gateway exports"
