@@ -195,9 +195,12 @@ class Gateway:
                 await batches.add(
                     Output(self._routed_topic, None, marker, (), partition), partition
                 )
-            await batches.flush()
+            # The offsets join the transaction while its records are still being acknowledged:
+            # both must be in before the commit, in no particular order.
+            steps = [batches.flush()]
             if offsets:
-                await producer.send_offsets_to_transaction(offsets, self.config.group_id)
+                steps.append(producer.send_offsets_to_transaction(offsets, self.config.group_id))
+            await asyncio.gather(*steps)
             await producer.commit_transaction()
         except Exception as error:  # abort, rewind and rebuild: nothing half-done survives
             self.metrics.transactions.labels(self.config.node, "aborted").inc()
