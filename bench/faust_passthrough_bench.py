@@ -18,7 +18,7 @@ import uuid
 from pathlib import Path
 
 from bus.kafka import TopicSpec, ensure_topics, kafka_consumer
-from bus.localkafka import local_cluster
+from bus.localkafka import local_cluster, stop_cluster
 from bus.settings import Settings
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -84,6 +84,7 @@ async def main() -> None:
     async with contextlib.AsyncExitStack() as stack:
         bootstrap = settings.bootstrap_servers
         if not bootstrap:
+            await stop_cluster(settings, "bench", purge=True)  # no topics of earlier runs
             bootstrap = (
                 await stack.enter_async_context(local_cluster(settings, "bench"))
             ).bootstrap_servers or ""

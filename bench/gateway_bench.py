@@ -30,7 +30,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from prometheus_client import CollectorRegistry
 
 from bus.kafka import KafkaPublisher, OutgoingRecord, TopicSpec, ensure_topics, kafka_consumer
-from bus.localkafka import local_cluster
+from bus.localkafka import local_cluster, stop_cluster
 from bus.settings import Settings
 from gateway.config import load_gateway_config
 from gateway.engine import Gateway
@@ -243,6 +243,7 @@ async def main() -> None:
     async with contextlib.AsyncExitStack() as stack:
         bootstrap = settings.bootstrap_servers
         if not bootstrap:
+            await stop_cluster(settings, "bench", purge=True)  # no topics of earlier runs
             bootstrap = (
                 await stack.enter_async_context(local_cluster(settings, "bench"))
             ).bootstrap_servers or ""

@@ -17,7 +17,7 @@ import uuid
 from aiokafka import AIOKafkaProducer
 
 from bus.kafka import KafkaPublisher, OutgoingRecord, TopicSpec, ensure_topics
-from bus.localkafka import cluster_status, local_cluster
+from bus.localkafka import cluster_status, local_cluster, stop_cluster
 from bus.settings import Settings
 
 
@@ -77,6 +77,7 @@ async def main() -> None:
     if settings.bootstrap_servers:
         await _bench(settings.bootstrap_servers, args.records, args.size, args.rounds)
         return
+    await stop_cluster(settings, "bench", purge=True)  # no topics of earlier runs
     async with local_cluster(settings, "bench") as cluster:
         print(
             f"broker: local cluster 'bench', heap {settings.kafka_heap_mb} MiB, "

@@ -218,10 +218,24 @@ class Gateway:
         return topic in self._known_topics
 
     async def _refresh_topics_forever(self) -> None:
+        """Keep the known-topic set and the consumer lag gauges fresh."""
         while True:
             with contextlib.suppress(Exception):
                 self._known_topics = set(await self._admin.list_topics())
+            await self._update_lag()
             await asyncio.sleep(_TOPIC_REFRESH_S)
+
+    async def _update_lag(self) -> None:
+        """Lag = last stable offset seen by the consumer - its position, per owned partition."""
+        gauge, node = self.metrics.consumer_lag, self.config.node
+        gauge.clear()  # partitions move between processes: report only those owned now
+        for tp in self._consumer.assignment():
+            stable = self._consumer.last_stable_offset(tp)
+            if stable is None:
+                continue
+            with contextlib.suppress(Exception):  # no position yet right after an assignment
+                position = await asyncio.wait_for(self._consumer.position(tp), 0.2)
+                gauge.labels(node, tp.topic, str(tp.partition)).set(max(0, stable - position))
 
     def _pause_until(self, tp: TopicPartition, offset: int, due_at: float) -> None:
         """Hold a retry tier partition until its head record is due (non-blocking retries)."""

@@ -106,6 +106,12 @@ class GatewayMetrics:
             ["node"],
             registry=registry,
         )
+        self.consumer_lag = Gauge(
+            "lgsp_gateway_consumer_lag_records",
+            "Committed records not yet consumed, per topic partition this process owns.",
+            ["node", "topic", "partition"],
+            registry=registry,
+        )
 
     def count(self, outcomes: Sequence[Outcome], seconds: float) -> None:
         """Count a committed batch: tallied first, so each labelled series is touched once."""

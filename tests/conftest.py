@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from bus.kafka import TopicSpec, ensure_topics
-from bus.localkafka import start_cluster, stop_cluster
+from bus.localkafka import cluster_status, start_cluster, stop_cluster
 from bus.settings import Settings
 
 NewTopic = Callable[..., Awaitable[str]]
@@ -41,6 +41,9 @@ def kafka_bootstrap(settings: Settings) -> Iterator[str]:
     if settings.bootstrap_servers:
         yield settings.bootstrap_servers
         return
+    if not cluster_status(settings, "pytest").running:
+        # A stopped cluster holds the topics of earlier runs only: start from an empty one.
+        asyncio.run(stop_cluster(settings, "pytest", purge=True))
     status = asyncio.run(start_cluster(settings, "pytest"))
     assert status.bootstrap_servers
     try:

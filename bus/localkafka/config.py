@@ -50,6 +50,10 @@ def server_properties(*, port: int, controller_port: int, data_dir: Path) -> str
             "num.network.threads=2",
             "num.io.threads=4",
             "log.segment.bytes=67108864",
+            # The cleaner's default 128 MiB dedupe buffer does not fit a small heap once a
+            # compacted topic exists (the gateway's dlq-state): the broker then dies at start.
+            "log.cleaner.dedupe.buffer.size=16777216",
+            "log.cleaner.io.buffer.size=1048576",
             "",
         ]
     )

@@ -58,6 +58,7 @@ def test_server_properties_bind_loopback_and_use_kraft_bootstrap_servers() -> No
         assert props[key] == "1"
     assert props["group.initial.rebalance.delay.ms"] == "0"
     assert props["auto.create.topics.enable"] == "false"
+    assert int(props["log.cleaner.dedupe.buffer.size"]) <= 32 * 1024 * 1024  # fits a small heap
 
 
 def test_settings_resolve_home_to_an_absolute_path(
