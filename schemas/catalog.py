@@ -110,7 +110,6 @@ class SchemaCatalog:
 
     def __init__(self, schemas: Iterable[SchemaVersion]) -> None:
         self._by_key: dict[tuple[str, int], SchemaVersion] = {}
-        self._by_fingerprint: dict[bytes, SchemaVersion] = {}
         self._by_header: dict[bytes, SchemaVersion] = {}
         for schema in schemas:
             key = (schema.subject, schema.version)
@@ -120,7 +119,6 @@ class SchemaCatalog:
                     code="LGSP-SCHEMA-INVALID",
                 )
             self._by_key[key] = schema
-            self._by_fingerprint.setdefault(schema.fingerprint, schema)
             self._by_header.setdefault(schema.header, schema)
 
     @classmethod
@@ -165,9 +163,6 @@ class SchemaCatalog:
         if not dataschema.startswith(DATASCHEMA_PREFIX) or not version.isdigit():
             raise SchemaError(f"unknown dataschema {dataschema!r}", code="LGSP-SCHEMA-UNKNOWN")
         return self.get(subject, int(version))
-
-    def by_fingerprint(self, fp: bytes) -> SchemaVersion | None:
-        return self._by_fingerprint.get(fp)
 
     @property
     def headers(self) -> Mapping[bytes, SchemaVersion]:
