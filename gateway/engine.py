@@ -68,6 +68,7 @@ class Gateway:
         self.states: dict[int, PartitionState] = {}
         self._routed_topic = gateway_topic(config.node, "routed")
         self._partition_counts: dict[str, int] = {}
+        self._positions: dict[TopicPartition, int] = {}  # next offset to route, for lag
         self.ready = asyncio.Event()
         self._lock = asyncio.Lock()
         self._stopping = asyncio.Event()
@@ -213,6 +214,7 @@ class Gateway:
             return
         self.metrics.transactions.labels(self.config.node, "committed").inc()
         self.metrics.count(outcomes, time.perf_counter() - started)
+        self._positions.update(offsets)
 
     def _topic_exists(self, topic: str) -> bool:
         return topic in self._known_topics
@@ -222,19 +224,16 @@ class Gateway:
         while True:
             with contextlib.suppress(Exception):
                 self._known_topics = set(await self._admin.list_topics())
-            await self._update_lag()
+            self._update_lag()
             await asyncio.sleep(_TOPIC_REFRESH_S)
 
-    async def _update_lag(self) -> None:
-        """Lag = last stable offset seen by the consumer - its position, per owned partition."""
+    def _update_lag(self) -> None:
+        """Lag = last stable offset the consumer saw - the next offset to route, per partition."""
         gauge, node = self.metrics.consumer_lag, self.config.node
         gauge.clear()  # partitions move between processes: report only those owned now
-        for tp in self._consumer.assignment():
+        for tp, position in list(self._positions.items()):
             stable = self._consumer.last_stable_offset(tp)
-            if stable is None:
-                continue
-            with contextlib.suppress(Exception):  # no position yet right after an assignment
-                position = await asyncio.wait_for(self._consumer.position(tp), 0.2)
+            if stable is not None and tp.partition in self.states:
                 gauge.labels(node, tp.topic, str(tp.partition)).set(max(0, stable - position))
 
     def _pause_until(self, tp: TopicPartition, offset: int, due_at: float) -> None:
@@ -266,8 +265,10 @@ class Gateway:
         for tp, offset in committed.items():
             if offset is None:
                 await self._consumer.seek_to_beginning(tp)
+                self._positions.pop(tp, None)
             else:
                 self._consumer.seek(tp, offset)
+                self._positions[tp] = offset
 
     def _assigned(self, partition: int) -> list[TopicPartition]:
         return [tp for tp in self._consumer.assignment() if tp.partition == partition]

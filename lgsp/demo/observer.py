@@ -26,13 +26,18 @@ class Observer:
     copies: Counter[tuple[str, str]] = field(default_factory=Counter)
     dossier_statuses: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     masked_ids: int = 0
+    dead_letter_topics: list[str] = field(default_factory=list)
+    settled_ids: set[str] = field(default_factory=set)  # delivered somewhere, or dead-lettered
     ready: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Watch from the current end of every topic (earlier runs do not count) until ``stop``."""
         codec = AvroCodec()
         link = link_topic(NODE, "ngsp")
-        partitions = await topic_partitions(self.bootstrap, self.topics)
+        partitions = await topic_partitions(
+            self.bootstrap, [*self.topics, *self.dead_letter_topics]
+        )
+        dead_letters = set(self.dead_letter_topics)
         async with kafka_consumer(self.bootstrap, group_id=None, fetch_max_wait_ms=20) as consumer:
             consumer.assign(partitions)
             await consumer.seek_to_end(*partitions)
@@ -44,6 +49,9 @@ class Observer:
                     now = datetime.now(UTC)
                     for record in records:
                         headers = {k: v.decode() for k, v in record.headers}
+                        self.settled_ids.add(headers.get("ce_id", ""))
+                        if record.topic in dead_letters:
+                            continue
                         kind = (
                             headers.get("ce_type", "?").removeprefix("vn.gov.").removesuffix(".v1")
                         )

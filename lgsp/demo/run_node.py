@@ -44,7 +44,12 @@ async def run_node(bootstrap: str, folder: Path, plan: NodeRun, console: Console
         topics = destinations(gateway.directory)
         await provision(bootstrap, [t for t in topics if t != late])
         workload = Workload(config.node, gateway.directory)
-        observer = Observer(bootstrap, topics, gateway.directory)
+        observer = Observer(
+            bootstrap,
+            topics,
+            gateway.directory,
+            dead_letter_topics=[str(t.dlq()) for t in gateway.main_topics()],
+        )
         stop_observing = asyncio.Event()
         routing = asyncio.create_task(gateway.run())
         watching = asyncio.create_task(observer.run(stop_observing))
@@ -56,7 +61,7 @@ async def run_node(bootstrap: str, folder: Path, plan: NodeRun, console: Console
                 f"admin API at http://127.0.0.1:{port}/docs"
             )
             published = await _publish(bootstrap, workload, plan, late, console, gateway)
-            await _drain(observer, gateway, console)
+            await _drain(observer, workload, console)
             ok = _report(console, workload, observer, gateway, published)
             if plan.keep_running:
                 console.print(
@@ -114,17 +119,11 @@ async def _publish(
     return published
 
 
-async def _drain(observer: Observer, gateway: Gateway, console: Console) -> None:
-    """Wait until retries have gone through and deliveries stop arriving."""
+async def _drain(observer: Observer, workload: Workload, console: Console) -> None:
+    """Wait until every published record was delivered somewhere or dead-lettered."""
     with console.status("waiting for retries and the last deliveries"):
-        last, quiet_since, deadline = -1, time.monotonic(), time.monotonic() + 90
-        while time.monotonic() < deadline:
-            count = sum(observer.delivered.values())
-            held = sum(len(s.holds) for s in gateway.states.values())
-            if count != last or held:
-                last, quiet_since = count, time.monotonic()
-            elif time.monotonic() - quiet_since > 3:
-                return
+        deadline = time.monotonic() + 120
+        while not workload.published_ids <= observer.settled_ids and time.monotonic() < deadline:  # noqa: ASYNC110
             await asyncio.sleep(0.25)
 
 

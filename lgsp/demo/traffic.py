@@ -40,6 +40,7 @@ class Workload:
     bad_share: float = 0.015
     dossier_statuses: dict[str, list[int]] = field(default_factory=dict)
     bad_ids: set[str] = field(default_factory=set)
+    published_ids: set[str] = field(default_factory=set)
     _open: list[tuple[str, int]] = field(default_factory=list)
     _serial: int = 0
 
@@ -61,19 +62,23 @@ class Workload:
     def next_records(self, count: int) -> Iterator[tuple[str, OutgoingRecord]]:
         """``count`` records as (kind, record), in a realistic mix."""
         for _ in range(count):
-            roll = self._random.random()
-            if roll < self.bad_share:
-                yield "bad", self._bad()
-            elif roll < 0.15:
-                yield "document", self._ministry_document()
-            elif roll < 0.22:
-                yield "document", self._city_document()
-            elif roll < 0.30:
-                yield "status", self._status_feedback()
-            elif roll < 0.38:
-                yield "lookup", self._lookup()
-            else:
-                yield "dossier", self._dossier_step()
+            kind, record = self._next()
+            self.published_ids.add(dict(record.headers)["ce_id"].decode())
+            yield kind, record
+
+    def _next(self) -> tuple[str, OutgoingRecord]:
+        roll = self._random.random()
+        if roll < self.bad_share:
+            return "bad", self._bad()
+        if roll < 0.15:
+            return "document", self._ministry_document()
+        if roll < 0.22:
+            return "document", self._city_document()
+        if roll < 0.30:
+            return "status", self._status_feedback()
+        if roll < 0.38:
+            return "lookup", self._lookup()
+        return "dossier", self._dossier_step()
 
     def _event(
         self,

