@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import os
 import sys
 import time
@@ -18,11 +17,11 @@ import uuid
 from pathlib import Path
 
 from bus.kafka import TopicSpec, ensure_topics, kafka_consumer
-from bus.localkafka import local_cluster, stop_cluster
 from bus.settings import Settings
 
 sys.path.insert(0, str(Path(__file__).parent))
-from gateway_bench import _publish, _records  # a sibling script
+from benchbroker import bench_broker  # sibling scripts
+from gateway_bench import _publish, _records
 
 
 async def _run(bootstrap: str, count: int, guarantee: str) -> None:
@@ -81,13 +80,7 @@ async def main() -> None:
     )
     args = parser.parse_args()
     settings = Settings()
-    async with contextlib.AsyncExitStack() as stack:
-        bootstrap = settings.bootstrap_servers
-        if not bootstrap:
-            await stop_cluster(settings, "bench", purge=True)  # no topics of earlier runs
-            bootstrap = (
-                await stack.enter_async_context(local_cluster(settings, "bench"))
-            ).bootstrap_servers or ""
+    async with bench_broker(settings) as bootstrap:
         await _run(bootstrap, args.records, args.guarantee)
 
 

@@ -27,10 +27,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from benchbroker import bench_broker  # a sibling script
 from prometheus_client import CollectorRegistry
 
 from bus.kafka import KafkaPublisher, OutgoingRecord, TopicSpec, ensure_topics, kafka_consumer
-from bus.localkafka import local_cluster, stop_cluster
 from bus.settings import Settings
 from gateway.config import load_gateway_config
 from gateway.engine import Gateway
@@ -240,13 +240,7 @@ async def main() -> None:
     parser.add_argument("--seconds", type=float, default=10)
     args = parser.parse_args()
     settings = Settings()
-    async with contextlib.AsyncExitStack() as stack:
-        bootstrap = settings.bootstrap_servers
-        if not bootstrap:
-            await stop_cluster(settings, "bench", purge=True)  # no topics of earlier runs
-            bootstrap = (
-                await stack.enter_async_context(local_cluster(settings, "bench"))
-            ).bootstrap_servers or ""
+    async with bench_broker(settings) as bootstrap:
         await _throughput(bootstrap, min(args.records, 20_000))  # warm the broker's JIT up first
         bare, durable, routed = await _throughput(bootstrap, args.records)
         print(f"{args.records} dossier records, {PARTITIONS} partitions, one process each")

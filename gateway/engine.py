@@ -15,7 +15,7 @@ from collections import defaultdict
 from types import TracebackType
 
 import structlog
-from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 from aiokafka.structs import ConsumerRecord
@@ -27,6 +27,7 @@ from gateway.keystate import PartitionState
 from gateway.metrics import GatewayMetrics
 from gateway.processor import RecordProcessor
 from gateway.producers import PartitionProducers
+from gateway.rebalance import RebalanceListener
 from gateway.records import Outcome, Output
 from gateway.restore import restore_partitions
 from gateway.routes import RouteTable
@@ -104,7 +105,7 @@ class Gateway:
         except BaseException:
             await self._admin.close()
             raise
-        self._consumer.subscribe(self.consumed_topics(), listener=_Listener(self))
+        self._consumer.subscribe(self.consumed_topics(), listener=RebalanceListener(self))
         self._tasks.append(asyncio.create_task(self._refresh_topics_forever()))
         log.info(
             "gateway_started",
@@ -165,7 +166,7 @@ class Gateway:
         async with self._lock:
             self.processor.table = table
         await self._ensure_topics()
-        self._consumer.subscribe(self.consumed_topics(), listener=_Listener(self))
+        self._consumer.subscribe(self.consumed_topics(), listener=RebalanceListener(self))
         self.metrics.reloads.labels(self.config.node, "applied").inc()
         self.metrics.routes.labels(self.config.node).set(len(table.spec.routes))
         log.info("routes_reloaded", node=self.config.node, routes=len(table.spec.routes))
@@ -224,17 +225,10 @@ class Gateway:
         while True:
             with contextlib.suppress(Exception):
                 self._known_topics = set(await self._admin.list_topics())
-            self._update_lag()
+            self.metrics.report_lag(
+                self._positions, self._consumer.last_stable_offset, set(self.states)
+            )
             await asyncio.sleep(_TOPIC_REFRESH_S)
-
-    def _update_lag(self) -> None:
-        """Lag = last stable offset the consumer saw - the next offset to route, per partition."""
-        gauge, node = self.metrics.consumer_lag, self.config.node
-        gauge.clear()  # partitions move between processes: report only those owned now
-        for tp, position in list(self._positions.items()):
-            stable = self._consumer.last_stable_offset(tp)
-            if stable is not None and tp.partition in self.states:
-                gauge.labels(node, tp.topic, str(tp.partition)).set(max(0, stable - position))
 
     def _pause_until(self, tp: TopicPartition, offset: int, due_at: float) -> None:
         """Hold a retry tier partition until its head record is due (non-blocking retries)."""
@@ -320,14 +314,3 @@ class Gateway:
             self.window_s,
         )
         self._known_topics = set(await self._admin.list_topics())
-
-
-class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]
-    def __init__(self, gateway: Gateway) -> None:
-        self._gateway = gateway
-
-    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
-        await self._gateway.on_revoked(revoked)
-
-    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
-        await self._gateway.on_assigned(assigned)

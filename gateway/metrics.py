@@ -7,10 +7,11 @@ level-1 agency (a ministry or province), never ids.
 from __future__ import annotations
 
 from collections import Counter as Tally
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from time import time
 from typing import Any
 
+from aiokafka import TopicPartition
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from gateway.records import Outcome
@@ -140,6 +141,22 @@ class GatewayMetrics:
             elif kind in ("held", "duplicate"):
                 self._child(self.held if kind == "held" else self.duplicates, node, event_type).inc(
                     n
+                )
+
+    def report_lag(
+        self,
+        positions: Mapping[TopicPartition, int],
+        stable_offset: Callable[[TopicPartition], int | None],
+        owned: set[int],
+    ) -> None:
+        """Lag = last stable offset the consumer saw - the next offset to route, per partition
+        this process owns (partitions move between processes: the others are dropped)."""
+        self.consumer_lag.clear()
+        for tp, position in list(positions.items()):
+            stable = stable_offset(tp)
+            if stable is not None and tp.partition in owned:
+                self.consumer_lag.labels(self.node, tp.topic, str(tp.partition)).set(
+                    max(0, stable - position)
                 )
 
     def _child(self, metric: Any, *labels: str) -> Any:
