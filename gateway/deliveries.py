@@ -3,7 +3,6 @@ transformation applied. Values are decoded only for routes that convert or mask 
 
 from __future__ import annotations
 
-from gateway.parking import without_park_headers
 from gateway.records import Incoming, Output
 from gateway.routes import Decision
 from gateway.transform import header_changes, transform_value
@@ -12,6 +11,7 @@ from schemas.codec import AvroCodec
 from schemas.envelope import Envelope
 from schemas.errors import ContractError
 from schemas.ids.directory import AgencyDirectory
+from schemas.parking import without_park_headers
 
 Headers = list[tuple[str, bytes]]
 

@@ -19,9 +19,9 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.structs import ConsumerRecord
 
 from bus.kafka import LogReader, list_topics, topic_partitions
-from gateway.parking import ParkInfo, read_park_info, without_park_headers
 from schemas.envelope import header_value
 from schemas.ids.agency import AgencyCode
+from schemas.parking import ParkInfo, read_park_info, without_park_headers
 from schemas.topics import gateway_topic
 
 

@@ -13,7 +13,6 @@ from datetime import UTC, datetime, timedelta
 from gateway import errors
 from gateway.deliveries import Deliverer, TransformError
 from gateway.keystate import PartitionState
-from gateway.parking import ParkInfo, read_park_info, without_park_headers
 from gateway.records import Incoming, Outcome, Output
 from gateway.routes import RouteTable
 from gateway.tiers import RetryTiers
@@ -21,6 +20,7 @@ from schemas.catalog import SchemaCatalog
 from schemas.envelope import Envelope
 from schemas.errors import ContractError
 from schemas.ids.directory import AgencyDirectory
+from schemas.parking import ParkInfo, read_park_info, without_park_headers
 from schemas.topics import TopicName, parse_topic
 
 Headers = Sequence[tuple[str, bytes]]

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 import yaml
 
 from gateway.keystate import PartitionState
-from gateway.parking import read_park_info
 from gateway.processor import RecordProcessor
 from gateway.records import Outcome
 from gateway.routes import RouteTable, RoutingTableSpec
@@ -19,6 +18,7 @@ from schemas.codec import AvroCodec
 from schemas.envelope import Envelope
 from schemas.examples import example_record
 from schemas.ids import bundled_directory
+from schemas.parking import read_park_info
 
 MAIN = "lgsp.hanoi.dossier.status.v1"
 PORTAL = "lgsp.hanoi.inbox.000-00-00-g22"

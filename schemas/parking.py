@@ -1,4 +1,5 @@
-"""Headers of parked records (retry tiers and dead letters), written and read in one place.
+"""Headers of parked records (retry tiers and dead letters), written and read in one place: the
+convention every component that parks a record follows (gateway tiers and DLQs, sink DLQs).
 
 Every parked record keeps its value, key and CloudEvents headers, and carries:
 
