@@ -14,9 +14,11 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from bus.yamlconfig import ConfigError
 from gateway.engine import Gateway
+from gateway.federation.admin import add_federation_routes
+from gateway.federation.runtime import Federation
 
 
-def admin_app(gateway: Gateway) -> FastAPI:
+def admin_app(gateway: Gateway, federation: Federation | None = None) -> FastAPI:
     app = FastAPI(
         title=f"lgsp gateway {gateway.config.node}",
         version="1",
@@ -58,4 +60,6 @@ def admin_app(gateway: Gateway) -> FastAPI:
             return JSONResponse({"code": error.code, "problems": error.problems}, status_code=422)
         return JSONResponse({"reloaded": True, "routes": len(table.spec.routes)})
 
+    if federation is not None:
+        add_federation_routes(app, federation)
     return app

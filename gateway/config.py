@@ -16,6 +16,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from bus.yamlconfig import load_yaml_model
+from gateway.federation.config import FederationConfig
 from gateway.routes import RouteTable, RoutingTableSpec
 from gateway.tiers import parse_delay
 from schemas.catalog import SchemaCatalog
@@ -46,6 +47,7 @@ class GatewayConfig(BaseModel):
     # The broker can hold a read_committed fetch for its whole wait: short waits bound latency.
     fetch_max_wait_ms: int = Field(default=50, ge=1, le=500)
     admin: AdminConfig = Field(default_factory=AdminConfig)
+    federation: FederationConfig | None = None
     base_dir: Path = Field(default=Path(), exclude=True)
 
     @field_validator("node")
@@ -92,4 +94,5 @@ def load_route_table(
 ) -> RouteTable:
     """Load and compile the routing table; a ``ConfigError`` names every bad line."""
     spec = load_yaml_model(config.routes_path, RoutingTableSpec, context={"catalog": catalog})
-    return RouteTable(spec, config.node, directory)
+    hops = config.federation.hops() if config.federation else None
+    return RouteTable(spec, config.node, directory, hops)

@@ -149,6 +149,19 @@ class Decision:
 
 
 @dataclass(frozen=True, slots=True)
+class Hops:
+    """Which link a record for another node leaves by: a direct link, else the upstream."""
+
+    peers: frozenset[str] = frozenset()
+    upstream: str | None = None
+
+    def next(self, node: str) -> str:
+        if node in self.peers or self.upstream is None:
+            return node
+        return self.upstream
+
+
+@dataclass(frozen=True, slots=True)
 class _Route:
     spec: RouteSpec
     sources: tuple[AgencyPattern, ...]
@@ -158,8 +171,15 @@ class _Route:
 class RouteTable:
     """A compiled routing table for one node."""
 
-    def __init__(self, spec: RoutingTableSpec, node: str, directory: AgencyDirectory) -> None:
+    def __init__(
+        self,
+        spec: RoutingTableSpec,
+        node: str,
+        directory: AgencyDirectory,
+        hops: Hops | None = None,
+    ) -> None:
         self.node = node
+        self.hops = hops or Hops()
         self.directory = directory
         self.spec = spec
         self._by_type: dict[str, list[_Route]] = {}
@@ -264,7 +284,7 @@ class RouteTable:
         return (
             inbox_topic(self.node, str(recipient))
             if node == self.node
-            else link_topic(self.node, node)
+            else link_topic(self.node, self.hops.next(node))
         )
 
     def event_types(self) -> list[str]:

@@ -19,6 +19,7 @@ from bus.yamlconfig import ConfigError
 from gateway.admin import admin_app
 from gateway.config import GatewayConfig, load_gateway_config
 from gateway.engine import Gateway
+from gateway.federation.runtime import federation_of
 from schemas.errors import LgspError
 
 app = typer.Typer(help="Run a node's gateway.", no_args_is_help=True)
@@ -45,7 +46,11 @@ def run(
 
 
 async def _serve(config: GatewayConfig, bootstrap: str) -> None:
-    async with Gateway(config, bootstrap, CollectorRegistry()) as gateway:
+    registry = CollectorRegistry()
+    async with (
+        Gateway(config, bootstrap, registry) as gateway,
+        federation_of(gateway) as federation,
+    ):
         loop = asyncio.get_running_loop()
         loop.add_signal_handler(signal.SIGTERM, gateway.stop)
         loop.add_signal_handler(signal.SIGINT, gateway.stop)
@@ -60,7 +65,9 @@ async def _serve(config: GatewayConfig, bootstrap: str) -> None:
         async with contextlib.AsyncExitStack() as stack:
             if config.admin.port:
                 await stack.enter_async_context(
-                    http_server(admin_app(gateway), config.admin.host, config.admin.port)
+                    http_server(
+                        admin_app(gateway, federation), config.admin.host, config.admin.port
+                    )
                 )
             await gateway.run()
 

@@ -9,6 +9,7 @@ Beside the event topics, each node has:
     lgsp.<node>.inbox.<agency>     records delivered to one agency's sink (agency code with
                                    '-' for '.', lower case: lgsp.hanoi.inbox.000-01-02-h24)
     lgsp.<node>.link.<node>        records leaving for another node (federation outbox)
+    lgsp.<node>.border.<node>      records arriving from another node, before verification
     lgsp.<node>.gateway.<name>     the gateway's own state (routed ids, DLQ state)
 
 ``node`` is the node's short name (``ngsp``, ``hanoi``); domain, event and major come from the
@@ -110,6 +111,11 @@ def inbox_topic(node: str, agency_code: str) -> str:
 def link_topic(node: str, target_node: str) -> str:
     """The outbox of records leaving ``node`` for ``target_node`` (federation)."""
     return f"{PREFIX}.{_check_node(node)}.link.{_check_node(target_node)}"
+
+
+def border_topic(node: str, from_node: str) -> str:
+    """Where records from ``from_node`` land on ``node``, waiting for the border's checks."""
+    return f"{PREFIX}.{_check_node(node)}.border.{_check_node(from_node)}"
 
 
 def gateway_topic(node: str, name: str) -> str:

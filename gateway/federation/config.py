@@ -1,0 +1,80 @@
+"""The ``federation`` section of node.yaml: this node's keys, trust registry and links.
+
+federation:
+  keys:                               # signing keys; the newest valid in the registry is used
+    - {key_id: hanoi-2026a, file: keys/hanoi-2026a.key.pem}
+  trust:
+    registry: http://127.0.0.1:8099/trust/registry.json   # or a file path
+    anchors: {ngsp-anchor-1: keys/ngsp-anchor-1.pub.pem}  # the keys the registry is signed with
+    refresh: 5m
+    grace: 24h                        # after that long without a refresh, links stop forwarding
+  upstream: ngsp                      # next hop for nodes without a direct link
+  links:
+    - {peer: ngsp, bootstrap_servers: 127.0.0.1:19092}
+  max_age: 7d                         # older ce_time is refused at the border as a replay
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from gateway.routes import Hops
+from gateway.tiers import parse_delay
+from schemas.topics import link_topic
+
+
+def _delay(value: str) -> str:
+    parse_delay(value)
+    return value
+
+
+class SigningKeyConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    key_id: str = Field(min_length=1)
+    file: Path
+
+
+class TrustConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    registry: str = Field(min_length=1)
+    anchors: dict[str, Path] = Field(min_length=1)
+    refresh: str = "5m"
+    grace: str = "24h"
+
+    _refresh = field_validator("refresh", "grace")(classmethod(lambda cls, v: _delay(v)))
+
+
+class LinkConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    peer: str
+    bootstrap_servers: str
+
+    @field_validator("peer")
+    @classmethod
+    def _peer(cls, peer: str) -> str:
+        link_topic(peer, peer)
+        return peer
+
+
+class FederationConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    keys: list[SigningKeyConfig] = Field(min_length=1)
+    trust: TrustConfig
+    upstream: str | None = None
+    links: list[LinkConfig] = Field(default_factory=list)
+    max_age: str = "7d"
+
+    _max_age = field_validator("max_age")(classmethod(lambda cls, v: _delay(v)))
+
+    def hops(self) -> Hops:
+        return Hops(frozenset(link.peer for link in self.links), self.upstream)
+
+
+def resolve(base_dir: Path, path: Path) -> Path:
+    return path if path.is_absolute() else base_dir / path

@@ -1,0 +1,75 @@
+"""Pause and resume of links by an operator, kept in a compacted topic of the node
+(``lgsp.<node>.gateway.link-state``, key = peer, value = ``paused`` or ``running``), so the
+state survives restarts and every gateway process of the node sees it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from aiokafka import TopicPartition
+
+from bus.kafka import KafkaPublisher, LogReader, OutgoingRecord, TopicSpec, ensure_topics
+from schemas.topics import gateway_topic
+
+PAUSED = b"paused"
+RUNNING = b"running"
+
+
+def state_topic(node: str) -> str:
+    return gateway_topic(node, "link-state")
+
+
+async def ensure_state_topic(bootstrap: str, node: str) -> None:
+    await ensure_topics(
+        bootstrap, [TopicSpec(state_topic(node), 1, configs={"cleanup.policy": "compact"})]
+    )
+
+
+async def set_link_paused(bootstrap: str, node: str, peer: str, paused: bool) -> None:
+    """Record an operator's decision; running links follow it within a second or two."""
+    await ensure_state_topic(bootstrap, node)
+    async with KafkaPublisher(bootstrap, client_id=f"lgsp-link-control-{node}") as publisher:
+        await publisher.publish(
+            OutgoingRecord(state_topic(node), PAUSED if paused else RUNNING, key=peer.encode())
+        )
+
+
+class LinkControl:
+    """Follows the state topic; ``paused(peer)`` answers from what it read last."""
+
+    def __init__(self, bootstrap: str, node: str) -> None:
+        self._bootstrap = bootstrap
+        self._node = node
+        self._paused: set[str] = set()
+        self._next = 0
+        self._task: asyncio.Task[None] | None = None
+        self.loaded = asyncio.Event()
+
+    def paused(self, peer: str) -> bool:
+        return peer in self._paused
+
+    async def __aenter__(self) -> LinkControl:
+        await ensure_state_topic(self._bootstrap, self._node)
+        self._task = asyncio.create_task(self._follow())
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _follow(self) -> None:
+        tp = TopicPartition(state_topic(self._node), 0)
+        async with LogReader(self._bootstrap) as reader:
+            while True:
+                for record in await reader.read({tp: self._next}):
+                    peer = (record.key or b"").decode()
+                    if record.value == PAUSED:
+                        self._paused.add(peer)
+                    else:
+                        self._paused.discard(peer)
+                    self._next = record.offset + 1
+                self.loaded.set()
+                await asyncio.sleep(1.0)

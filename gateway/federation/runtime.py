@@ -1,0 +1,147 @@
+"""Federation inside a gateway process: the trust store, the links to peers and the border,
+started together as ``async with Federation(...)`` beside the node's ``Gateway``."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import TracebackType
+
+import structlog
+from prometheus_client import CollectorRegistry
+
+from gateway.engine import Gateway
+from gateway.federation.border import Border
+from gateway.federation.config import FederationConfig, resolve
+from gateway.federation.errors import TrustError
+from gateway.federation.link import Link
+from gateway.federation.linkcontrol import LinkControl
+from gateway.federation.metrics import FederationMetrics
+from gateway.federation.signing import NodeSigner, PrivateKey, load_private_key
+from gateway.federation.truststore import TrustStore
+from gateway.tiers import parse_delay
+from schemas.catalog import SchemaCatalog
+
+log = structlog.get_logger("lgsp.federation")
+
+
+class Federation:
+    def __init__(
+        self,
+        node: str,
+        config: FederationConfig,
+        base_dir: Path,
+        bootstrap: str,
+        partitions: int,
+        registry: CollectorRegistry,
+        catalog: SchemaCatalog,
+        routed_types: Callable[[], set[str]],
+        dedup_window_s: float,
+    ) -> None:
+        self.node, self.config, self.bootstrap = node, config, bootstrap
+        self.metrics = FederationMetrics(registry, node)
+        self.trust = TrustStore(config.trust, base_dir, self.metrics)
+        self.keys: dict[str, PrivateKey] = {
+            k.key_id: load_private_key(resolve(base_dir, k.file)) for k in config.keys
+        }
+        self.control = LinkControl(bootstrap, node)
+        self.links = {
+            link.peer: Link(
+                node,
+                link.peer,
+                bootstrap,
+                link.bootstrap_servers,
+                partitions,
+                self.signer,
+                self.trust,
+                self.control,
+                self.metrics,
+            )
+            for link in config.links
+        }
+        self.border = Border(
+            node,
+            bootstrap,
+            [link.peer for link in config.links],
+            partitions,
+            self.trust,
+            self.signer,
+            catalog,
+            routed_types,
+            self.metrics,
+            max_age=timedelta(seconds=parse_delay(config.max_age)),
+            window=timedelta(seconds=max(dedup_window_s, parse_delay(config.max_age))),
+        )
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def signer(self) -> NodeSigner | None:
+        """The configured key the registry lists as valid now, the most recent first."""
+        registry = self.trust.registry
+        if registry is None:
+            return None
+        now = datetime.now(UTC)
+        valid = [
+            (entry.not_before, key_id)
+            for key_id in self.keys
+            if (entry := registry.key(key_id)) is not None
+            and entry.node == self.node
+            and entry.not_before <= now <= entry.not_after
+        ]
+        if not valid:
+            return None
+        key_id = max(valid)[1]
+        return NodeSigner(key_id, self.keys[key_id])
+
+    async def __aenter__(self) -> Federation:
+        try:
+            await self.trust.refresh()
+        except TrustError as error:  # keep starting: links wait until a refresh succeeds
+            log.error("trust_registry_unavailable", code=error.code, error=error.message)
+        if self.trust.registry is not None and self.signer() is None:
+            log.error(
+                "no_signing_key", node=self.node, code="LGSP-TRUST-NO-KEY", keys=sorted(self.keys)
+            )
+        await self.control.__aenter__()
+        self._tasks = [
+            asyncio.create_task(self.trust.run()),
+            asyncio.create_task(self.border.run()),
+        ]
+        self._tasks += [asyncio.create_task(link.run()) for link in self.links.values()]
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        await self.control.__aexit__(exc_type, exc, tb)
+
+
+@contextlib.asynccontextmanager
+async def federation_of(gateway: Gateway) -> AsyncIterator[Federation | None]:
+    """The federation of a gateway's node when node.yaml has a ``federation`` section."""
+    config = gateway.config
+    if config.federation is None:
+        yield None
+        return
+    async with Federation(
+        config.node,
+        config.federation,
+        config.base_dir,
+        gateway.bootstrap,
+        config.partitions,
+        gateway.registry,
+        gateway.catalog,
+        lambda: set(gateway.table.event_types()),
+        gateway.window_s,
+    ) as federation:
+        yield federation

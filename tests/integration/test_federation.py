@@ -1,0 +1,103 @@
+"""Federation across three real clusters: NGSP and two provinces, linked, signed, audited."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+from aiokafka import TopicPartition
+
+from bus.kafka import LogReader, TopicSpec, ensure_topics
+from gateway.federation.audit import check_chain
+from gateway.federation.borderstate import audit_topic
+from gateway.federation.receiptbook import receipts_for
+from schemas.ids.directory import bundled_directory
+from schemas.topics import event_topic, inbox_topic
+from tests.federationharness import Federated, clusters, running_federation
+from tests.gatewayharness import headers_of, make_event, publish, read_all
+
+__all__ = ["clusters"]
+G22 = "000.00.00.G22"
+
+
+def communes(province: str) -> list[str]:
+    return [str(a.code) for a in bundled_directory().descendants(province, tier="commune")]
+
+
+async def create_inboxes(fed: Federated, agencies: dict[str, list[str]]) -> None:
+    """The inboxes a sink would create for its agency (the gateway retries until they exist)."""
+    for role, codes in agencies.items():
+        specs = [TopicSpec(inbox_topic(fed.names[role], c), 2) for c in codes]
+        await ensure_topics(fed.clusters[role], specs)
+
+
+async def test_ministry_document_reaches_communes_of_both_provinces_and_statuses_return(
+    tmp_path: Path, clusters: dict[str, str]
+) -> None:
+    """A Government Office document fanned out at NGSP reaches every commune of Hà Nội and
+    Đà Nẵng through their borders; each commune's status comes back to the sender; the sender
+    holds a valid signed receipt per commune, and every border's audit chain verifies."""
+    fed = Federated(tmp_path, clusters)
+    configs = fed.write()
+    hanoi, danang = communes("000.00.00.H24"), communes("000.00.00.H15")
+    await create_inboxes(fed, {"hanoi": hanoi, "danang": danang, "ngsp": [G22]})
+    async with running_federation(configs) as nodes:
+        documents = [
+            make_event(
+                "document.sent",
+                source=G22,
+                recipients=["000.00.00.H24", "000.00.00.H15"],
+                changes={"documentId": f"DOC-{i}"},
+            )
+            for i in range(3)
+        ]
+        await publish(
+            clusters["ngsp"], str(event_topic(fed.names["ngsp"], documents[0][0].type)), documents
+        )
+        got = {}
+        for role, units in (("hanoi", hanoi), ("danang", danang)):
+            inboxes = [inbox_topic(fed.names[role], c) for c in units]
+            got[role] = await read_all(clusters[role], inboxes, 3 * len(units), timeout_s=90)
+            assert len(got[role]) == 3 * len(units), role
+            assert {headers_of(r)["ce_id"] for r in got[role]} == {e.id for e, _, _ in documents}
+        statuses = [
+            make_event(
+                "document.status", source=commune, recipients=[G22], changes={"documentId": "DOC-0"}
+            )
+            for commune in hanoi + danang
+        ]
+        for role, units in (("hanoi", hanoi), ("danang", danang)):
+            mine = [s for s in statuses if s[0].source in units]
+            await publish(clusters[role], str(event_topic(fed.names[role], mine[0][0].type)), mine)
+        # G22's inbox holds the statuses and a receipt per commune and document
+        receipts_due = 3 * (len(hanoi) + len(danang))
+        inbox = await read_all(
+            clusters["ngsp"],
+            [inbox_topic(fed.names["ngsp"], G22)],
+            len(statuses) + receipts_due,
+            timeout_s=90,
+        )
+        back = [r for r in inbox if headers_of(r)["ce_type"] == statuses[0][0].type]
+        assert sorted(headers_of(r)["ce_id"] for r in back) == sorted(e.id for e, _, _ in statuses)
+        assert len(inbox) == len(statuses) + receipts_due
+
+        ngsp = nodes["ngsp"][1]
+        assert ngsp.trust.registry is not None
+        key = documents[0][1].decode()
+        receipts = []
+        for _ in range(60):
+            receipts = await receipts_for(
+                clusters["ngsp"], fed.names["ngsp"], key, ngsp.trust.registry
+            )
+            if len(receipts) >= len(hanoi) + len(danang):
+                break
+            await asyncio.sleep(1)
+        assert sorted(r.receipt.recipient for r in receipts) == sorted(hanoi + danang)
+        assert all(r.receipt.valid for r in receipts)
+    for role in ("ngsp", "hanoi", "danang"):
+        async with LogReader(clusters[role]) as reader:
+            entries = await reader.read({TopicPartition(audit_topic(fed.names[role]), 0): None})
+        check = check_chain((str(r.offset), json.loads(r.value or b"{}")) for r in entries)
+        assert check.intact, (role, check)
+        assert check.entries > 0
