@@ -7,7 +7,16 @@ import sys
 import typer
 from rich.console import Console
 
-from lgsp import demo, dlq_commands, gateway_commands, kafka_commands, schema_commands
+from lgsp import (
+    audit_commands,
+    demo,
+    dlq_commands,
+    gateway_commands,
+    kafka_commands,
+    link_commands,
+    schema_commands,
+    trust_commands,
+)
 from schemas.errors import LgspError
 
 app = typer.Typer(
@@ -20,6 +29,9 @@ app.add_typer(kafka_commands.app, name="kafka")
 app.add_typer(schema_commands.app, name="schemas")
 app.add_typer(gateway_commands.app, name="gateway")
 app.add_typer(dlq_commands.app, name="dlq")
+app.add_typer(link_commands.app, name="link")
+app.add_typer(trust_commands.app, name="trust")
+app.add_typer(audit_commands.app, name="audit")
 app.command("demo")(demo.demo_command)
 
 
