@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TypeAlias
 
 import structlog
@@ -31,9 +31,11 @@ Record: TypeAlias = ConsumerRecord[bytes, bytes]
 _SIGNED = ("ce_id", "ce_source", "ce_type", "ce_time", "ce_dataschema", "ce_recipients")
 
 
-def signed_headers(record: Record, signer: NodeSigner) -> list[tuple[str, bytes]]:
-    """The record's headers with this node's ``ce_signature`` in place of any earlier one."""
-    headers = [(k, v) for k, v in record.headers if k != "ce_signature"]
+def signed_headers(
+    headers: Sequence[tuple[str, bytes]], key: bytes | None, value: bytes | None, signer: NodeSigner
+) -> list[tuple[str, bytes]]:
+    """A record's headers with this node's ``ce_signature`` in place of any earlier one."""
+    headers = [(k, v) for k, v in headers if k != "ce_signature"]
     found = {k: v.decode("utf-8", "replace") for k, v in headers if k in _SIGNED}
     text = signed_text(
         found.get("ce_id", ""),
@@ -42,8 +44,8 @@ def signed_headers(record: Record, signer: NodeSigner) -> list[tuple[str, bytes]
         found.get("ce_time", ""),
         found.get("ce_dataschema"),
         found.get("ce_recipients"),
-        record.key,
-        record.value,
+        key,
+        value,
     )
     headers.append(("ce_signature", signer.sign(text).encode()))
     return headers
@@ -159,7 +161,11 @@ class Link:
         signer = self.signer()
         assert signer is not None
         started = time.perf_counter()
-        signed = [(r, signed_headers(r, signer)) for records in batch.values() for r in records]
+        signed = [
+            (r, signed_headers(r.headers, r.key, r.value, signer))
+            for records in batch.values()
+            for r in records
+        ]
         self.metrics.sign_seconds.labels(self.node).observe(
             (time.perf_counter() - started) / max(len(signed), 1)
         )

@@ -8,13 +8,18 @@ from pathlib import Path
 
 from aiokafka import TopicPartition
 
-from bus.kafka import LogReader, TopicSpec, ensure_topics
+from bus.kafka import KafkaPublisher, LogReader, OutgoingRecord, TopicSpec, ensure_topics
+from gateway.federation import errors
 from gateway.federation.audit import check_chain
+from gateway.federation.authoring import write_key_pair
+from gateway.federation.border import refused_topic
 from gateway.federation.borderstate import audit_topic
+from gateway.federation.link import signed_headers
 from gateway.federation.receiptbook import receipts_for
+from gateway.federation.signing import NodeSigner, load_private_key
 from schemas.ids.directory import bundled_directory
-from schemas.topics import event_topic, inbox_topic
-from tests.federationharness import Federated, clusters, running_federation
+from schemas.topics import border_topic, event_topic, inbox_topic
+from tests.federationharness import Federated, clusters, running_federation, running_node
 from tests.gatewayharness import headers_of, make_event, publish, read_all
 
 __all__ = ["clusters"]
@@ -101,3 +106,53 @@ async def test_ministry_document_reaches_communes_of_both_provinces_and_statuses
         check = check_chain((str(r.offset), json.loads(r.value or b"{}")) for r in entries)
         assert check.intact, (role, check)
         assert check.entries > 0
+
+
+async def test_forged_unknown_agency_and_tampered_records_are_refused_at_the_border(
+    tmp_path: Path, clusters: dict[str, str]
+) -> None:
+    """Records arriving at Hà Nội's border: the genuine one is delivered; one signed with a
+    key NGSP does not hold, one from an agency outside the registry and one changed after
+    signing are refused with their codes, and every decision is in the audit chain."""
+    fed = Federated(tmp_path, clusters)
+    configs = fed.write()
+    commune = "000.01.02.H24"
+    await create_inboxes(fed, {"hanoi": [commune]})
+    write_key_pair(tmp_path / "rogue", "rogue")
+    ngsp_key = NodeSigner(
+        f"{fed.names['ngsp']}-k1", load_private_key(fed.keys / f"{fed.names['ngsp']}-k1.key.pem")
+    )
+    forger = NodeSigner(ngsp_key.key_id, load_private_key(tmp_path / "rogue/rogue.key.pem"))
+
+    def signed(source: str, signer: NodeSigner, tamper: bool = False) -> tuple[str, OutgoingRecord]:
+        envelope, key, value = make_event(
+            "document.sent", source=source, recipients=[commune], changes={"documentId": source}
+        )
+        headers = signed_headers(envelope.to_headers(), key, value, signer)
+        value = value[:-1] + bytes([value[-1] ^ 1]) if tamper else value
+        topic = border_topic(fed.names["hanoi"], fed.names["ngsp"])
+        return envelope.id, OutgoingRecord(topic, value, key, headers)
+
+    genuine = signed(G22, ngsp_key)
+    refused = {
+        errors.BAD_SIGNATURE: signed(G22, forger),
+        errors.UNKNOWN_AGENCY: signed("000.00.00.H29", ngsp_key),
+        "tampered": signed(G22, ngsp_key, tamper=True),
+    }
+    async with running_node(configs["hanoi"]):
+        async with KafkaPublisher(clusters["hanoi"]) as publisher:
+            for _, record in [genuine, *refused.values()]:
+                await publisher.publish(record)
+        delivered = await read_all(clusters["hanoi"], [inbox_topic(fed.names["hanoi"], commune)], 1)
+        parked = await read_all(clusters["hanoi"], [refused_topic(fed.names["hanoi"])], 3)
+    assert [headers_of(r)["ce_id"] for r in delivered] == [genuine[0]]
+    codes = {headers_of(r)["ce_id"]: headers_of(r)["lgsp-park-code"] for r in parked}
+    assert codes == {
+        refused[errors.BAD_SIGNATURE][0]: errors.BAD_SIGNATURE,
+        refused[errors.UNKNOWN_AGENCY][0]: errors.UNKNOWN_AGENCY,
+        refused["tampered"][0]: errors.BAD_SIGNATURE,
+    }
+    async with LogReader(clusters["hanoi"]) as reader:
+        entries = await reader.read({TopicPartition(audit_topic(fed.names["hanoi"]), 0): None})
+    decisions = [json.loads(r.value or b"{}")["decision"] for r in entries]
+    assert sorted(decisions) == ["accepted", "refused", "refused", "refused"]
