@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import pytest
 from aiokafka import TopicPartition
+from prometheus_client import CollectorRegistry
 
 from bus.kafka import KafkaPublisher, LogReader, OutgoingRecord, TopicSpec, ensure_topics
+from bus.requestreply import LookupMetrics, LookupRequester, LookupResponder, LookupTimeoutError
 from gateway.federation import errors
 from gateway.federation.audit import check_chain
 from gateway.federation.authoring import write_key_pair
@@ -17,6 +22,8 @@ from gateway.federation.borderstate import audit_topic
 from gateway.federation.link import signed_headers
 from gateway.federation.receiptbook import receipts_for
 from gateway.federation.signing import NodeSigner, load_private_key
+from schemas.catalog import bundled_catalog
+from schemas.examples import example_record
 from schemas.ids.directory import bundled_directory
 from schemas.topics import border_topic, event_topic, inbox_topic
 from tests.federationharness import Federated, clusters, running_federation, running_node
@@ -156,3 +163,70 @@ async def test_forged_unknown_agency_and_tampered_records_are_refused_at_the_bor
         entries = await reader.read({TopicPartition(audit_topic(fed.names["hanoi"]), 0): None})
     decisions = [json.loads(r.value or b"{}")["decision"] for r in entries]
     assert sorted(decisions) == ["accepted", "refused", "refused", "refused"]
+
+
+async def test_lookup_round_trip_across_nodes_with_deadline(
+    tmp_path: Path, clusters: dict[str, str]
+) -> None:
+    """Hà Nội's Department of Justice looks up a citizen by CCCD in the national population
+    database behind NGSP: the reply comes back correlated; a reply slower than the deadline
+    makes the asker time out, and when it arrives later it is dropped and counted."""
+    fed = Federated(tmp_path, clusters)
+    configs = fed.write()
+    asker, database = "000.00.12.H24", "000.00.00.G01"
+    people = {"001190012345": "Lê Minh Châu"}
+    slow = "079203004567"
+    reply_example = example_record(bundled_catalog().get("lookup.reply"))
+
+    async def population_database(request: dict[str, Any]) -> dict[str, Any]:
+        if request["subjectId"] == slow:
+            await asyncio.sleep(4)
+        found = request["subjectId"] in people
+        citizen = reply_example["citizen"] | {
+            "idNumber": request["subjectId"],
+            "fullName": people.get(request["subjectId"], ""),
+        }
+        return reply_example | {
+            "requestId": request["requestId"],
+            "outcome": "FOUND" if found else "NOT_FOUND",
+            "citizen": citizen if found else None,
+            "respondedAt": datetime.now(UTC),
+        }
+
+    registry = CollectorRegistry()
+    metrics = LookupMetrics(registry)
+    request = example_record(bundled_catalog().get("lookup.request"))
+    async with running_federation(configs):
+        responder = LookupResponder(
+            clusters["ngsp"],
+            fed.names["ngsp"],
+            database,
+            population_database,
+            metrics,
+            partitions=2,
+        )
+        serving = asyncio.create_task(responder.run())
+        try:
+            async with LookupRequester(
+                clusters["hanoi"], fed.names["hanoi"], asker, metrics, partitions=2
+            ) as requester:
+                reply = await requester.lookup(
+                    request | {"subjectId": "001190012345"}, database, deadline_s=60
+                )
+                assert reply["outcome"] == "FOUND"
+                assert reply["citizen"]["fullName"] == "Lê Minh Châu"
+                with pytest.raises(LookupTimeoutError):
+                    await requester.lookup(request | {"subjectId": slow}, database, deadline_s=2)
+                for _ in range(60):
+                    if registry.get_sample_value(
+                        "lgsp_lookup_late_replies_total", {"node": fed.names["hanoi"]}
+                    ):
+                        break
+                    await asyncio.sleep(0.5)
+        finally:
+            serving.cancel()
+    assert (
+        registry.get_sample_value("lgsp_lookup_late_replies_total", {"node": fed.names["hanoi"]})
+        == 1
+    )
+    assert registry.get_sample_value("lgsp_lookup_answered_total", {"node": fed.names["ngsp"]}) == 2
