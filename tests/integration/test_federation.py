@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -13,7 +15,9 @@ from aiokafka import TopicPartition
 from prometheus_client import CollectorRegistry
 
 from bus.kafka import KafkaPublisher, LogReader, OutgoingRecord, TopicSpec, ensure_topics
+from bus.localkafka import start_cluster, stop_cluster
 from bus.requestreply import LookupMetrics, LookupRequester, LookupResponder, LookupTimeoutError
+from bus.settings import Settings
 from gateway.federation import errors
 from gateway.federation.audit import check_chain
 from gateway.federation.authoring import write_key_pair
@@ -23,6 +27,7 @@ from gateway.federation.link import signed_headers
 from gateway.federation.receiptbook import receipts_for
 from gateway.federation.signing import NodeSigner, load_private_key
 from schemas.catalog import bundled_catalog
+from schemas.envelope import Envelope
 from schemas.examples import example_record
 from schemas.ids.directory import bundled_directory
 from schemas.topics import border_topic, event_topic, inbox_topic
@@ -230,3 +235,61 @@ async def test_lookup_round_trip_across_nodes_with_deadline(
         == 1
     )
     assert registry.get_sample_value("lgsp_lookup_answered_total", {"node": fed.names["ngsp"]}) == 2
+
+
+async def test_province_cluster_down_for_a_while_loses_and_duplicates_nothing(
+    tmp_path: Path, clusters: dict[str, str], settings: Settings
+) -> None:
+    """Đà Nẵng's whole node (cluster and gateway) is down while NGSP keeps sending documents
+    to its communes; after the restart every copy arrives exactly once, Hà Nội unaffected."""
+    fed = Federated(tmp_path, clusters)
+    configs = fed.write()
+    hanoi, danang = communes("000.00.00.H24"), communes("000.00.00.H15")
+    await create_inboxes(fed, {"hanoi": hanoi, "danang": danang})
+    outage_s = float(os.environ.get("LGSP_TEST_OUTAGE_S", "60"))
+
+    def documents(prefix: str, count: int) -> list[tuple[Envelope, bytes, bytes]]:
+        return [
+            make_event(
+                "document.sent",
+                source=G22,
+                recipients=["000.00.00.H24", "000.00.00.H15"],
+                changes={"documentId": f"{prefix}-{i}"},
+            )
+            for i in range(count)
+        ]
+
+    topic = str(event_topic(fed.names["ngsp"], "vn.gov.document.sent.v1"))
+    sent: list[tuple[Envelope, bytes, bytes]] = []
+    async with running_node(configs["ngsp"]), running_node(configs["hanoi"]):
+        async with running_node(configs["danang"]):
+            sent += documents("before", 50)
+            await publish(clusters["ngsp"], topic, sent)
+            await read_all(clusters["danang"], [inbox_topic(fed.names["danang"], danang[0])], 50)
+        await stop_cluster(settings, "fed-danang")
+        try:
+            during = documents("during", 100)
+            await publish(clusters["ngsp"], topic, during)
+            sent += during
+            await asyncio.sleep(outage_s)
+        finally:
+            await start_cluster(settings, "fed-danang")
+        async with running_node(configs["danang"]):
+            after = documents("after", 50)
+            await publish(clusters["ngsp"], topic, after)
+            sent += after
+            inboxes = [inbox_topic(fed.names["danang"], c) for c in danang]
+            got = await read_all(
+                clusters["danang"], inboxes, len(sent) * len(danang), timeout_s=120, settle_s=3
+            )
+        at_hanoi = await read_all(
+            clusters["hanoi"],
+            [inbox_topic(fed.names["hanoi"], c) for c in hanoi],
+            len(sent) * len(hanoi),
+            timeout_s=60,
+        )
+    copies = Counter((r.topic, headers_of(r)["ce_id"]) for r in got)
+    expected = {(inbox_topic(fed.names["danang"], c), e.id) for c in danang for e, _, _ in sent}
+    assert set(copies) == expected, f"lost {len(expected - set(copies))}"
+    assert max(copies.values()) == 1, "duplicates at Đà Nẵng's communes"
+    assert len(at_hanoi) == len(sent) * len(hanoi)
