@@ -20,6 +20,7 @@ from gateway.federation.errors import TrustError
 from gateway.federation.link import Link
 from gateway.federation.linkcontrol import LinkControl
 from gateway.federation.metrics import FederationMetrics
+from gateway.federation.registry import TrustRegistry
 from gateway.federation.signing import NodeSigner, PrivateKey, load_private_key
 from gateway.federation.truststore import TrustStore
 from gateway.tiers import parse_delay
@@ -78,22 +79,8 @@ class Federation:
         self._tasks: list[asyncio.Task[None]] = []
 
     def signer(self) -> NodeSigner | None:
-        """The configured key the registry lists as valid now, the most recent first."""
         registry = self.trust.registry
-        if registry is None:
-            return None
-        now = datetime.now(UTC)
-        valid = [
-            (entry.not_before, key_id)
-            for key_id in self.keys
-            if (entry := registry.key(key_id)) is not None
-            and entry.node == self.node
-            and entry.not_before <= now <= entry.not_after
-        ]
-        if not valid:
-            return None
-        key_id = max(valid)[1]
-        return NodeSigner(key_id, self.keys[key_id])
+        return None if registry is None else choose_signer(self.keys, registry, self.node)
 
     async def __aenter__(self) -> Federation:
         try:
@@ -124,6 +111,26 @@ class Federation:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         await self.control.__aexit__(exc_type, exc, tb)
+
+
+def choose_signer(
+    keys: dict[str, PrivateKey], registry: TrustRegistry, node: str, now: datetime | None = None
+) -> NodeSigner | None:
+    """Of the node's configured keys, the one the registry lists as valid now and most recently
+    valid from: a rotation is a new key in the registry (and the node's config) with a later
+    ``not_before``, picked up without a restart; the old key keeps verifying until removed."""
+    instant = now or datetime.now(UTC)
+    valid = [
+        (entry.not_before, key_id)
+        for key_id in keys
+        if (entry := registry.key(key_id)) is not None
+        and entry.node == node
+        and entry.not_before <= instant <= entry.not_after
+    ]
+    if not valid:
+        return None
+    key_id = max(valid)[1]
+    return NodeSigner(key_id, keys[key_id])
 
 
 @contextlib.asynccontextmanager

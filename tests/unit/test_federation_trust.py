@@ -18,6 +18,7 @@ from gateway.federation.registry import (
     open_registry,
     sign_registry,
 )
+from gateway.federation.runtime import choose_signer
 from gateway.federation.signing import NodeSigner, load_private_key, load_public_key, signed_text
 from gateway.federation.verify import Refusal, Verified, verify_record
 from schemas.envelope import Envelope, format_time, header_value
@@ -194,3 +195,22 @@ def test_unsigned_and_malformed_signatures_are_refused(keys: Path) -> None:
     no_source = [(k, b"not a code" if k == "ce_source" else v) for k, v in headers]
     outcome = verdict(keys, (no_source, key, value))
     assert isinstance(outcome, Refusal) and outcome.code == errors.BAD_ENVELOPE
+
+
+def test_rotation_picks_the_newest_valid_key_and_falls_back_when_it_is_withdrawn(
+    keys: Path,
+) -> None:
+    """With hanoi-1 and hanoi-2 both valid, the newer hanoi-2 signs; an expired key is never
+    chosen; without any registered key there is no signer (links wait)."""
+    configured = {
+        k: load_private_key(keys / f"{k}.key.pem") for k in ("hanoi-1", "hanoi-2", "hanoi-old")
+    }
+    trusted = registry(keys)
+    chosen = choose_signer(configured, trusted, "hanoi")
+    assert chosen is not None and chosen.key_id == "hanoi-2"
+    current = {k: v for k, v in configured.items() if k != "hanoi-old"}
+    before_rotation = choose_signer(current, trusted, "hanoi", NOW - timedelta(days=2))
+    assert before_rotation is not None and before_rotation.key_id == "hanoi-1"
+    only_old = {"hanoi-old": configured["hanoi-old"]}
+    assert choose_signer(only_old, trusted, "hanoi") is None
+    assert choose_signer(configured, trusted, "danang") is None
