@@ -35,3 +35,8 @@ async def http_server(app: Any, host: str, port: int) -> AsyncIterator[uvicorn.S
         server.should_exit = True
         with contextlib.suppress(Exception):
             await task
+
+
+def bound_port(server: uvicorn.Server) -> int:
+    """The port a server started with port 0 listens on."""
+    return int(server.servers[0].sockets[0].getsockname()[1])
