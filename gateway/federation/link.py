@@ -173,7 +173,8 @@ class Link:
             await producer.send(self.destination, r.value, key=r.key, headers=h) for r, h in signed
         ]
         await asyncio.gather(*futures)
-        await consumer.commit({tp: records[-1].offset + 1 for tp, records in batch.items()})
+        # the position is past the last record and any transaction markers after it
+        await consumer.commit({tp: await consumer.position(tp) for tp in batch})
         self.metrics.forwarded.labels(self.node, self.peer).inc(len(signed))
 
     async def _report_lag(self, consumer: AIOKafkaConsumer) -> None:
@@ -181,10 +182,9 @@ class Link:
         if not assigned:
             return
         ends = await consumer.end_offsets(assigned)
-        lag = 0
+        lag = 0  # in offsets: transaction markers of the outbox count too, until read past
         for tp in assigned:
-            committed = await consumer.committed(tp)
-            lag += max(ends[tp] - (committed or 0), 0)
+            lag += max(ends[tp] - await consumer.position(tp), 0)
         self.metrics.link_lag.labels(self.node, self.peer).set(lag)
 
 

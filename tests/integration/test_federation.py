@@ -24,6 +24,7 @@ from gateway.federation.authoring import write_key_pair
 from gateway.federation.border import refused_topic
 from gateway.federation.borderstate import audit_topic
 from gateway.federation.link import signed_headers
+from gateway.federation.linkcontrol import set_link_paused
 from gateway.federation.receiptbook import receipts_for
 from gateway.federation.signing import NodeSigner, load_private_key
 from schemas.catalog import bundled_catalog
@@ -293,3 +294,53 @@ async def test_province_cluster_down_for_a_while_loses_and_duplicates_nothing(
     assert set(copies) == expected, f"lost {len(expected - set(copies))}"
     assert max(copies.values()) == 1, "duplicates at Đà Nẵng's communes"
     assert len(at_hanoi) == len(sent) * len(hanoi)
+
+
+async def test_operator_pauses_and_resumes_a_link_with_its_lag_in_metrics(
+    tmp_path: Path, clusters: dict[str, str]
+) -> None:
+    """A paused link forwards nothing and its lag shows in metrics; after resume the waiting
+    records cross and the lag returns to zero."""
+    fed = Federated(tmp_path, clusters)
+    configs = fed.write()
+    await create_inboxes(fed, {"ngsp": [G22]})
+    hanoi_node, ngsp_node = fed.names["hanoi"], fed.names["ngsp"]
+    statuses = [
+        make_event(
+            "document.status",
+            source="000.01.02.H24",
+            recipients=[G22],
+            changes={"documentId": f"DOC-{i}"},
+        )
+        for i in range(20)
+    ]
+    async with running_node(configs["ngsp"]), running_node(configs["hanoi"]) as (gw, _):
+        await set_link_paused(clusters["hanoi"], hanoi_node, ngsp_node, True)
+        await asyncio.sleep(2.5)  # links read their state every second
+        await publish(
+            clusters["hanoi"], str(event_topic(hanoi_node, statuses[0][0].type)), statuses
+        )
+        early = await read_all(
+            clusters["ngsp"], [inbox_topic(ngsp_node, G22)], 1, timeout_s=5, settle_s=0
+        )
+        assert early == []
+
+        def lag() -> float:
+            labels = {"node": hanoi_node, "peer": ngsp_node}
+            return gw.registry.get_sample_value("lgsp_link_lag_records", labels) or 0
+
+        for _ in range(40):  # offsets: the gateway's transaction markers count as well
+            if lag() >= len(statuses):
+                break
+            await asyncio.sleep(0.25)
+        assert lag() >= len(statuses)
+        await set_link_paused(clusters["hanoi"], hanoi_node, ngsp_node, False)
+        arrived = await read_all(clusters["ngsp"], [inbox_topic(ngsp_node, G22)], len(statuses))
+        assert sorted(headers_of(r)["ce_id"] for r in arrived) == sorted(
+            e.id for e, _, _ in statuses
+        )
+        for _ in range(40):
+            if lag() == 0:
+                break
+            await asyncio.sleep(0.25)
+        assert lag() == 0
