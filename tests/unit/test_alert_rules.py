@@ -11,11 +11,13 @@ from pathlib import Path
 import yaml
 from prometheus_client import CollectorRegistry
 
+from bus.requestreply import LookupMetrics
+from gateway.federation.metrics import FederationMetrics
 from gateway.metrics import GatewayMetrics
 from tests.dashboards import dashboard_expressions
 
 PROMETHEUS = Path(__file__).parent.parent.parent / "deploy" / "prometheus"
-RULES = PROMETHEUS / "lgsp-gateway-rules.yml"
+RULES = sorted(PROMETHEUS.glob("lgsp-*-rules.yml"))
 OPERATIONS = Path(__file__).parent.parent.parent / "docs" / "operations.md"
 
 
@@ -28,20 +30,27 @@ def _promtool(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_the_rules_are_valid() -> None:
-    """`promtool check rules` accepts the file."""
-    result = _promtool("check", "rules", RULES.name)
+    """`promtool check rules` accepts every rules file."""
+    assert len(RULES) >= 2
+    result = _promtool("check", "rules", *(r.name for r in RULES))
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_the_rules_fire_when_they_should_and_not_before() -> None:
-    """`promtool test rules` passes every firing and quiet case of the rule tests."""
-    result = _promtool("test", "rules", "tests/gateway-rules-test.yml")
+    """`promtool test rules` passes every firing and quiet case of every rule test file, and
+    every rules file has one."""
+    tests = sorted((PROMETHEUS / "tests").glob("*-rules-test.yml"))
+    assert len(tests) == len(RULES)
+    result = _promtool("test", "rules", *(f"tests/{t.name}" for t in tests))
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def _alerts() -> list[dict[str, object]]:
     return [
-        rule for group in yaml.safe_load(RULES.read_text())["groups"] for rule in group["rules"]
+        rule
+        for path in RULES
+        for group in yaml.safe_load(path.read_text())["groups"]
+        for rule in group["rules"]
     ]
 
 
@@ -60,6 +69,8 @@ def test_every_alert_has_a_runbook_section() -> None:
 def _exported() -> set[str]:
     registry = CollectorRegistry()
     GatewayMetrics(registry, "hanoi")
+    FederationMetrics(registry, "hanoi")
+    LookupMetrics(registry)
     return {
         name
         for metric in registry.collect()
