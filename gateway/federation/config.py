@@ -12,6 +12,7 @@ federation:
   links:
     - {peer: ngsp, bootstrap_servers: 127.0.0.1:19092}
   max_age: 7d                         # older ce_time is refused at the border as a replay
+  border: true                        # false in every gateway process of the node but one
 """
 
 from __future__ import annotations
@@ -69,6 +70,8 @@ class FederationConfig(BaseModel):
     upstream: str | None = None
     links: list[LinkConfig] = Field(default_factory=list)
     max_age: str = "7d"
+    # The border keeps one audit chain: run it in one gateway process of the node only.
+    border: bool = True
 
     _max_age = field_validator("max_age")(classmethod(lambda cls, v: _delay(v)))
 
