@@ -170,7 +170,7 @@ def test_query_errors_are_coded() -> None:
     """Unknown periods, statuses, channels and groupings raise LGSP-TRACKER-QUERY."""
     for bad in ({"period": "2026Q5"}, {"status": 11}, {"channel": "fax"}):
         with pytest.raises(TrackerQueryError):
-            make_filter(**bad)  # type: ignore[arg-type]
+            make_filter(**bad)
     with pytest.raises(TrackerQueryError):
         count_dossiers([], "colour", 0)
     assert parse_period("2026-12").end_ms == parse_period("2027Q1").start_ms
