@@ -31,8 +31,6 @@ async def test_lookup_api_lists_errors_parking_and_metrics(kafka_bootstrap: str)
     records = outgoing_records(events, node)
     bad = OutgoingRecord(
         topic=f"lgsp.{node}.dossier.status.v1",
-        if events[0].event_type == DOSSIER_STATUS
-        else f"lgsp.{node}.dossier.status.v1",
         key=b"H24.bad",
         value=b"not avro",
         headers=Envelope.new(source="000.00.12.H24", type=DOSSIER_STATUS).to_headers(),
