@@ -64,6 +64,8 @@ async def _run(bootstrap: str, dossiers: int, guarantee: str) -> None:
         async with kafka_consumer(bootstrap, changelog, group_id=None, fetch_max_wait_ms=20) as c:
             deadline = time.monotonic() + 600
             while seen < len(events) and time.monotonic() < deadline:
+                if worker.returncode is not None:
+                    raise SystemExit(f"the faust worker exited with {worker.returncode}")
                 got = sum(len(v) for v in (await c.getmany(timeout_ms=200)).values())
                 if got and first is None:
                     first = time.perf_counter()

@@ -29,9 +29,7 @@ app = faust.App(
     broker_commit_every=2000,
 )
 source = app.topic(os.environ["LGSP_BENCH_SOURCE"], value_type=bytes, key_type=bytes, partitions=3)
-dossiers = app.Table(
-    "dossiers", partitions=3, key_type=bytes, value_type=bytes, value_serializer="raw"
-)
+dossiers = app.Table("dossiers", partitions=3, key_type=bytes, value_type=bytes)
 catalog = bundled_catalog()
 codec = AvroCodec(catalog)
 reader = catalog.for_event_type("vn.gov.dossier.status.v1")
