@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from tracker.errors import TrackerRecordError
-from tracker.workdays import local_date
+from tracker.workdays import local_date, optional_millis
 
 # edXML StatusCode -> the state a recipient is in once it reports that code
 RECIPIENT_STATES: Mapping[str, str] = {
@@ -59,10 +59,6 @@ def _to_date(value: date | int | None) -> date | None:
     return date.fromordinal(date(1970, 1, 1).toordinal() + value)
 
 
-def _ms(value: datetime | int) -> int:
-    return value if isinstance(value, int) else int(value.timestamp() * 1000)
-
-
 def apply_document_sent(current: DocumentState | None, record: Mapping[str, Any]) -> DocumentState:
     """The state after a ``vn.gov.document.sent`` record: recipients not heard from are
     pending; statuses that arrived before the document are kept."""
@@ -81,7 +77,7 @@ def apply_document_sent(current: DocumentState | None, record: Mapping[str, Any]
         subject=record["subject"],
         code_number=record["codeNumber"],
         code_notation=record["codeNotation"],
-        sent_at=_ms(record["sentAt"]),
+        sent_at=optional_millis(record["sentAt"]),
         due_date=_to_date(record.get("dueDate")),
         recipients=tuple(recipients),
     )
@@ -98,7 +94,8 @@ def apply_document_status(
             f"document {record['documentId']!r}: status code {record['statusCode']!r} is not "
             f"one of {', '.join(RECIPIENT_STATES)}"
         )
-    at = _ms(record["statusAt"])
+    at = optional_millis(record["statusAt"])
+    assert at is not None  # statusAt is required by the schema
     frm = record["from"]
     update = RecipientStatus(frm["code"], frm["name"], state, record["statusCode"], at)
     if current is None:

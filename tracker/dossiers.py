@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from tracker.errors import TrackerRecordError
 from tracker.workdays import WorkingCalendar, local_date
+from tracker.workdays import optional_millis as _ms
 
 STATUS_LABELS: Mapping[int, str] = {
     1: "newly registered",
@@ -99,12 +99,6 @@ def check_dossier_record(record: Mapping[str, Any]) -> None:
             f"dossier {record['dossierCode']!r}: " + "; ".join(problems),
             code="LGSP-TRACKER-RECORD",
         )
-
-
-def _ms(value: datetime | int | None) -> int | None:
-    if value is None or isinstance(value, int):
-        return value
-    return int(value.timestamp() * 1000)
 
 
 def apply_dossier_change(current: DossierState | None, record: Mapping[str, Any]) -> DossierState:

@@ -178,6 +178,10 @@ class Tracker:
                 except LgspError as error:
                     parked.append((record, error))
                     failed += 1
+                except Exception as error:  # a record our rules did not foresee: park, go on
+                    problem = f"cannot track it: {type(error).__name__}: {error}"
+                    parked.append((record, TrackerRecordError(problem)))
+                    failed += 1
                 else:
                     dirty[key] = changelog_partition
             offsets[tp] = records[-1].offset + 1

@@ -31,6 +31,13 @@ def millis_of(instant: datetime) -> int:
     return int(instant.astimezone(UTC).timestamp() * 1000)
 
 
+def optional_millis(value: datetime | int | None) -> int | None:
+    """A decoded Avro timestamp-millis (a datetime, or already milliseconds) as milliseconds."""
+    if value is None or isinstance(value, int):
+        return value
+    return int(value.timestamp() * 1000)
+
+
 @dataclass(frozen=True, slots=True)
 class WorkingCalendar:
     """Which local dates are working days (ngày làm việc)."""
