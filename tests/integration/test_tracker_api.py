@@ -14,10 +14,13 @@ from bus.kafka import KafkaPublisher, LogReader, OutgoingRecord, topic_partition
 from bus.settings import Settings
 from schemas.envelope import Envelope
 from schemas.parking import read_park_info
+from tests import trackerrecompute as recompute
 from tracker.config import ApiConfig, TrackerConfig
+from tracker.periods import parse_period
 from tracker.runner import run_tracker
 from tracker.topics import DOSSIER_STATUS, tracker_topic
 from tracker.traffic import TrafficSpec, generate_quarter, outgoing_records
+from tracker.workdays import local_date
 
 
 def node_name() -> str:
@@ -77,14 +80,46 @@ async def test_lookup_api_lists_errors_parking_and_metrics(kafka_bootstrap: str)
             overdue = (
                 await client.get("/dossiers", params={"overdue": "true", "limit": 1000})
             ).json()
-            assert all(item["timeliness"] == "overdue" for item in overdue["items"])
+            as_of = tracker.now_ms()
+            final = recompute.final_dossiers(
+                e.record for e in events if e.event_type == DOSSIER_STATUS
+            )
+            want_overdue = sorted(
+                code for code, d in final.items() if recompute.outcome(d, as_of) == "overdue"
+            )
+            assert want_overdue, "the generated quarter has overdue dossiers"
+            assert sorted(item["dossier_code"] for item in overdue["items"]) == want_overdue
+            july = parse_period("2026-07")
+            in_july = (await client.get("/dossiers", params={"period": "2026-07"})).json()
+            assert in_july["total"] == sum(
+                1 for d in final.values() if july.contains(d["receivedAt"])
+            )
 
             document = await client.get(f"/documents/{quote(document_event.key, safe='')}")
             assert document.status_code == 200
             codes = {r["agency_code"] for r in document.json()["recipients"]}
             assert codes == {r["code"] for r in document_event.record["recipients"]}
-            late_docs = (await client.get("/documents", params={"overdue": "true"})).json()
-            assert all(d["overdue"] for d in late_docs["items"])
+            late_docs = (
+                await client.get("/documents", params={"overdue": "true", "limit": 1000})
+            ).json()
+            documents = recompute.document_states(
+                (e.record for e in events if e.event_type == "vn.gov.document.sent.v1"),
+                (e.record for e in events if e.event_type == "vn.gov.document.status.v1"),
+            )
+            due = {
+                e.key: e.record["dueDate"]
+                for e in events
+                if e.event_type == "vn.gov.document.sent.v1"
+            }
+            today = local_date(as_of)
+            want_late = sorted(
+                doc_id
+                for doc_id, recipients in documents.items()
+                if due[doc_id] < today
+                and any(s not in ("06", "02", "15") for s in recipients.values())
+            )
+            assert want_late, "the generated quarter has overdue documents"
+            assert sorted(d["document_id"] for d in late_docs["items"]) == want_late
 
             figures = (await client.get("/figures", params={"group_by": "channel"})).json()
             assert sum(g["received"] for g in figures["groups"].values()) == len(
