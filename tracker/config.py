@@ -1,7 +1,7 @@
 """The tracker's configuration file (``tracker.yaml``).
 
 node: hanoi                      # the node whose event topics it reads
-agency: 000.00.00.H29            # who the quarterly reports come from (ce_source)
+agency: 000.00.00.H24            # the node's agency: sender of the reports (ce_source)
 report_recipient: 000.00.00.G22  # NGSP's reporting agency (the Government Office by default)
 holidays: holidays.csv           # optional, relative to this file; default: bundled 2025-2027
 partitions: 3                    # of the topics the tracker creates (changelog, parked)
@@ -34,7 +34,9 @@ class TrackerConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     node: str
-    agency: str = "000.00.00.H29"
+    agency: str | None = Field(
+        default=None, description="The node's own agency: sender of the report events."
+    )
     report_recipient: str = "000.00.00.G22"
     bootstrap_servers: str | None = None
     holidays: Path | None = None
@@ -53,8 +55,8 @@ class TrackerConfig(BaseModel):
 
     @field_validator("agency", "report_recipient")
     @classmethod
-    def _agency_code(cls, code: str) -> str:
-        return str(AgencyCode.parse(code))
+    def _agency_code(cls, code: str | None) -> str | None:
+        return None if code is None else str(AgencyCode.parse(code))
 
     @property
     def group_id(self) -> str:

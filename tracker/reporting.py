@@ -19,6 +19,7 @@ from schemas.catalog import bundled_catalog
 from schemas.codec import AvroCodec
 from schemas.envelope import Envelope
 from tracker.config import TrackerConfig
+from tracker.errors import TrackerConfigError
 from tracker.periods import Period
 from tracker.report import avro_record, quarter_report
 from tracker.state import TrackerState
@@ -30,6 +31,11 @@ def report_records(
     config: TrackerConfig, records: Sequence[dict[str, Any]]
 ) -> list[OutgoingRecord]:
     """The report's Kafka records: key reportId, Avro value, CloudEvents headers."""
+    if config.agency is None:
+        raise TrackerConfigError(
+            "set agency in tracker.yaml (the node's own agency code, e.g. 000.00.00.H24): "
+            "it is the sender of the report events"
+        )
     schema = bundled_catalog().for_event_type(REPORT_QUARTERLY)
     codec = AvroCodec(bundled_catalog())
     topic = report_topic(config.node)

@@ -70,7 +70,8 @@ async def test_sigkill_mid_quarter_then_every_figure_matches(
     node = f"t{uuid.uuid4().hex[:8]}"
     config_file = tmp_path / "tracker.yaml"
     config_file.write_text(
-        f"node: {node}\nclock: events\nmax_batch: 500\napi: {{host: 127.0.0.1, port: 0}}\n",
+        f"node: {node}\nagency: 000.00.00.H24\nclock: events\nmax_batch: 500\n"
+        "api: {host: 127.0.0.1, port: 0}\n",
         encoding="utf-8",
     )
     events = generate_quarter(TrafficSpec(dossiers=DOSSIERS, documents=DOSSIERS // 10, seed=11))
@@ -104,7 +105,7 @@ async def test_sigkill_mid_quarter_then_every_figure_matches(
     committed_at_kill = await committed_total(kafka_bootstrap, group)
     assert 0 < committed_at_kill < total, "the kill must land in the middle of the replay"
 
-    config = TrackerConfig(node=node, clock="events", api=ApiConfig(port=0))
+    config = TrackerConfig(node=node, agency="000.00.00.H24", clock="events", api=ApiConfig(port=0))
     registry = CollectorRegistry()
     async with run_tracker(
         config, Settings(bootstrap_servers=kafka_bootstrap), registry
