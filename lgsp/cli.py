@@ -15,6 +15,7 @@ from lgsp import (
     kafka_commands,
     link_commands,
     schema_commands,
+    tracker_commands,
     trust_commands,
 )
 from schemas.errors import LgspError
@@ -32,6 +33,7 @@ app.add_typer(dlq_commands.app, name="dlq")
 app.add_typer(link_commands.app, name="link")
 app.add_typer(trust_commands.app, name="trust")
 app.add_typer(audit_commands.app, name="audit")
+app.add_typer(tracker_commands.app, name="tracker")
 app.command("demo")(demo.demo_command)
 
 

@@ -1,0 +1,105 @@
+"""``lgsp tracker``: run the dossier and document tracker, export and send quarterly reports,
+and replay a generated quarter of a province's traffic."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from bus.kafka import KafkaPublisher
+from bus.logging import configure_logging
+from bus.settings import Settings
+from tracker.config import TrackerConfig, load_tracker_config
+from tracker.periods import parse_period
+from tracker.report import report_csv
+from tracker.reporting import compute_report, publish_report, read_tables
+from tracker.runner import resolve_bootstrap, run_tracker
+from tracker.traffic import TrafficSpec, generate_quarter, outgoing_records
+from tracker.workdays import load_calendar
+
+app = typer.Typer(help="Track dossiers and documents; quarterly reports.", no_args_is_help=True)
+ConfigOption = Annotated[
+    Path, typer.Option("--config", "-c", help="The node's tracker file (tracker.yaml).")
+]
+
+
+@app.command()
+def run(config: ConfigOption) -> None:
+    """Track the node's dossier and document events and serve the look-up API until SIGTERM."""
+    settings = Settings()
+    configure_logging(settings.log_level, json=settings.log_json)
+    asyncio.run(_serve(load_tracker_config(config), settings))
+
+
+async def _serve(config: TrackerConfig, settings: Settings) -> None:
+    stopped = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGTERM, stopped.set)
+    loop.add_signal_handler(signal.SIGINT, stopped.set)
+    async with run_tracker(config, settings) as tracker:
+        Console(stderr=True).print(f"tracker of {config.node}: API on {tracker.api_url}/docs")
+        done = asyncio.ensure_future(stopped.wait())
+        await asyncio.wait([done, tracker.task], return_when=asyncio.FIRST_COMPLETED)
+        done.cancel()
+
+
+@app.command()
+def report(
+    config: ConfigOption,
+    quarter: Annotated[str, typer.Option(help="The quarter, e.g. 2026Q3.")],
+    csv: Annotated[Path | None, typer.Option("--csv", help="Write the report as CSV here.")] = None,
+    publish: Annotated[
+        bool, typer.Option(help="Send one report event per agency to NGSP's reporting agency.")
+    ] = True,
+) -> None:
+    """Compute the quarter's online public-service report from the tracker's committed tables."""
+    settings = Settings()
+    tracker_config = load_tracker_config(config)
+    period = parse_period(quarter)
+    bootstrap = resolve_bootstrap(tracker_config, settings)
+
+    async def go() -> tuple[int, int]:
+        state = await read_tables(bootstrap, tracker_config.node)
+        records = compute_report(state, period, load_calendar(tracker_config.holidays))
+        if csv is not None:
+            csv.write_text(report_csv(records), encoding="utf-8")
+        sent = await publish_report(bootstrap, tracker_config, records) if publish else 0
+        return len(records), sent
+
+    agencies, sent = asyncio.run(go())
+    Console().print(
+        f"{period.label}: {agencies} agencies"
+        + (f", CSV in {csv}" if csv else "")
+        + f", {sent} report events sent to {tracker_config.report_recipient}"
+    )
+
+
+@app.command()
+def replay(
+    node: Annotated[str, typer.Option(help="The node whose event topics receive the traffic.")],
+    quarter: Annotated[str, typer.Option(help="The quarter to generate.")] = "2026Q3",
+    province: Annotated[str, typer.Option(help="Level-1 code of the province.")] = "H24",
+    dossiers: Annotated[int, typer.Option(min=1)] = 20_000,
+    documents: Annotated[int, typer.Option(min=0)] = 2_000,
+    seed: Annotated[int, typer.Option()] = 8,
+) -> None:
+    """Publish a generated quarter of a province's dossier and document traffic."""
+    settings = Settings()
+    bootstrap = settings.bootstrap_servers
+    if not bootstrap:
+        raise typer.BadParameter("set LGSP_BOOTSTRAP_SERVERS to the node's Kafka")
+    spec = TrafficSpec(province, quarter, dossiers, documents, seed)
+    records = outgoing_records(generate_quarter(spec), node)
+
+    async def go() -> None:
+        async with KafkaPublisher(bootstrap) as publisher:
+            futures = [await publisher.enqueue(record) for record in records]
+            await asyncio.gather(*futures)
+
+    asyncio.run(go())
+    Console().print(f"published {len(records)} events of {dossiers} dossiers to {node}")
