@@ -4,6 +4,7 @@ own class named by ``entry`` (``kind: plugin``)."""
 from __future__ import annotations
 
 import importlib
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +78,10 @@ def load_connector_config(path: Path) -> ConnectorConfig:
         head = None  # load_yaml_model reports it with its line
     kind = head.get("kind") if isinstance(head, dict) else None
     if kind == "plugin":
+        # a plug-in lives beside its file (as `lgsp connector new` writes it): importable
+        folder = str(path.resolve().parent)
+        if folder not in sys.path:
+            sys.path.insert(0, folder)
         cls = plugin_class(str(head.get("entry", "")) if isinstance(head, dict) else "")
     elif isinstance(kind, str):
         cls = _by_kind(kind, str(path))
