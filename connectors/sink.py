@@ -149,7 +149,7 @@ class SinkConnector(Connector[SinkConfigT]):
     async def _handle(self, record: Record) -> None:
         try:
             delivery = self._decode(record)
-        except ContractError as error:
+        except (ContractError, PermanentDeliveryError) as error:
             await self._park(record, error.code, error.message, attempts=0)
             return
         with bind_record(delivery.envelope):
