@@ -26,6 +26,11 @@ class HttpPollConfig(SourceConfig):
     url: str = Field(description="The agency endpoint listing changes.")
     subject: str = Field(description="Schema subject of the items, e.g. dossier.status.")
     version: int | None = Field(default=None, description="Schema version (unset: latest).")
+    record_field: str | None = Field(
+        default=None,
+        description="Item field holding the record (unset: the item is the record). The "
+        "other *_field paths start at the item.",
+    )
     key_field: str = Field(description="Item field holding the business id (the Kafka key).")
     id_field: str | None = Field(
         default=None,
@@ -49,7 +54,7 @@ class HttpPollConfig(SourceConfig):
         bundled_catalog().get(value)
         return value
 
-    @field_validator("key_field", "id_field", "recipients_field")
+    @field_validator("key_field", "id_field", "recipients_field", "record_field")
     @classmethod
     def _path(cls, value: str | None) -> str | None:
         return None if value is None else check_path(value)
@@ -99,10 +104,12 @@ class HttpPollSource(SourceConnector[HttpPollConfig]):
             if config.recipients_field
             else []
         )
+        record = values_at(item, config.record_field) if config.record_field else [item]
         return SourceEvent(
             subject=config.subject,
             version=config.version,
-            data=item if isinstance(item, dict) else {"item": item},
+            # anything but one object fails the schema check and is parked with the reason
+            data=record[0] if len(record) == 1 and isinstance(record[0], dict) else {"item": item},
             key=text_at(item, config.key_field) or "",
             identity=identity or f"{position or ''}#{index}",
             recipients=recipients,

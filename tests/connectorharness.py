@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
+import sys
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -147,3 +149,15 @@ def write_config(folder: Path, name: str, text: str) -> Path:
 
 async def partitions_of(bootstrap: str, topic: str) -> list[TopicPartition]:
     return await topic_partitions(bootstrap, [topic])
+
+
+async def start_connector_process(
+    config: Path, bootstrap: str, log: Path
+) -> asyncio.subprocess.Process:
+    """``lgsp connector run CONFIG`` as a child process (so it can be killed for real)."""
+    env = {**os.environ, "LGSP_BOOTSTRAP_SERVERS": bootstrap, "LGSP_LOG_LEVEL": "INFO"}
+    handle = log.open("ab")
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "lgsp", "connector", "run", str(config),
+        stdout=handle, stderr=handle, env=env,
+    )  # fmt: skip
