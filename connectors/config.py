@@ -10,7 +10,27 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from connectors.topics import NAME, NAME_RULE
+from schemas.catalog import bundled_catalog
+from schemas.errors import LgspError
 from schemas.ids.agency import AgencyCode
+
+
+def agency_code(value: str) -> str:
+    """Validator: an agency code (LLL.KK.NN.Xnn), its problem reported as a config problem."""
+    try:
+        AgencyCode.parse(value)
+    except LgspError as error:
+        raise ValueError(error.message) from error
+    return value
+
+
+def schema_subject(value: str) -> str:
+    """Validator: a subject of the bundled contract, e.g. dossier.status."""
+    try:
+        bundled_catalog().get(value)
+    except LgspError as error:
+        raise ValueError(error.message) from error
+    return value
 
 
 class _Strict(BaseModel):
@@ -66,8 +86,7 @@ class ConnectorConfig(_Strict):
     @field_validator("agency")
     @classmethod
     def _agency_code(cls, value: str) -> str:
-        AgencyCode.parse(value)
-        return value
+        return agency_code(value)
 
 
 class SourceConfig(ConnectorConfig):

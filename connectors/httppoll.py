@@ -13,12 +13,11 @@ from typing import Any, ClassVar, Literal
 import httpx
 from pydantic import Field, field_validator
 
-from connectors.config import ConnectorConfig, SourceConfig
+from connectors.config import ConnectorConfig, SourceConfig, schema_subject
 from connectors.errors import ConnectorError
 from connectors.events import SourceEvent
 from connectors.fieldpath import check_path, text_at, values_at
 from connectors.source import SourceBatch, SourceConnector
-from schemas.catalog import bundled_catalog
 
 
 class HttpPollConfig(SourceConfig):
@@ -51,8 +50,7 @@ class HttpPollConfig(SourceConfig):
     @field_validator("subject")
     @classmethod
     def _known(cls, value: str) -> str:
-        bundled_catalog().get(value)
-        return value
+        return schema_subject(value)
 
     @field_validator("key_field", "id_field", "recipients_field", "record_field")
     @classmethod

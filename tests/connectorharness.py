@@ -22,6 +22,7 @@ from fastapi.responses import JSONResponse
 from bus.httpserver import http_server
 from bus.kafka import KafkaPublisher, LogReader, OutgoingRecord, topic_partitions
 from connectors.lifecycle import bound_port
+from connectors.webhook.config import WebhookConfig, hash_api_key
 from schemas.catalog import bundled_catalog
 from schemas.codec import AvroCodec
 from schemas.envelope import Envelope
@@ -161,3 +162,40 @@ async def start_connector_process(
         sys.executable, "-m", "lgsp", "connector", "run", str(config),
         stdout=handle, stderr=handle, env=env,
     )  # fmt: skip
+
+
+WARD_KEY = "ward-key-0001"
+CITY_KEY = "city-key-0002"
+OTHER_WARD = "000.02.03.H24"
+
+
+def webhook_config(node: str, bootstrap: str, max_body_bytes: int = 65536) -> WebhookConfig:
+    return WebhookConfig.model_validate(
+        {
+            "name": "webhook",
+            "node": node,
+            "agency": "000.00.00.H24",
+            "bootstrap_servers": bootstrap,
+            "port": 0,
+            "max_body_bytes": max_body_bytes,
+            "agencies": [
+                {
+                    "code": WARD,
+                    "key_sha256": hash_api_key(WARD_KEY),
+                    "subjects": ["dossier.status"],
+                },
+                {"code": "000.00.01.H24", "key_sha256": hash_api_key(CITY_KEY)},
+            ],
+            "subjects": {
+                "dossier.status": {
+                    "key_field": "dossierCode",
+                    "agency_field": "receivingAgency.code",
+                },
+                "document.sent": {
+                    "key_field": "documentId",
+                    "agency_field": "sender.code",
+                    "recipients_field": "recipients[].code",
+                },
+            },
+        }
+    )

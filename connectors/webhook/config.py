@@ -8,10 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from connectors.config import ConnectorConfig
+from connectors.config import ConnectorConfig, agency_code, schema_subject
 from connectors.fieldpath import check_path
-from schemas.catalog import bundled_catalog
-from schemas.ids.agency import AgencyCode
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -37,8 +35,7 @@ class CallingAgency(_Strict):
     @field_validator("code")
     @classmethod
     def _code(cls, value: str) -> str:
-        AgencyCode.parse(value)
-        return value
+        return agency_code(value)
 
     @field_validator("key_sha256")
     @classmethod
@@ -77,7 +74,7 @@ class WebhookConfig(ConnectorConfig):
     @classmethod
     def _known_subjects(cls, value: dict[str, SubjectRule]) -> dict[str, SubjectRule]:
         for subject in value:
-            bundled_catalog().get(subject)
+            schema_subject(subject)
         return value
 
     @model_validator(mode="after")

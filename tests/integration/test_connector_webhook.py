@@ -13,55 +13,22 @@ import pytest
 from bus.kafka import TopicSpec, ensure_topics
 from bus.settings import Settings
 from connectors.runner import RunningConnector, run_connector
-from connectors.webhook.config import WebhookConfig, hash_api_key
 from schemas.envelope import Envelope
 from schemas.examples import example_json
 from schemas.topics import event_topic
 from tests.connectorharness import (
+    CITY_KEY,
     CODEC,
     DOCUMENT,
     DOSSIER,
+    OTHER_WARD,
     WARD,
+    WARD_KEY,
     dossier_json,
     private_node,
     read_topic,
+    webhook_config,
 )
-
-WARD_KEY = "ward-key-0001"
-CITY_KEY = "city-key-0002"
-OTHER_WARD = "000.02.03.H24"
-
-
-def webhook_config(node: str, bootstrap: str, max_body_bytes: int = 65536) -> WebhookConfig:
-    return WebhookConfig.model_validate(
-        {
-            "name": "webhook",
-            "node": node,
-            "agency": "000.00.00.H24",
-            "bootstrap_servers": bootstrap,
-            "port": 0,
-            "max_body_bytes": max_body_bytes,
-            "agencies": [
-                {
-                    "code": WARD,
-                    "key_sha256": hash_api_key(WARD_KEY),
-                    "subjects": ["dossier.status"],
-                },
-                {"code": "000.00.01.H24", "key_sha256": hash_api_key(CITY_KEY)},
-            ],
-            "subjects": {
-                "dossier.status": {
-                    "key_field": "dossierCode",
-                    "agency_field": "receivingAgency.code",
-                },
-                "document.sent": {
-                    "key_field": "documentId",
-                    "agency_field": "sender.code",
-                    "recipients_field": "recipients[].code",
-                },
-            },
-        }
-    )
 
 
 @pytest.fixture
