@@ -150,6 +150,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 from aiokafka import TopicPartition
 
 from bus.kafka import KafkaPublisher, LogReader, OutgoingRecord, TopicSpec, ensure_topics
@@ -168,7 +169,7 @@ pytestmark = pytest.mark.asyncio
 SCHEMA = bundled_catalog().get("dossier.status")
 
 
-@pytest.fixture
+@pytest_asyncio.fixture
 async def bootstrap() -> AsyncIterator[str]:
     settings = Settings()
     if settings.bootstrap_servers:
