@@ -107,7 +107,14 @@ async def _post_all(
             nonlocal failures
             while not queue.empty():
                 body = queue.get_nowait()
-                response = await client.post(url, content=body, headers=headers)
+                for _ in range(3):  # a kept-alive connection the server just closed: again
+                    try:
+                        response = await client.post(url, content=body, headers=headers)
+                        break
+                    except httpx.TransportError:
+                        continue
+                else:
+                    raise SystemExit(f"{url} is not answering")
                 failures += response.status_code >= 300
 
         began = time.perf_counter()

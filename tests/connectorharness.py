@@ -87,7 +87,7 @@ class AgencyApp:
             if not key:
                 return JSONResponse({"error": "Idempotency-Key required"}, 400)
             event = json.loads(await request.body())
-            if event["data"]["dossierCode"] in self.refuse:
+            if event["data"].get("dossierCode") in self.refuse:
                 return JSONResponse({"error": "unknown procedure for this office"}, 400)
             if key in self.received:
                 self.duplicates += 1
