@@ -27,6 +27,7 @@ from typing import Any, TypeAlias, TypeVar
 
 import structlog
 from aiokafka import TopicPartition
+from aiokafka.errors import CommitFailedError, IllegalStateError
 from aiokafka.structs import ConsumerRecord
 
 from bus.kafka import KafkaPublisher, ensure_topics, kafka_consumer
@@ -116,7 +117,13 @@ class SinkConnector(Connector[SinkConfigT]):
                 done = await self._deliver_batch(fetched)
                 offsets = _committable(fetched, done)
                 if offsets:
-                    await consumer.commit(offsets)
+                    try:
+                        await consumer.commit(offsets)
+                    except (CommitFailedError, IllegalStateError) as error:
+                        # partitions moved to another process of the group mid-batch: it
+                        # delivers them again, and the target drops what it already has
+                        log.warning("sink_commit_skipped", reason=str(error))
+                        continue
                     self.metrics.checkpoints.labels(self.config.name).inc()
         log.info("sink_stopped", connector=self.config.name)
 
