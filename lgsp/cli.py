@@ -9,6 +9,7 @@ from rich.console import Console
 
 from lgsp import (
     audit_commands,
+    connector_commands,
     demo,
     dlq_commands,
     gateway_commands,
@@ -34,6 +35,7 @@ app.add_typer(link_commands.app, name="link")
 app.add_typer(trust_commands.app, name="trust")
 app.add_typer(audit_commands.app, name="audit")
 app.add_typer(tracker_commands.app, name="tracker")
+app.add_typer(connector_commands.app, name="connector")
 app.command("demo")(demo.demo_command)
 
 

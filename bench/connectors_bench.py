@@ -1,0 +1,261 @@
+"""Connector throughput on the local broker, against a bare aiokafka produce in the same run.
+
+Webhook: the webhook runs as its own process (``lgsp connector run``); this process POSTs N
+dossier records with C concurrent HTTP/1.1 connections and counts the 202s; every accepted
+record is then counted on Kafka. HTTP sink: N dossier records wait in an agency's inbox; the
+sink runs as its own process and POSTs them to an agency application served here, which
+counts distinct Idempotency-Keys; the rate is from the first delivery to the last (the
+consumer group join is left out). Baselines: a bare aiokafka producer (acks=1) publishing the
+same records, and bare httpx POSTs of the same bodies to the same agency application at the
+same concurrency (the HTTP hop alone).
+
+    .venv/bin/python bench/connectors_bench.py [--requests 5000] [--records 10000]
+        [--concurrency 64]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+from aiokafka import AIOKafkaProducer
+from benchbroker import bench_broker  # a sibling script
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from bus.httpserver import http_server
+from bus.kafka import KafkaPublisher, OutgoingRecord, TopicSpec, ensure_topics, kafka_consumer
+from bus.settings import Settings
+from connectors.lifecycle import bound_port
+from connectors.webhook.config import hash_api_key
+from schemas.catalog import bundled_catalog
+from schemas.codec import AvroCodec
+from schemas.envelope import Envelope
+from schemas.examples import example_json
+from schemas.jsonform import from_json
+from schemas.topics import event_topic, inbox_topic
+
+WARD = "000.01.02.H24"
+KEY = "bench-key"
+PARTITIONS = 3
+SCHEMA = bundled_catalog().get("dossier.status")
+
+
+def _dossier(i: int) -> dict[str, Any]:
+    return example_json(SCHEMA) | {
+        "dossierCode": f"H24.22-{i:06d}",
+        "receivingAgency": {"code": WARD, "name": "UBND phường Phúc Xá"},
+    }
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def _bare_produce(bootstrap: str, topic: str, count: int) -> float:
+    codec = AvroCodec()
+    values = [codec.encode(SCHEMA, from_json(SCHEMA, _dossier(i))) for i in range(count)]
+    headers = Envelope.new(source=WARD, type=SCHEMA.event_type).to_headers()
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, acks=1, linger_ms=5, max_batch_size=256 * 1024
+    )
+    await producer.start()
+    try:
+        began = time.perf_counter()
+        futures = [
+            await producer.send(topic, value=v, key=f"H24.22-{i:06d}".encode(), headers=headers)
+            for i, v in enumerate(values)
+        ]
+        await asyncio.gather(*futures)
+        return count / (time.perf_counter() - began)
+    finally:
+        await producer.stop()
+
+
+async def _child(config: Path, bootstrap: str, log: Path) -> asyncio.subprocess.Process:
+    env = {**os.environ, "LGSP_BOOTSTRAP_SERVERS": bootstrap, "LGSP_LOG_LEVEL": "WARNING"}
+    handle = log.open("ab")
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "lgsp", "connector", "run", str(config),
+        stdout=handle, stderr=handle, env=env,
+    )  # fmt: skip
+
+
+async def _post_all(
+    url: str, bodies: list[bytes], concurrency: int, headers: dict[str, str]
+) -> float:
+    queue: asyncio.Queue[bytes] = asyncio.Queue()
+    for body in bodies:
+        queue.put_nowait(body)
+    failures = 0
+    limits = httpx.Limits(max_connections=concurrency)
+    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+
+        async def worker() -> None:
+            nonlocal failures
+            while not queue.empty():
+                body = queue.get_nowait()
+                for _ in range(3):  # a kept-alive connection the server just closed: again
+                    try:
+                        response = await client.post(url, content=body, headers=headers)
+                        break
+                    except httpx.TransportError:
+                        continue
+                else:
+                    raise SystemExit(f"{url} is not answering")
+                failures += response.status_code >= 300
+
+        began = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - began
+    if failures:
+        raise SystemExit(f"{failures} requests to {url} failed")
+    return len(bodies) / elapsed
+
+
+async def _count(bootstrap: str, topic: str, expected: int, timeout_s: float = 300) -> int:
+    async with kafka_consumer(bootstrap, topic, group_id=None) as consumer:
+        seen, deadline = 0, time.monotonic() + timeout_s
+        while seen < expected and time.monotonic() < deadline:
+            batch = await consumer.getmany(timeout_ms=200, max_records=5000)
+            seen += sum(len(v) for v in batch.values())
+    return seen
+
+
+async def _webhook(bootstrap: str, folder: Path, count: int, concurrency: int) -> float:
+    node = f"bench{uuid.uuid4().hex[:6]}"
+    topic = str(event_topic(node, SCHEMA.event_type))
+    await ensure_topics(bootstrap, [TopicSpec(topic, PARTITIONS)])
+    port = _free_port()
+    config = folder / "webhook.yaml"
+    config.write_text(
+        json.dumps(
+            {"kind": "webhook", "name": "webhook", "node": node, "agency": "000.00.00.H24",
+             "port": port, "max_in_flight": 1024,
+             "agencies": [{"code": WARD, "key_sha256": hash_api_key(KEY)}],
+             "subjects": {"dossier.status": {"key_field": "dossierCode",
+                                             "agency_field": "receivingAgency.code"}}}
+        )
+    )  # fmt: skip
+    process = await _child(config, bootstrap, folder / "webhook.log")
+    url = f"http://127.0.0.1:{port}/events/dossier.status"
+    try:
+        async with httpx.AsyncClient() as client:
+            for _ in range(300):
+                try:
+                    await client.get(f"http://127.0.0.1:{port}/health")
+                    break
+                except httpx.TransportError:
+                    await asyncio.sleep(0.1)
+        bodies = [json.dumps(_dossier(i)).encode() for i in range(count)]
+        headers = {"X-Api-Key": KEY, "Content-Type": "application/json"}
+        await _post_all(url, bodies[:200], concurrency, headers)  # warm-up
+        rate = await _post_all(url, bodies, concurrency, headers)
+    finally:
+        process.terminate()
+        await process.wait()
+    landed = await _count(bootstrap, topic, count + 200)
+    if landed != count + 200:
+        raise SystemExit(f"webhook accepted {count + 200} requests but Kafka has {landed}")
+    return rate
+
+
+def _agency_app(stamps: list[float], seen: set[str]) -> FastAPI:
+    app = FastAPI()
+
+    @app.post("/inbox")
+    async def inbox(request: Request) -> JSONResponse:
+        await request.body()
+        key = request.headers["idempotency-key"]
+        if key not in seen:
+            seen.add(key)
+            stamps.append(time.perf_counter())
+        return JSONResponse({"ok": True})
+
+    return app
+
+
+async def _sink(bootstrap: str, folder: Path, count: int, concurrency: int) -> tuple[float, float]:
+    node = f"bench{uuid.uuid4().hex[:6]}"
+    inbox = inbox_topic(node, WARD)
+    await ensure_topics(bootstrap, [TopicSpec(inbox, PARTITIONS)])
+    codec = AvroCodec()
+    async with KafkaPublisher(bootstrap) as publisher:
+        futures = []
+        for i in range(count):
+            envelope = Envelope.new(
+                source=WARD, type=SCHEMA.event_type, dataschema=SCHEMA.dataschema
+            )
+            value = codec.encode(SCHEMA, from_json(SCHEMA, _dossier(i)))
+            record = OutgoingRecord(inbox, value, f"H24.22-{i:06d}".encode(), envelope.to_headers())
+            futures.append(await publisher.enqueue(record))
+        await asyncio.gather(*futures)
+    stamps: list[float] = []
+    seen: set[str] = set()
+    async with http_server(_agency_app(stamps, seen), "127.0.0.1", 0) as server:
+        url = f"http://127.0.0.1:{bound_port(server)}/inbox"
+        bodies = [json.dumps({"data": _dossier(i)}).encode() for i in range(count)]
+        bare_http = await _post_all(
+            url, bodies, concurrency, {"Content-Type": "application/json", "Idempotency-Key": "x"}
+        )
+        stamps.clear()
+        seen.clear()
+        config = folder / "sink.yaml"
+        config.write_text(
+            json.dumps(
+                {"kind": "http-sink", "name": "sink", "node": node, "agency": WARD, "url": url,
+                 "max_in_flight": concurrency, "max_batch": 2000}
+            )
+        )  # fmt: skip
+        process = await _child(config, bootstrap, folder / "sink.log")
+        try:
+            deadline = time.monotonic() + 600
+            while len(seen) < count and time.monotonic() < deadline:  # noqa: ASYNC110
+                await asyncio.sleep(0.05)
+        finally:
+            process.terminate()
+            await process.wait()
+    if len(seen) < count:
+        raise SystemExit(f"the sink delivered {len(seen)} of {count} records")
+    return (count - 1) / (stamps[-1] - stamps[0]), bare_http
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--requests", type=int, default=5000)
+    parser.add_argument("--records", type=int, default=10000)
+    parser.add_argument("--concurrency", type=int, default=64)
+    args = parser.parse_args()
+    async with bench_broker(Settings()) as bootstrap:
+        warm = f"bench.warm.{uuid.uuid4().hex[:6]}"
+        await ensure_topics(bootstrap, [TopicSpec(warm, PARTITIONS)])
+        await _bare_produce(bootstrap, warm, 2000)  # warms the broker up
+        bare = await _bare_produce(bootstrap, warm, args.records)
+        with tempfile.TemporaryDirectory() as folder:
+            webhook = await _webhook(bootstrap, Path(folder), args.requests, args.concurrency)
+            sink, bare_http = await _sink(bootstrap, Path(folder), args.records, args.concurrency)
+    print(f"dossier records, {PARTITIONS} partitions, {args.concurrency} concurrent requests")
+    print(f"bare aiokafka produce, acks=1:               {bare:>9,.0f} records/s")
+    print(f"webhook, accepted end to end into Kafka:     {webhook:>9,.0f} requests/s")
+    print(f"bare httpx POSTs to the agency app:          {bare_http:>9,.0f} requests/s")
+    print(f"HTTP sink, inbox to agency app:              {sink:>9,.0f} records/s")
+    print(f"ratios: webhook/produce {webhook / bare:.3f}, sink/produce {sink / bare:.3f}, "
+          f"sink/bare HTTP {sink / bare_http:.2f}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

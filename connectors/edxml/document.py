@@ -1,0 +1,241 @@
+"""edXML documents <-> ``document.sent`` records (plain JSON), pure.
+
+An edXML message (QCVN 102:2016) has a header (MessageHeader: From, To, Code,
+PromulgationInfo, DocumentType, Subject, Content, SignerInfo, DueDate, ToPlaces, OtherInfo,
+SteeringType, DocumentId, ResponseFor; TraceHeaderList with the Business block) and a body
+whose Manifest references the attachments. Files travel by reference on the bus: a Reference's
+``ContentId`` is the attachment's URI, and the ``lgsp:Sha256`` / ``lgsp:SizeBytes`` extension
+elements carry its digest and size. Dates are ``yyyy/MM/dd`` in edXML, ``YYYY-MM-DD`` in JSON.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from datetime import date
+from typing import Any
+
+from connectors.edxml.safexml import UnsafeXmlError, parse_untrusted
+from connectors.errors import ConnectorError
+
+NS = "http://www.mic.gov.vn/TBT/QCVN_102_2016"
+LGSP_NS = "urn:vn.gov.lgsp:edxml"
+_E = f"{{{NS}}}"
+_L = f"{{{LGSP_NS}}}"
+ET.register_namespace("edXML", NS)
+ET.register_namespace("lgsp", LGSP_NS)
+
+
+class EdxmlError(ConnectorError):
+    """A file that is not an edXML document the bus can carry; ``problems`` lists why."""
+
+    code = "LGSP-CONN-EDXML-MALFORMED"
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("not a usable edXML document: " + "; ".join(problems))
+        self.problems = problems
+
+
+class _Reader:
+    """Reads fields off the tree, collecting every problem instead of stopping at the first."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def text(self, parent: ET.Element | None, path: str, *, required: bool = True) -> str | None:
+        found = None if parent is None else parent.find(_path(path))
+        value = (found.text or "").strip() if found is not None else ""
+        if not value:
+            if required:
+                self.problems.append(f"{path}: missing")
+            return None
+        return value
+
+    def number(self, parent: ET.Element | None, path: str, *, required: bool = True) -> int | None:
+        value = self.text(parent, path, required=required)
+        if value is None:
+            return None
+        if not value.lstrip("-").isdigit():
+            self.problems.append(f"{path}: {value!r} is not a whole number")
+            return None
+        return int(value)
+
+    def day(self, parent: ET.Element | None, path: str, *, required: bool = True) -> str | None:
+        value = self.text(parent, path, required=required)
+        if value is None:
+            return None
+        try:
+            return date.fromisoformat(value.replace("/", "-")).isoformat()
+        except ValueError:
+            self.problems.append(f"{path}: {value!r} is not a date yyyy/MM/dd")
+            return None
+
+
+def _path(path: str) -> str:
+    return "/".join(part if part.startswith("{") else _E + part for part in path.split("/"))
+
+
+def _organ(reader: _Reader, organ: ET.Element, where: str) -> dict[str, Any]:
+    return {
+        "code": reader.text(organ, "OrganId") or f"<missing {where} OrganId>",
+        "name": reader.text(organ, "OrganName") or "",
+    }
+
+
+def parse_edxml(data: bytes) -> dict[str, Any]:
+    """A ``document.sent`` record (plain JSON) from an edXML file, or EdxmlError with every
+    problem found."""
+    try:
+        root = parse_untrusted(data)
+    except (UnsafeXmlError, ET.ParseError) as error:
+        raise EdxmlError([str(error)]) from error
+    if root.tag != f"{_E}edXMLEnvelope":
+        raise EdxmlError([f"root element is {root.tag}, not edXML:edXMLEnvelope in {NS}"])
+    reader = _Reader()
+    header = root.find(_path("edXMLHeader/MessageHeader"))
+    if header is None:
+        raise EdxmlError(["edXMLHeader/MessageHeader: missing"])
+    sender = header.find(_path("From"))
+    recipients = header.findall(_path("To"))
+    if sender is None:
+        reader.problems.append("From: missing")
+    if not recipients:
+        reader.problems.append("To: at least one recipient is required")
+    business = root.find(_path("edXMLHeader/TraceHeaderList/Business"))
+    traces = root.findall(_path("edXMLHeader/TraceHeaderList/TraceHeader"))
+    record = {
+        "documentId": reader.text(header, "DocumentId"),
+        "businessDocType": reader.number(business, "BusinessDocType", required=False) or 0,
+        "businessDocReason": reader.text(business, "BusinessDocReason", required=False),
+        "sender": _organ(reader, sender, "From") if sender is not None else None,
+        "recipients": [_organ(reader, organ, "To") for organ in recipients],
+        "codeNumber": reader.text(header, "Code/CodeNumber"),
+        "codeNotation": reader.text(header, "Code/CodeNotation"),
+        "documentType": reader.number(header, "DocumentType/Type"),
+        "documentTypeName": reader.text(header, "DocumentType/TypeName"),
+        "subject": reader.text(header, "Subject"),
+        "content": reader.text(header, "Content", required=False),
+        "promulgationPlace": reader.text(header, "PromulgationInfo/Place"),
+        "promulgationDate": reader.day(header, "PromulgationInfo/PromulgationDate"),
+        "signer": {
+            "competence": reader.text(header, "SignerInfo/Competence") or "",
+            "position": reader.text(header, "SignerInfo/Position") or "",
+            "fullName": reader.text(header, "SignerInfo/FullName") or "",
+        },
+        "priority": reader.number(header, "OtherInfo/Priority", required=False) or 0,
+        "dueDate": reader.day(header, "DueDate", required=False),
+        "steeringType": reader.number(header, "SteeringType", required=False),
+        "toPlaces": [
+            (p.text or "").strip() for p in header.findall(_path("ToPlaces/Place")) if p.text
+        ],
+        "attachments": [_attachment(reader, ref) for ref in root.iter(f"{_E}Reference")],
+        "responseFor": [_response_for(reader, r) for r in header.findall(_path("ResponseFor"))],
+        "sentAt": _instant(reader.text(traces[-1], "Timestamp")) if traces else None,
+    }
+    if not traces:
+        reader.problems.append("TraceHeaderList/TraceHeader: missing (its Timestamp is sentAt)")
+    if reader.problems:
+        raise EdxmlError(reader.problems)
+    return record
+
+
+def _instant(text: str | None) -> str | None:
+    """edXML systems often write ``yyyy/MM/dd HH:mm:ss`` in Vietnam's time (UTC+7): make it
+    ISO 8601 with the zone; ISO 8601 input passes as it is (the schema check judges it)."""
+    if text is None or "/" not in text:
+        return text
+    return text.replace("/", "-").replace(" ", "T") + "+07:00"
+
+
+def _attachment(reader: _Reader, ref: ET.Element) -> dict[str, Any]:
+    return {
+        "name": reader.text(ref, "AttachmentName") or "",
+        "uri": reader.text(ref, "ContentId") or "",
+        "sha256": reader.text(ref, f"{_L}Sha256") or "",
+        "sizeBytes": reader.number(ref, f"{_L}SizeBytes") or 0,
+        "mediaType": reader.text(ref, "ContentType") or "",
+    }
+
+
+def _response_for(reader: _Reader, element: ET.Element) -> dict[str, Any]:
+    return {
+        "organId": reader.text(element, "OrganId") or "",
+        "code": reader.text(element, "Code") or "",
+        "promulgationDate": reader.day(element, "PromulgationDate"),
+        "documentId": reader.text(element, "DocumentId") or "",
+    }
+
+
+def _add(parent: ET.Element, tag: str, text: Any = None) -> ET.Element:
+    element = ET.SubElement(parent, tag if tag.startswith("{") else _E + tag)
+    if text is not None:
+        element.text = str(text)
+    return element
+
+
+def _edxml_day(value: str) -> str:
+    return value.replace("-", "/")
+
+
+def format_edxml(document: dict[str, Any], *, received_by: str, received_at: str) -> bytes:
+    """An edXML file of a ``document.sent`` record (plain JSON); a TraceHeader records the
+    receiving agency and time after the sender's."""
+    root = ET.Element(f"{_E}edXMLEnvelope")
+    header_root = _add(root, "edXMLHeader")
+    header = _add(header_root, "MessageHeader")
+    for tag, organ in [("From", document["sender"]), *(("To", r) for r in document["recipients"])]:
+        element = _add(header, tag)
+        _add(element, "OrganId", organ["code"])
+        _add(element, "OrganName", organ["name"])
+    code = _add(header, "Code")
+    _add(code, "CodeNumber", document["codeNumber"])
+    _add(code, "CodeNotation", document["codeNotation"])
+    info = _add(header, "PromulgationInfo")
+    _add(info, "Place", document["promulgationPlace"])
+    _add(info, "PromulgationDate", _edxml_day(document["promulgationDate"]))
+    kind = _add(header, "DocumentType")
+    _add(kind, "Type", document["documentType"])
+    _add(kind, "TypeName", document["documentTypeName"])
+    _add(header, "Subject", document["subject"])
+    if document.get("content"):
+        _add(header, "Content", document["content"])
+    signer = _add(header, "SignerInfo")
+    _add(signer, "Competence", document["signer"]["competence"])
+    _add(signer, "Position", document["signer"]["position"])
+    _add(signer, "FullName", document["signer"]["fullName"])
+    if document.get("dueDate"):
+        _add(header, "DueDate", _edxml_day(document["dueDate"]))
+    places = _add(header, "ToPlaces")
+    for place in document.get("toPlaces", []):
+        _add(places, "Place", place)
+    _add(_add(header, "OtherInfo"), "Priority", document.get("priority", 0))
+    if document.get("steeringType") is not None:
+        _add(header, "SteeringType", document["steeringType"])
+    _add(header, "DocumentId", document["documentId"])
+    for earlier in document.get("responseFor", []):
+        element = _add(header, "ResponseFor")
+        _add(element, "OrganId", earlier["organId"])
+        _add(element, "Code", earlier["code"])
+        _add(element, "PromulgationDate", _edxml_day(earlier["promulgationDate"]))
+        _add(element, "DocumentId", earlier["documentId"])
+    traces = _add(header_root, "TraceHeaderList")
+    for organ, stamp in (
+        (document["sender"]["code"], document["sentAt"]),
+        (received_by, received_at),
+    ):
+        trace = _add(traces, "TraceHeader")
+        _add(trace, "OrganId", organ)
+        _add(trace, "Timestamp", stamp)
+    business = _add(traces, "Business")
+    _add(business, "BusinessDocType", document.get("businessDocType", 0))
+    if document.get("businessDocReason"):
+        _add(business, "BusinessDocReason", document["businessDocReason"])
+    manifest = _add(_add(root, "edXMLBody"), "edXMLManifest")
+    for attachment in document.get("attachments", []):
+        ref = _add(manifest, "Reference")
+        _add(ref, "ContentId", attachment["uri"])
+        _add(ref, "ContentType", attachment["mediaType"])
+        _add(ref, "AttachmentName", attachment["name"])
+        _add(ref, f"{_L}Sha256", attachment["sha256"])
+        _add(ref, f"{_L}SizeBytes", attachment["sizeBytes"])
+    ET.indent(root)
+    return bytes(ET.tostring(root, encoding="utf-8", xml_declaration=True))

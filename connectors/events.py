@@ -1,0 +1,123 @@
+"""Turning an agency's JSON into a bus record (envelope, Avro value, business key), and
+records that cannot be used into parked ones. Shared by every source and the webhook."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from bus.kafka import OutgoingRecord
+from connectors.topics import connector_dlq_topic
+from schemas.codec import AvroCodec
+from schemas.envelope import Envelope
+from schemas.ids.agency import AgencyCode
+from schemas.jsonform import from_json
+from schemas.parking import ParkInfo, without_park_headers
+from schemas.topics import event_topic
+
+# ce_id of a re-read record is derived from its identity, so a source that publishes it again
+# after a crash publishes the same event, and the sink's dedup by ce_id removes the copy.
+_EVENT_ID_NAMESPACE = uuid.UUID("4f6b1c3e-2d7a-5b8e-9c0d-1e2f3a4b5c6d")
+
+
+@dataclass(frozen=True)
+class SourceEvent:
+    """One event a source read from its agency's system, as plain JSON.
+
+    ``identity`` names it in that system (a change id, a file's hash): the same identity
+    always gets the same ce_id. Without one, every publication is a new event.
+    """
+
+    subject: str
+    data: Mapping[str, Any]
+    key: str
+    identity: str | None = None
+    recipients: Sequence[str] = ()
+    correlation_id: str | None = None
+    version: int | None = None
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class BuiltEvent:
+    envelope: Envelope
+    record: OutgoingRecord
+
+
+@dataclass(frozen=True)
+class EventBuilder:
+    """Builds records for one connector on one node, speaking for ``agency`` by default."""
+
+    node: str
+    connector: str
+    agency: str
+    codec: AvroCodec = field(default_factory=AvroCodec)
+
+    def event_id(self, identity: str | None) -> str:
+        if identity is None:
+            return str(uuid.uuid4())
+        return str(uuid.uuid5(_EVENT_ID_NAMESPACE, f"{self.node}/{self.connector}/{identity}"))
+
+    def build(self, event: SourceEvent) -> BuiltEvent:
+        """Validate and encode; a misfit raises RecordError with every problem."""
+        schema = self.codec.catalog.get(event.subject, event.version)
+        record = from_json(schema, dict(event.data))
+        for code in event.recipients:
+            AgencyCode.parse(code)
+        envelope = Envelope.new(
+            source=event.source or self.agency,
+            type=schema.event_type,
+            subject=event.key,
+            dataschema=schema.dataschema,
+            recipients=tuple(event.recipients),
+            correlation_id=event.correlation_id,
+        )._replace(id=self.event_id(event.identity))
+        value = self.codec.encode(schema, record)
+        topic = str(event_topic(self.node, schema.event_type))
+        return BuiltEvent(
+            envelope,
+            OutgoingRecord(topic, value, event.key.encode(), envelope.to_headers()),
+        )
+
+    def parked_event(self, event: SourceEvent, code: str, reason: str) -> OutgoingRecord:
+        """A source event that could not be published, kept as JSON in the connector's DLQ."""
+        info = ParkInfo(
+            code=code,
+            reason=reason,
+            original_topic=f"connector:{self.connector}",
+            original_partition=-1,
+            original_offset=-1,
+            attempts=0,
+            first_failure=datetime.now(UTC),
+        )
+        headers = [
+            ("content-type", b"application/json"),
+            ("lgsp-subject", event.subject.encode()),
+            *info.to_headers(),
+        ]
+        return OutgoingRecord(
+            connector_dlq_topic(self.node, self.connector),
+            json.dumps(event.data, ensure_ascii=False, default=str).encode(),
+            event.key.encode(),
+            headers,
+        )
+
+    def parked_record(
+        self,
+        *,
+        value: bytes,
+        key: bytes | None,
+        headers: Sequence[tuple[str, bytes]],
+        info: ParkInfo,
+    ) -> OutgoingRecord:
+        """A consumed record a sink could not deliver, with its reason, in the connector's DLQ."""
+        return OutgoingRecord(
+            connector_dlq_topic(self.node, self.connector),
+            value,
+            key,
+            [*without_park_headers(headers), *info.to_headers()],
+        )

@@ -1,0 +1,98 @@
+"""What source and sink bases share: start and stop, the stop signal, the metrics endpoint."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from types import TracebackType
+from typing import Any, ClassVar, Generic, Self, TypeVar
+
+from prometheus_client import make_asgi_app
+
+from bus.httpserver import http_server
+from connectors.config import ConnectorConfig
+from connectors.context import ConnectorContext
+from connectors.metrics import ConnectorMetrics
+
+ConfigT = TypeVar("ConfigT", bound=ConnectorConfig)
+
+
+class Connector(Generic[ConfigT]):
+    """Base of every connector: ``async with Connector(config, context) as c: await c.run()``.
+
+    Subclasses open their own resources (HTTP clients, folders) in ``open`` and release them
+    in ``close``; ``run`` works until ``stop`` is called (SIGTERM in ``lgsp connector run``).
+    """
+
+    config_model: ClassVar[type[ConnectorConfig]]
+
+    def __init__(self, config: ConfigT, context: ConnectorContext) -> None:
+        self.config = config
+        self.context = context
+        self.metrics = ConnectorMetrics(context.registry, config.name)
+        self._stopping = asyncio.Event()
+        self._stack = contextlib.AsyncExitStack()
+        self.metrics_port: int | None = None
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping.is_set()
+
+    def stop(self) -> None:
+        """Finish what is in flight, commit the position, and return from ``run``."""
+        self._stopping.set()
+
+    async def sleep(self, seconds: float) -> bool:
+        """Wait ``seconds`` unless stopped first; True if stopped."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
+        return self.stopping
+
+    async def open(self) -> None:
+        """Open the connector's own resources (called on entering ``async with``)."""
+
+    async def close(self) -> None:
+        """Release them (called on leaving, even after an error)."""
+
+    async def run(self) -> None:
+        raise NotImplementedError
+
+    async def __aenter__(self) -> Self:
+        await self._stack.__aenter__()
+        try:
+            if self.config.metrics_port is not None:
+                server = await self._stack.enter_async_context(
+                    http_server(
+                        make_asgi_app(self.context.registry),
+                        self.config.metrics_host,
+                        self.config.metrics_port,
+                    )
+                )
+                self.metrics_port = bound_port(server)
+            self._stack.push_async_callback(self.close)
+            await self.open()
+        except BaseException:
+            await self._stack.aclose()
+            raise
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self._stack.__aexit__(exc_type, exc, traceback)
+
+    @property
+    def enter(self) -> contextlib.AsyncExitStack:
+        """The stack subclasses push their resources on in ``open``."""
+        return self._stack
+
+
+def bound_port(server: Any) -> int:
+    """The port an embedded uvicorn server listens on (useful when asked for port 0)."""
+    for listener in server.servers:
+        for sock in listener.sockets:
+            return int(sock.getsockname()[1])
+    raise RuntimeError("server has no listening socket")

@@ -1,0 +1,65 @@
+"""Pure decisions of delivery: what an HTTP answer means, and how long to wait before retrying."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
+from connectors.config import RetryPolicy
+from connectors.errors import PermanentDeliveryError, RetriableDeliveryError
+
+# 408 Request Timeout, 425 Too Early, 429 Too Many Requests: the target asks us to come back.
+_RETRIABLE_4XX = frozenset({408, 425, 429})
+
+
+def backoff_s(
+    policy: RetryPolicy,
+    attempt: int,
+    retry_after_s: float | None = None,
+    rand: random.Random | None = None,
+) -> float:
+    """Wait before attempt ``attempt + 1``: exponential, with "equal jitter" (half fixed, half
+    random) so many sinks retrying one target do not hit it in step; a Retry-After hint is
+    honoured (capped) and never undercut."""
+    ceiling = min(
+        policy.max_backoff_s, policy.initial_backoff_s * policy.multiplier ** max(0, attempt - 1)
+    )
+    spread = (rand or random).uniform(0, ceiling / 2)
+    if retry_after_s is None:
+        return ceiling / 2 + spread
+    # the target named its time: wait that long, plus a little spread so sinks do not return
+    # all at once
+    return min(retry_after_s, policy.max_retry_after_s) + min(spread, 1.0)
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header: delay-seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def check_status(status: int, body: str, retry_after: str | None) -> None:
+    """Raise the delivery error an HTTP status means; return if the target took the record.
+
+    2xx is success; so is 409 Conflict, which an idempotent target answers for an
+    Idempotency-Key it has already seen.
+    """
+    if 200 <= status < 300 or status == 409:
+        return
+    snippet = " ".join(body.split())[:300]
+    if status >= 500 or status in _RETRIABLE_4XX:
+        raise RetriableDeliveryError(
+            f"target answered {status}: {snippet}", retry_after_s=parse_retry_after(retry_after)
+        )
+    raise PermanentDeliveryError(f"target refused the record with {status}: {snippet}")

@@ -1,0 +1,63 @@
+"""The webhook connector: serves ``webhook_app`` and publishes what it accepts."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import ClassVar
+
+from aiokafka.errors import KafkaError
+
+from bus.httpserver import http_server
+from bus.kafka import KafkaPublisher
+from connectors.config import ConnectorConfig
+from connectors.events import EventBuilder, SourceEvent
+from connectors.lifecycle import Connector, bound_port
+from connectors.webhook.app import Accepted, webhook_app
+from connectors.webhook.config import WebhookConfig
+from schemas.errors import LgspError
+
+
+class WebhookConnector(Connector[WebhookConfig]):
+    """Listens on ``host:port`` until stopped; ``port`` is the bound port."""
+
+    config_model: ClassVar[type[ConnectorConfig]] = WebhookConfig
+    port: int | None = None
+
+    async def open(self) -> None:
+        config = self.config
+        self.publisher = await self.enter.enter_async_context(
+            KafkaPublisher(self.context.bootstrap_servers, client_id=f"lgsp-{config.name}")
+        )
+        self.builder = EventBuilder(config.node, config.name, config.agency, self.context.codec)
+        self._slots = asyncio.Semaphore(config.max_in_flight)
+        app = webhook_app(config, self.publish, self.metrics)
+        server = await self.enter.enter_async_context(http_server(app, config.host, config.port))
+        self.port = bound_port(server)
+
+    async def publish(self, event: SourceEvent) -> Accepted:
+        """Publish and wait for the broker's acknowledgement (at most max_in_flight at once:
+        further requests wait, which slows callers down instead of exhausting memory)."""
+        built = self.builder.build(event)
+        gauge = self.metrics.in_flight.labels(self.config.name)
+        async with self._slots:
+            gauge.inc()
+            try:
+                landed = await self.publisher.publish(built.record)
+            except KafkaError as error:
+                raise LgspError(
+                    f"Kafka did not acknowledge the record: {error}",
+                    code="LGSP-CONN-KAFKA-UNAVAILABLE",
+                    retriable=True,
+                ) from error
+            finally:
+                gauge.dec()
+        return Accepted(
+            id=built.envelope.id,
+            type=built.envelope.type,
+            topic=landed.topic,
+            partition=landed.partition,
+            offset=landed.offset,
+        )
+
+    async def run(self) -> None:
+        await self._stopping.wait()

@@ -1,0 +1,137 @@
+"""Checking one webhook request, pure: who calls, what they send, whether they may. Every
+refusal is a ``Refusal`` with an HTTP status, a stable code and every reason found."""
+
+from __future__ import annotations
+
+import hmac
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from connectors.events import SourceEvent
+from connectors.fieldpath import text_at, values_at
+from connectors.webhook.config import CallingAgency, WebhookConfig, hash_api_key
+from schemas.catalog import bundled_catalog
+from schemas.errors import LgspError
+from schemas.jsonform import from_json
+
+
+@dataclass(frozen=True)
+class Refusal(Exception):  # noqa: N818 (a refusal is an answer, not an error of ours)
+    """A request the webhook answers with a 4xx."""
+
+    status: int
+    code: str
+    message: str
+    problems: list[str] = field(default_factory=list)
+
+    def body(self) -> dict[str, Any]:
+        return {"code": self.code, "message": self.message, "problems": self.problems}
+
+
+def authenticate(config: WebhookConfig, headers: Mapping[str, str]) -> CallingAgency:
+    """The calling agency from its API key (``X-Api-Key`` or ``Authorization: Bearer``)."""
+    key = headers.get("x-api-key")
+    authorization = headers.get("authorization", "")
+    if key is None and authorization.lower().startswith("bearer "):
+        key = authorization[7:].strip()
+    if not key:
+        raise Refusal(401, "LGSP-CONN-WEBHOOK-UNAUTHENTICATED", "send the API key in X-Api-Key")
+    digest = hash_api_key(key)
+    for agency in config.agencies:
+        if hmac.compare_digest(agency.key_sha256, digest):
+            claimed = headers.get("x-agency-code")
+            if claimed is not None and claimed != agency.code:
+                raise Refusal(
+                    403,
+                    "LGSP-CONN-WEBHOOK-WRONG-AGENCY",
+                    f"this API key belongs to {agency.code}; it cannot publish as {claimed}",
+                )
+            return agency
+    raise Refusal(401, "LGSP-CONN-WEBHOOK-UNAUTHENTICATED", "unknown API key")
+
+
+def check_subject(config: WebhookConfig, agency: CallingAgency, subject: str) -> None:
+    if subject not in config.subjects:
+        raise Refusal(
+            404,
+            "LGSP-CONN-WEBHOOK-UNKNOWN-SUBJECT",
+            f"no subject {subject!r} here (known: {', '.join(sorted(config.subjects))})",
+        )
+    if agency.subjects and subject not in agency.subjects:
+        raise Refusal(
+            403,
+            "LGSP-CONN-WEBHOOK-FORBIDDEN",
+            f"agency {agency.code} may not publish {subject}",
+        )
+
+
+def check_content_type(content_type: str | None) -> None:
+    media = (content_type or "").split(";")[0].strip().lower()
+    if media != "application/json":
+        raise Refusal(
+            415,
+            "LGSP-CONN-WEBHOOK-CONTENT-TYPE",
+            f"send Content-Type: application/json, not {content_type or 'nothing'}",
+        )
+
+
+def parse_body(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except (UnicodeDecodeError, ValueError) as error:
+        raise Refusal(
+            400, "LGSP-CONN-WEBHOOK-BAD-JSON", f"the body is not JSON: {error}"
+        ) from error
+
+
+def to_event(
+    config: WebhookConfig,
+    agency: CallingAgency,
+    subject: str,
+    data: Any,
+    *,
+    idempotency_key: str | None,
+    correlation_id: str | None,
+) -> SourceEvent:
+    """The event to publish, or a Refusal listing every problem (422; 403 if it speaks for
+    another agency)."""
+    rule = config.subjects[subject]
+    problems: list[str] = []
+    try:
+        from_json(bundled_catalog().get(subject), data)
+    except LgspError as error:
+        problems.extend(getattr(error, "problems", [error.message]))
+    if not isinstance(data, dict):
+        raise Refusal(422, "LGSP-RECORD-INVALID", f"not a valid {subject} record", problems)
+    key = text_at(data, rule.key_field)
+    if key is None:
+        problems.append(f"$.{rule.key_field}: the business id is missing")
+    recipients = (
+        [str(v) for v in values_at(data, rule.recipients_field or "")]
+        if rule.recipients_field
+        else []
+    )
+    if rule.agency_field is not None:
+        sender = text_at(data, rule.agency_field)
+        if sender != agency.code:
+            raise Refusal(
+                403,
+                "LGSP-CONN-WEBHOOK-WRONG-AGENCY",
+                f"$.{rule.agency_field} is {sender!r}: "
+                f"agency {agency.code} publishes as itself only",
+                problems,
+            )
+    if problems:
+        raise Refusal(422, "LGSP-RECORD-INVALID", f"not a valid {subject} record", problems)
+    assert key is not None
+    return SourceEvent(
+        subject=subject,
+        data=data,
+        key=key,
+        identity=f"{agency.code}/{idempotency_key}" if idempotency_key else None,
+        recipients=recipients,
+        correlation_id=correlation_id,
+        source=agency.code,
+    )

@@ -1,0 +1,205 @@
+"""The webhook connector against a real broker: what agencies may publish, and what they may
+not (every refusal a 4xx with its reasons, and nothing on Kafka)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from bus.kafka import TopicSpec, ensure_topics
+from bus.settings import Settings
+from connectors.runner import RunningConnector, run_connector
+from schemas.envelope import Envelope
+from schemas.examples import example_json
+from schemas.topics import event_topic
+from tests.connectorharness import (
+    CITY_KEY,
+    CODEC,
+    DOCUMENT,
+    DOSSIER,
+    OTHER_WARD,
+    WARD,
+    WARD_KEY,
+    dossier_json,
+    private_node,
+    read_topic,
+    webhook_config,
+)
+
+
+@pytest.fixture
+async def webhook(kafka_bootstrap: str) -> AsyncIterator[tuple[RunningConnector, str]]:
+    node = private_node()
+    topics = [str(event_topic(node, s.event_type)) for s in (DOSSIER, DOCUMENT)]
+    await ensure_topics(kafka_bootstrap, [TopicSpec(t, 1) for t in topics])
+    config = webhook_config(node, kafka_bootstrap)
+    async with run_connector(config, Settings(bootstrap_servers=kafka_bootstrap)) as running:
+        yield running, node
+
+
+async def _post(
+    port: int | None, subject: str, body: Any, key: str | None = WARD_KEY, **headers: str
+) -> httpx.Response:
+    sent = {"Content-Type": "application/json", **headers}
+    if key is not None:
+        sent["X-Api-Key"] = key
+    content = body if isinstance(body, bytes) else json.dumps(body).encode()
+    async with httpx.AsyncClient(timeout=10) as client:
+        return await client.post(
+            f"http://127.0.0.1:{port}/events/{subject}", content=content, headers=sent
+        )
+
+
+async def test_accepted_event_is_on_kafka_with_its_envelope_and_key(
+    webhook: tuple[RunningConnector, str], kafka_bootstrap: str
+) -> None:
+    """A valid dossier from its own ward is answered 202 with the event id, and that event is
+    on the node's dossier topic, keyed by dossier code, with the ward as ce_source."""
+    running, node = webhook
+    data = dossier_json("H24.22-261118-0042") | {"receivingAgency": {"code": WARD, "name": "x"}}
+    async with httpx.AsyncClient() as client:
+        response = await client.post(
+            f"http://127.0.0.1:{running.port}/events/dossier.status",
+            json=data,
+            headers={"X-Api-Key": WARD_KEY},
+        )
+    assert response.status_code == 202, response.text
+    answer = response.json()
+    records = await read_topic(kafka_bootstrap, str(event_topic(node, DOSSIER.event_type)))
+    assert len(records) == 1
+    envelope = Envelope.from_headers(records[0].headers)
+    assert envelope.id == answer["id"]
+    assert envelope.source == WARD
+    assert records[0].key == b"H24.22-261118-0042"
+    assert CODEC.decode(records[0].value or b"")["statusCode"] == 2
+
+
+async def test_idempotency_key_makes_a_retried_request_the_same_event(
+    webhook: tuple[RunningConnector, str],
+) -> None:
+    """Two requests with one Idempotency-Key publish one event id (sinks drop the copy)."""
+    running, _ = webhook
+    data = dossier_json("H24.22-1") | {"receivingAgency": {"code": WARD, "name": "x"}}
+    first = await _post(running.port, "dossier.status", data, **{"Idempotency-Key": "req-77"})
+    second = await _post(running.port, "dossier.status", data, **{"Idempotency-Key": "req-77"})
+    third = await _post(running.port, "dossier.status", data, **{"Idempotency-Key": "req-78"})
+    assert first.json()["id"] == second.json()["id"] != third.json()["id"]
+
+
+async def test_document_recipients_travel_in_ce_recipients(
+    webhook: tuple[RunningConnector, str], kafka_bootstrap: str
+) -> None:
+    """A document's recipient codes become the record's ce_recipients, for the gateway."""
+    running, node = webhook
+    data = example_json(DOCUMENT)
+    data["sender"] = {"code": "000.00.01.H24", "name": "UBND thành phố"}
+    response = await _post(running.port, "document.sent", data, key=CITY_KEY)
+    assert response.status_code == 202, response.text
+    records = await read_topic(kafka_bootstrap, str(event_topic(node, DOCUMENT.event_type)))
+    assert Envelope.from_headers(records[0].headers).recipients == (
+        "000.00.00.H24",
+        "000.00.00.H15",
+        "000.00.00.G12",
+    )
+
+
+BAD_REQUESTS: list[tuple[str, dict[str, Any], int, str, list[str]]] = [
+    # (case, request, status, code, fragments every reason list must contain)
+    (
+        "wrong types",
+        {"body": {"statusCode": "done", "channel": "online"}},
+        422,
+        "LGSP-RECORD-INVALID",
+        ["$.statusCode: expected an integer", "$.channel: expected an integer"],
+    ),
+    (
+        "missing fields",
+        {"body": {"drop": ["dossierCode", "procedureCode"]}},
+        422,
+        "LGSP-RECORD-INVALID",
+        ["$.dossierCode: required field is missing", "$.procedureCode: required field"],
+    ),
+    ("oversized body", {"raw": b"{" + b" " * 70000 + b"}"}, 413, "LGSP-CONN-WEBHOOK-TOO-LARGE", []),
+    (
+        "wrong agency in the record",
+        {"body": {"receivingAgency": {"code": OTHER_WARD, "name": "x"}}},
+        403,
+        "LGSP-CONN-WEBHOOK-WRONG-AGENCY",
+        [],
+    ),
+    (
+        "wrong agency claimed",
+        {"headers": {"X-Agency-Code": OTHER_WARD}},
+        403,
+        "LGSP-CONN-WEBHOOK-WRONG-AGENCY",
+        [],
+    ),
+    ("wrong API key", {"key": "guessed"}, 401, "LGSP-CONN-WEBHOOK-UNAUTHENTICATED", []),
+    ("no API key", {"key": None}, 401, "LGSP-CONN-WEBHOOK-UNAUTHENTICATED", []),
+    (
+        "wrong content type",
+        {"headers": {"Content-Type": "application/xml"}},
+        415,
+        "LGSP-CONN-WEBHOOK-CONTENT-TYPE",
+        [],
+    ),
+    ("not JSON", {"raw": b"{not json"}, 400, "LGSP-CONN-WEBHOOK-BAD-JSON", []),
+    ("not an object", {"raw": b"[1, 2]"}, 422, "LGSP-RECORD-INVALID", ["$: expected an object"]),
+    ("subject not allowed", {"subject": "document.sent"}, 403, "LGSP-CONN-WEBHOOK-FORBIDDEN", []),
+    ("unknown subject", {"subject": "land.parcel"}, 404, "LGSP-CONN-WEBHOOK-UNKNOWN-SUBJECT", []),
+]
+
+
+@pytest.mark.parametrize(
+    ("request_parts", "status", "code", "fragments"),
+    [case[1:] for case in BAD_REQUESTS],
+    ids=[case[0] for case in BAD_REQUESTS],
+)
+async def test_bad_request_is_refused_with_reasons_and_nothing_reaches_kafka(
+    webhook: tuple[RunningConnector, str],
+    kafka_bootstrap: str,
+    request_parts: dict[str, Any],
+    status: int,
+    code: str,
+    fragments: list[str],
+) -> None:
+    """Each bad request gets its 4xx and stable code, with every reason listed, and no record
+    reaches any of the node's topics."""
+    running, node = webhook
+    data = dossier_json("H24.22-bad") | {"receivingAgency": {"code": WARD, "name": "x"}}
+    overrides = request_parts.get("body", {})
+    for name in overrides.pop("drop", []) if "drop" in overrides else []:
+        del data[name]
+    data |= overrides
+    response = await _post(
+        running.port,
+        request_parts.get("subject", "dossier.status"),
+        request_parts.get("raw", data),
+        key=request_parts.get("key", WARD_KEY),
+        **request_parts.get("headers", {}),
+    )
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert body["code"] == code
+    assert body["message"]
+    for fragment in fragments:
+        assert any(fragment in problem for problem in body["problems"]), body["problems"]
+    for schema in (DOSSIER, DOCUMENT):
+        assert await read_topic(kafka_bootstrap, str(event_topic(node, schema.event_type))) == []
+
+
+async def test_openapi_document_describes_the_publish_endpoint(
+    webhook: tuple[RunningConnector, str],
+) -> None:
+    """/openapi.json documents POST /events/{subject}, its 202 answer and its refusals."""
+    running, _ = webhook
+    async with httpx.AsyncClient() as client:
+        document = (await client.get(f"http://127.0.0.1:{running.port}/openapi.json")).json()
+    operation = document["paths"]["/events/{subject}"]["post"]
+    assert {"202", "401", "403", "413", "415", "422"} <= set(operation["responses"])
+    examples = operation["requestBody"]["content"]["application/json"]["examples"]
+    assert set(examples) == {"dossier.status", "document.sent"}
