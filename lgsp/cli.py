@@ -7,7 +7,14 @@ import sys
 import typer
 from rich.console import Console
 
-from lgsp import demo, dlq_commands, gateway_commands, kafka_commands, schema_commands
+from lgsp import (
+    demo,
+    dlq_commands,
+    gateway_commands,
+    kafka_commands,
+    schema_commands,
+    security_commands,
+)
 from schemas.errors import LgspError
 
 app = typer.Typer(
@@ -20,6 +27,7 @@ app.add_typer(kafka_commands.app, name="kafka")
 app.add_typer(schema_commands.app, name="schemas")
 app.add_typer(gateway_commands.app, name="gateway")
 app.add_typer(dlq_commands.app, name="dlq")
+app.add_typer(security_commands.app, name="security")
 app.command("demo")(demo.demo_command)
 
 

@@ -150,3 +150,26 @@ def redact(text: str, files: SecureFiles | None) -> str:
     for password in users(files).values() if files else ():
         text = text.replace(password.get_secret_value(), "**********")
     return text
+
+
+def env_file(files: SecureFiles, name: str) -> Path:
+    """Where ``name``'s client settings (``LGSP_KAFKA_*``, password included) are written."""
+    return files.folder / "clients" / f"{check_principal_name(name)}.env"
+
+
+def write_env_file(files: SecureFiles, name: str, bootstrap_servers: str) -> Path:
+    """Write the settings a process needs to connect as ``name`` (0600), and return the path."""
+    security = client_security(files, name)
+    assert security.password is not None
+    path = env_file(files, name)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    lines = [
+        f"LGSP_BOOTSTRAP_SERVERS={bootstrap_servers}",
+        f"LGSP_KAFKA_SECURITY_PROTOCOL={security.protocol}",
+        f"LGSP_KAFKA_SASL_MECHANISM={security.sasl_mechanism}",
+        f"LGSP_KAFKA_USERNAME={name}",
+        f"LGSP_KAFKA_PASSWORD={security.password.get_secret_value()}",
+        f"LGSP_KAFKA_CA_FILE={files.ca.cert_file}",
+    ]
+    certs.write_private(path, ("\n".join(lines) + "\n").encode())
+    return path
