@@ -65,7 +65,10 @@ class RecordProcessor:
         topic_exists: Callable[[str], bool],
     ) -> Outcome:
         base, tier = self.classify(record.topic)
-        info = read_park_info(record.headers) if tier is not None else None
+        try:
+            info = read_park_info(record.headers) if tier is not None else None
+        except ContractError as error:  # forged or damaged park headers in a retry tier
+            return self._dead(record, base, None, error.code, error.message, None, now, state, tier)
         size = _size(record)
         if size > self.max_record_bytes:
             # Producing it would fail every transaction that holds it, for ever: park it, without

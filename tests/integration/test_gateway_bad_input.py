@@ -179,3 +179,25 @@ async def test_a_record_larger_than_the_gateway_can_produce_is_parked_not_retrie
     assert park["lgsp-park-code"] == b"LGSP-GW-TOO-LARGE" and letter.value is None
     assert park["ce_id"] == headers_of_huge["ce_id"].encode()
     assert b"offset 2" in park["lgsp-park-reason"]
+
+
+async def test_forged_park_headers_in_a_retry_tier_are_parked_not_fatal(
+    kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    """A record written straight into a retry tier with park headers that do not parse (found
+    by fuzzing: they escaped as ValueError and aborted every transaction) is dead-lettered
+    with LGSP-PARK-INVALID; a good record after it in the same tier is delivered."""
+    node = PrivateNode(kafka_bootstrap, tmp_path)
+    config = node.write(PASSTHROUGH_ROUTES, partitions=1)
+    portal, dlq = node.inbox("portal"), f"{node.topic(DOSSIER)}.dlq"
+    tier = f"{node.topic(DOSSIER)}.retry.1s"
+    await node.create(portal, node.topic(DOSSIER), partitions=1)
+    _, key, value, headers = _good(1)
+    forged = [*headers, ("lgsp-park-code", b"LGSP-GW-DEST-MISSING"), ("lgsp-attempts", b"many")]
+    good_id, key2, value2, headers2 = _good(2)
+    async with running_gateway(config):
+        await _produce(kafka_bootstrap, tier, [(key, value, forged), (key2, value2, headers2)])
+        parked = await read_all(kafka_bootstrap, [dlq], 1, timeout_s=30)
+        delivered = await read_all(kafka_bootstrap, [portal], 1, timeout_s=30)
+    assert [dict(r.headers)["lgsp-park-code"] for r in parked] == [b"LGSP-PARK-INVALID"]
+    assert [headers_of(r)["ce_id"] for r in delivered] == [good_id]
