@@ -1,5 +1,6 @@
-"""Fuzzing the contract's parsers with hypothesis: whatever bytes or headers arrive, the codec,
-the envelope, topic names, dataschema look-ups and park headers either succeed or raise an
+"""Fuzzing the contract's parsers with hypothesis: whatever bytes, headers or JSON arrive, the
+codec, the envelope, agency JSON conversion, topic names, dataschema look-ups and park headers
+either succeed or raise an
 ``LgspError`` with a stable code; no other exception ever escapes (it would stop a gateway
 partition or kill a connector)."""
 
@@ -13,8 +14,9 @@ from hypothesis import strategies as st
 from schemas.catalog import DATASCHEMA_PREFIX, bundled_catalog
 from schemas.codec import AvroCodec
 from schemas.envelope import Envelope
-from schemas.errors import CodecError, ContractError, EnvelopeError, LgspError
+from schemas.errors import CodecError, ContractError, EnvelopeError, LgspError, RecordError
 from schemas.examples import example_record
+from schemas.jsonform import from_json, to_json
 from schemas.parking import read_park_info
 from schemas.topics import parse_topic
 
@@ -209,3 +211,46 @@ def test_looking_up_a_dataschema_succeeds_or_raises_a_coded_error(uri: str) -> N
         CATALOG.for_dataschema(uri)
     except LgspError as error:
         assert error.code == "LGSP-SCHEMA-UNKNOWN"
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=6)
+    ),
+    max_leaves=20,
+)
+
+
+@st.composite
+def damaged_examples(draw: st.DrawFn) -> tuple[Any, dict[str, Any]]:
+    """An example record's JSON form with some fields replaced by arbitrary JSON values."""
+    schema = draw(st.sampled_from(SCHEMAS))
+    document = to_json(schema, example_record(schema))
+    for name in draw(st.lists(st.sampled_from(sorted(document)), max_size=3)):
+        document[name] = draw(json_values)
+    return schema, document
+
+
+@FUZZ
+@given(damaged_examples())
+def test_agency_json_converts_or_raises_a_record_error(case: tuple[Any, dict[str, Any]]) -> None:
+    """JSON from an agency (fields replaced by any JSON value) becomes a record that encodes,
+    or a RecordError listing its problems: nothing else escapes."""
+    schema, document = case
+    try:
+        record = from_json(schema, document)
+    except RecordError as error:
+        assert error.code.startswith("LGSP-") and error.problems
+    else:
+        CODEC.encode(schema, record)
+
+
+@FUZZ
+@given(st.sampled_from(SCHEMAS), json_values)
+def test_any_json_value_converts_or_raises_a_record_error(schema: Any, document: Any) -> None:
+    """Not even an object: a RecordError, never a TypeError."""
+    try:
+        from_json(schema, document)
+    except RecordError as error:
+        assert error.code.startswith("LGSP-")
