@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bus.kafka.security import KafkaSecurity, SaslMechanism, SecurityProtocol
 
 
 class Settings(BaseSettings):
@@ -31,6 +33,29 @@ class Settings(BaseSettings):
     kafka_stop_timeout_s: float = Field(
         default=30.0, gt=0, description="How long `down` waits before killing the broker."
     )
+    kafka_security_protocol: SecurityProtocol = Field(
+        default="PLAINTEXT", description="PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL."
+    )
+    kafka_sasl_mechanism: SaslMechanism = Field(
+        default="SCRAM-SHA-512", description="SASL mechanism when the protocol is SASL_*."
+    )
+    kafka_username: str | None = Field(default=None, description="SASL username (principal).")
+    kafka_password: SecretStr | None = Field(
+        default=None, description="SASL password; never printed (shown as **********)."
+    )
+    kafka_ca_file: Path | None = Field(
+        default=None, description="PEM file of the CA that signed the broker's certificate."
+    )
+
+    def kafka_security(self) -> KafkaSecurity:
+        """The client security these settings describe (plaintext unless configured)."""
+        return KafkaSecurity(
+            protocol=self.kafka_security_protocol,
+            sasl_mechanism=self.kafka_sasl_mechanism,
+            username=self.kafka_username,
+            password=self.kafka_password,
+            ca_file=self.kafka_ca_file,
+        )
 
     @field_validator("home")
     @classmethod

@@ -46,6 +46,9 @@ class GatewayConfig(BaseModel):
     max_batch: int = Field(default=2000, ge=1)
     # The broker can hold a read_committed fetch for its whole wait: short waits bound latency.
     fetch_max_wait_ms: int = Field(default=50, ge=1, le=500)
+    # Larger records are parked (LGSP-GW-TOO-LARGE) instead of failing every transaction that
+    # tries to produce them: under the producer's and broker's 1 MiB defaults, with headroom.
+    max_record_bytes: int = Field(default=1_000_000, ge=1024)
     admin: AdminConfig = Field(default_factory=AdminConfig)
     federation: FederationConfig | None = None
     base_dir: Path = Field(default=Path(), exclude=True)

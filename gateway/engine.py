@@ -61,7 +61,12 @@ class Gateway:
         self.window_s = parse_delay(config.dedup_window)
         table = load_route_table(config, self.directory, self.catalog)
         self.processor = RecordProcessor(
-            config.node, table, self.tiers, self.directory, self.catalog
+            config.node,
+            table,
+            self.tiers,
+            self.directory,
+            self.catalog,
+            max_record_bytes=config.max_record_bytes,
         )
         self.metrics = GatewayMetrics(registry, config.node)
         self.metrics.routes.labels(config.node).set(len(table.spec.routes))

@@ -36,8 +36,11 @@ class RecordProcessor:
         tiers: RetryTiers,
         directory: AgencyDirectory,
         catalog: SchemaCatalog,
+        *,
+        max_record_bytes: int = 1_000_000,
     ) -> None:
         self.node = node
+        self.max_record_bytes = max_record_bytes
         self.table = table  # replaced whole on reload; decisions are cached inside it
         self.tiers = tiers
         self.directory = directory
@@ -62,7 +65,33 @@ class RecordProcessor:
         topic_exists: Callable[[str], bool],
     ) -> Outcome:
         base, tier = self.classify(record.topic)
-        info = read_park_info(record.headers) if tier is not None else None
+        try:
+            info = read_park_info(record.headers) if tier is not None else None
+        except ContractError as error:  # forged or damaged park headers in a retry tier
+            return self._dead(record, base, None, error.code, error.message, None, now, state, tier)
+        size = _size(record)
+        if size > self.max_record_bytes:
+            # Producing it would fail every transaction that holds it, for ever: park it, without
+            # its value (which would not fit the DLQ either); the original stays in its topic.
+            reason = (
+                f"record of {size} bytes exceeds the gateway's max_record_bytes "
+                f"({self.max_record_bytes}); its value was left at {record.topic} "
+                f"partition {record.partition} offset {record.offset}"
+            )
+            small_headers = size - len(record.value or b"") <= self.max_record_bytes // 2
+            return self._dead(
+                record,
+                base,
+                None,
+                errors.TOO_LARGE,
+                reason,
+                info,
+                now,
+                state,
+                tier,
+                keep_value=False,
+                keep_headers=small_headers,
+            )
         if info is not None and info.due_at is not None and info.due_at.timestamp() > now:
             return Outcome("waiting", due_at=info.due_at.timestamp())
         try:
@@ -243,6 +272,9 @@ class RecordProcessor:
         now: float,
         state: PartitionState,
         tier: int | None = None,
+        *,
+        keep_value: bool = True,
+        keep_headers: bool = True,
     ) -> Outcome:
         instant = datetime.fromtimestamp(now, UTC)
         park = ParkInfo(
@@ -259,8 +291,8 @@ class RecordProcessor:
         output = Output(
             str(base.dlq()),
             record.key,
-            record.value,
-            without_park_headers(record.headers) + park.to_headers(),
+            record.value if keep_value else None,
+            (without_park_headers(record.headers) if keep_headers else []) + park.to_headers(),
         )
         return Outcome(
             "parked",
@@ -269,3 +301,9 @@ class RecordProcessor:
             event_type=envelope.type if envelope else "unknown",
             source=envelope.source if envelope else "unknown",
         )
+
+
+def _size(record: Incoming) -> int:
+    """Bytes the record takes in a produce request: key, value and headers."""
+    headers = sum(len(name) + len(value or b"") for name, value in record.headers)
+    return len(record.key or b"") + len(record.value or b"") + headers

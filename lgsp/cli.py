@@ -16,6 +16,7 @@ from lgsp import (
     kafka_commands,
     link_commands,
     schema_commands,
+    security_commands,
     tracker_commands,
     trust_commands,
 )
@@ -36,6 +37,7 @@ app.add_typer(trust_commands.app, name="trust")
 app.add_typer(audit_commands.app, name="audit")
 app.add_typer(tracker_commands.app, name="tracker")
 app.add_typer(connector_commands.app, name="connector")
+app.add_typer(security_commands.app, name="security")
 app.command("demo")(demo.demo_command)
 
 

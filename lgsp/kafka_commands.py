@@ -34,6 +34,13 @@ def fetch() -> None:
 def up(
     name: NameOption = "default",
     port: Annotated[int | None, typer.Option(help="Broker port (default: a free one).")] = None,
+    secure: Annotated[
+        bool,
+        typer.Option(
+            "--secure",
+            help="TLS + SASL/SCRAM listener and ACLs (StandardAuthorizer); see docs/security.md.",
+        ),
+    ] = False,
 ) -> None:
     """Start cluster NAME (fetching the broker jars the first time) or reuse it if running.
 
@@ -41,10 +48,12 @@ def up(
     """
     settings = Settings()
     with console.status(f"starting Kafka cluster {name!r}..."):
-        status = asyncio.run(start_cluster(settings, name, port))
+        status = asyncio.run(start_cluster(settings, name, port, secure_mode=secure))
     verb = "already running" if status.reused else f"started in {status.started_in_s:.1f} s"
+    mode = " (SASL_SSL, ACLs enforced)" if status.secure else ""
     console.print(
-        f"cluster [bold]{name}[/] {verb} at {status.bootstrap_servers} (log: {status.log_path})"
+        f"cluster [bold]{name}[/] {verb} at {status.bootstrap_servers}{mode} "
+        f"(log: {status.log_path})"
     )
     print(status.bootstrap_servers)
 

@@ -160,7 +160,8 @@ class SchemaCatalog:
     def for_dataschema(self, dataschema: str) -> SchemaVersion:
         """The exact schema version named by a ``ce_dataschema`` URI."""
         subject, _, version = dataschema.removeprefix(DATASCHEMA_PREFIX).rpartition(":v")
-        if not dataschema.startswith(DATASCHEMA_PREFIX) or not version.isdigit():
+        valid = version.isascii() and version.isdigit()  # isdigit alone accepts '²'
+        if not dataschema.startswith(DATASCHEMA_PREFIX) or not valid:
             raise SchemaError(f"unknown dataschema {dataschema!r}", code="LGSP-SCHEMA-UNKNOWN")
         return self.get(subject, int(version))
 

@@ -265,7 +265,7 @@ def _traceparent(text: str | None) -> str | None:
 
 
 def _attempt(text: str) -> int:
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):  # str.isdigit accepts '²', which int() refuses
         raise EnvelopeError(
             f"ce_attempt {text!r} is not a non-negative integer", code="LGSP-ENVELOPE-INVALID"
         )

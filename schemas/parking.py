@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from schemas.envelope import format_time, parse_time
+from schemas.errors import ContractError
 
 Headers = Sequence[tuple[str, bytes]]
 _PREFIX = "lgsp-"
@@ -70,11 +71,27 @@ class ParkInfo:
         return [(name, value.encode()) for name, value in headers]
 
 
+class ParkHeaderError(ContractError):
+    """Park headers that do not parse (a number or time that is not one)."""
+
+    code = "LGSP-PARK-INVALID"
+
+
 def read_park_info(headers: Headers) -> ParkInfo | None:
-    """The park headers of a record, or None if it was never parked."""
-    values = {k: v.decode("utf-8", "replace") for k, v in headers if k.startswith(_PREFIX)}
+    """The park headers of a record, or None if it was never parked.
+
+    Raises ``ParkHeaderError`` (LGSP-PARK-INVALID) when they are present but malformed.
+    """
+    values = {k: (v or b"").decode("utf-8", "replace") for k, v in headers if k.startswith(_PREFIX)}
     if "lgsp-park-code" not in values:
         return None
+    try:
+        return _park_info(values)
+    except (ValueError, ContractError) as error:
+        raise ParkHeaderError(f"malformed park headers: {error}") from error
+
+
+def _park_info(values: dict[str, str]) -> ParkInfo:
     due = values.get("lgsp-due-at")
     return ParkInfo(
         code=values["lgsp-park-code"],

@@ -11,9 +11,12 @@ from bus.kafka.admin import (
 from bus.kafka.consumer import kafka_consumer
 from bus.kafka.producer import KafkaPublisher, OutgoingRecord
 from bus.kafka.reader import LogReader
+from bus.kafka.security import KafkaSecurity, KafkaSecurityError
 
 __all__ = [
     "KafkaPublisher",
+    "KafkaSecurity",
+    "KafkaSecurityError",
     "LogReader",
     "OutgoingRecord",
     "TopicSpec",

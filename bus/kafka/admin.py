@@ -11,6 +11,7 @@ from aiokafka import TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
+from bus.kafka.security import KafkaSecurity, client_options
 from schemas.errors import LgspError
 
 
@@ -24,10 +25,15 @@ class TopicSpec:
     configs: dict[str, str] = field(default_factory=dict)
 
 
-async def ensure_topics(bootstrap_servers: str, topics: Iterable[TopicSpec]) -> list[str]:
+async def ensure_topics(
+    bootstrap_servers: str,
+    topics: Iterable[TopicSpec],
+    *,
+    security: KafkaSecurity | None = None,
+) -> list[str]:
     """Create each topic that does not exist yet; return the names that were created."""
     wanted = {t.name: t for t in topics}
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    admin = admin_client(bootstrap_servers, security)
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -55,12 +61,14 @@ async def ensure_topics(bootstrap_servers: str, topics: Iterable[TopicSpec]) -> 
         await admin.close()
 
 
-async def topic_partitions(bootstrap_servers: str, topics: Iterable[str]) -> list[TopicPartition]:
+async def topic_partitions(
+    bootstrap_servers: str, topics: Iterable[str], *, security: KafkaSecurity | None = None
+) -> list[TopicPartition]:
     """Every partition of ``topics`` (those that exist)."""
     names = list(topics)
     if not names:
         return []
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    admin = admin_client(bootstrap_servers, security)
     await admin.start()
     try:
         described = await admin.describe_topics(names)
@@ -74,8 +82,10 @@ async def topic_partitions(bootstrap_servers: str, topics: Iterable[str]) -> lis
     ]
 
 
-async def list_topics(bootstrap_servers: str) -> list[str]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+async def list_topics(
+    bootstrap_servers: str, *, security: KafkaSecurity | None = None
+) -> list[str]:
+    admin = admin_client(bootstrap_servers, security)
     await admin.start()
     try:
         return sorted(await admin.list_topics())
@@ -104,10 +114,14 @@ async def _wait_until_described(
 
 
 async def delete_topics(
-    bootstrap_servers: str, names: Iterable[str], timeout_s: float = 30
+    bootstrap_servers: str,
+    names: Iterable[str],
+    timeout_s: float = 30,
+    *,
+    security: KafkaSecurity | None = None,
 ) -> None:
     """Delete the topics that exist among ``names`` and wait until they are gone."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    admin = admin_client(bootstrap_servers, security)
     await admin.start()
     try:
         doomed = [n for n in names if n in set(await admin.list_topics())]
@@ -126,6 +140,13 @@ async def delete_topics(
             await asyncio.sleep(0.1)
     finally:
         await admin.close()
+
+
+def admin_client(
+    bootstrap_servers: str, security: KafkaSecurity | None = None
+) -> AIOKafkaAdminClient:
+    """An admin client (not started) with the given security."""
+    return AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, **client_options(security))
 
 
 def _usable(described: dict[str, Any], partitions: int) -> bool:

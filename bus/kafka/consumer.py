@@ -7,6 +7,8 @@ from collections.abc import AsyncIterator
 
 from aiokafka import AIOKafkaConsumer
 
+from bus.kafka.security import KafkaSecurity, client_options
+
 
 @contextlib.asynccontextmanager
 async def kafka_consumer(
@@ -18,6 +20,7 @@ async def kafka_consumer(
     isolation_level: str = "read_committed",
     max_poll_records: int = 500,
     fetch_max_wait_ms: int = 100,
+    security: KafkaSecurity | None = None,
 ) -> AsyncIterator[AIOKafkaConsumer]:
     """A started consumer that never auto-commits; it is stopped when the block ends.
 
@@ -35,6 +38,7 @@ async def kafka_consumer(
         isolation_level=isolation_level,
         max_poll_records=max_poll_records,
         fetch_max_wait_ms=fetch_max_wait_ms,
+        **client_options(security),
     )
     await consumer.start()
     try:

@@ -11,6 +11,8 @@ from typing import Protocol
 from aiokafka import AIOKafkaProducer
 from aiokafka.structs import RecordMetadata
 
+from bus.kafka.security import KafkaSecurity, client_options
+
 Headers = Sequence[tuple[str, bytes]]
 
 
@@ -46,6 +48,7 @@ class KafkaPublisher:
         linger_ms: int = 5,
         max_batch_bytes: int = 256 * 1024,
         request_timeout_ms: int = 30_000,
+        security: KafkaSecurity | None = None,
     ) -> None:
         self._producer = AIOKafkaProducer(
             bootstrap_servers=bootstrap_servers,
@@ -55,6 +58,7 @@ class KafkaPublisher:
             linger_ms=linger_ms,
             max_batch_size=max_batch_bytes,
             request_timeout_ms=request_timeout_ms,
+            **client_options(security),
         )
 
     async def __aenter__(self) -> KafkaPublisher:

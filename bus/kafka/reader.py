@@ -11,19 +11,28 @@ from typing import TypeAlias
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.structs import ConsumerRecord
 
+from bus.kafka.security import KafkaSecurity, client_options
+
 Record: TypeAlias = ConsumerRecord[bytes, bytes]
 
 
 class LogReader:
     """A group-less, read_committed consumer used as ``async with LogReader(bootstrap) as r``."""
 
-    def __init__(self, bootstrap_servers: str, timeout_s: float = 120) -> None:
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        timeout_s: float = 120,
+        *,
+        security: KafkaSecurity | None = None,
+    ) -> None:
         self._timeout_s = timeout_s
         self._consumer = AIOKafkaConsumer(
             bootstrap_servers=bootstrap_servers,
             group_id=None,
             enable_auto_commit=False,
             isolation_level="read_committed",
+            **client_options(security),
         )
 
     async def __aenter__(self) -> LogReader:

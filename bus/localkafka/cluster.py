@@ -20,7 +20,8 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from bus.localkafka import config, toolchain
+from bus.kafka.security import KafkaSecurity
+from bus.localkafka import certs, config, secure, toolchain
 from bus.localkafka.layout import (
     ClusterPaths,
     Ports,
@@ -49,14 +50,31 @@ class ClusterStatus:
     resident_memory_mb: float | None = None
     reused: bool = False
     started_in_s: float | None = None
+    secure: bool = False
 
 
-async def start_cluster(settings: Settings, name: str, port: int | None = None) -> ClusterStatus:
-    """Start cluster ``name`` (or reuse it when running) and return once it answers metadata."""
+async def start_cluster(
+    settings: Settings, name: str, port: int | None = None, *, secure_mode: bool = False
+) -> ClusterStatus:
+    """Start cluster ``name`` (or reuse it when running) and return once it answers metadata.
+
+    ``secure_mode`` makes a new cluster secure (TLS, SASL/SCRAM, ACLs: see ``secure``); a
+    cluster made secure stays secure at every later start.
+    """
     paths = ClusterPaths.of(settings.home, name)
     paths.root.mkdir(parents=True, exist_ok=True)
     began = time.monotonic()
     with _exclusive(paths):
+        files = secure.SecureFiles.of(paths)
+        if secure_mode and paths.formatted and not files.exists:
+            raise LocalKafkaError(
+                f"cluster {name!r} was created without --secure; start it afresh with "
+                f"`lgsp kafka down --name {name} --purge`, then `up --secure`.",
+                code="LGSP-KAFKA-NOT-SECURE",
+            )
+        if secure_mode:
+            secure.prepare(files)
+        security = secure.client_security(files) if files.exists else None
         pid = read_pid(paths)
         ports = load_ports(paths)
         if pid is not None and ports is not None:
@@ -66,18 +84,18 @@ async def start_cluster(settings: Settings, name: str, port: int | None = None) 
                     f"stop it first with `lgsp kafka down --name {name}`.",
                     code="LGSP-KAFKA-PORT-CONFLICT",
                 )
-            await _wait_ready(settings, paths, ports, proc=None)
+            await _wait_ready(settings, paths, ports, proc=None, security=security)
             return cluster_status(settings, name, reused=True)
         java = toolchain.find_java()
         await toolchain.check_java_version(java)
         libs = await toolchain.ensure_jars(settings.home, settings.kafka_version)
         ports = _choose_ports(paths, ports, port)
-        _write_config(paths, ports)
+        _write_config(paths, ports, files if security else None)
         if not paths.formatted:
-            await _format_storage(java, libs, paths)
+            await _format_storage(java, libs, paths, files if security else None)
         proc = _launch(settings, java, libs, paths)
         try:
-            await _wait_ready(settings, paths, ports, proc=proc)
+            await _wait_ready(settings, paths, ports, proc=proc, security=security)
         except BaseException:  # timeout, failure, Ctrl-C or cancellation: leave no orphan
             _kill_group(proc.pid, signal.SIGKILL)
             proc.wait()
@@ -121,6 +139,7 @@ def cluster_status(settings: Settings, name: str, reused: bool = False) -> Clust
         log_path=paths.broker_log,
         resident_memory_mb=resident_memory_mb(pid) if pid else None,
         reused=reused,
+        secure=secure.SecureFiles.of(paths).exists,
     )
 
 
@@ -173,16 +192,29 @@ def _choose_ports(paths: ClusterPaths, saved: Ports | None, requested: int | Non
     return ports
 
 
-def _write_config(paths: ClusterPaths, ports: Ports) -> None:
-    paths.properties.write_text(
+def _write_config(paths: ClusterPaths, ports: Ports, files: secure.SecureFiles | None) -> None:
+    listeners = (
+        secure.broker_properties(files, port=ports.broker, controller_port=ports.controller)
+        if files
+        else None
+    )
+    # The secure properties hold the super user's password: owner-readable only.
+    certs.write_private(
+        paths.properties,
         config.server_properties(
-            port=ports.broker, controller_port=ports.controller, data_dir=paths.data_dir
-        )
+            port=ports.broker,
+            controller_port=ports.controller,
+            data_dir=paths.data_dir,
+            listener_lines=listeners,
+        ).encode(),
     )
     paths.log4j.write_text(config.log4j2_yaml(log_file=paths.broker_log))
 
 
-async def _format_storage(java: str, libs: Path, paths: ClusterPaths) -> None:
+async def _format_storage(
+    java: str, libs: Path, paths: ClusterPaths, files: secure.SecureFiles | None
+) -> None:
+    scram = ["--add-scram", secure.scram_format_argument(files)] if files else []
     proc = await asyncio.create_subprocess_exec(
         java,
         f"-Dlog4j2.configurationFile={paths.log4j}",
@@ -195,6 +227,7 @@ async def _format_storage(java: str, libs: Path, paths: ClusterPaths) -> None:
         config.new_cluster_id(),
         "-c",
         str(paths.properties),
+        *scram,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )
@@ -202,7 +235,7 @@ async def _format_storage(java: str, libs: Path, paths: ClusterPaths) -> None:
     if proc.returncode != 0:
         raise LocalKafkaError(
             f"formatting the storage of cluster {paths.name!r} failed:\n"
-            f"{out.decode(errors='replace')[-2000:]}",
+            f"{secure.redact(out.decode(errors='replace'), files)[-2000:]}",
             code="LGSP-KAFKA-START-FAILED",
         )
 
@@ -237,7 +270,11 @@ def _launch(
 
 
 async def _wait_ready(
-    settings: Settings, paths: ClusterPaths, ports: Ports, proc: subprocess.Popen[bytes] | None
+    settings: Settings,
+    paths: ClusterPaths,
+    ports: Ports,
+    proc: subprocess.Popen[bytes] | None,
+    security: KafkaSecurity | None,
 ) -> None:
     bootstrap = f"127.0.0.1:{ports.broker}"
     deadline = time.monotonic() + settings.kafka_start_timeout_s
@@ -249,7 +286,7 @@ async def _wait_ready(
                 f"{log_tail(paths.broker_log)}\n{log_tail(paths.stdout_log, 5)}",
                 code="LGSP-KAFKA-START-FAILED",
             )
-        if await broker_answers_metadata(bootstrap):
+        if await broker_answers_metadata(bootstrap, security=security):
             return
         await asyncio.sleep(0.25)
     raise LocalKafkaError(

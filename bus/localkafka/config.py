@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 
 
@@ -19,22 +20,41 @@ def new_cluster_id() -> str:
             return text
 
 
-def server_properties(*, port: int, controller_port: int, data_dir: Path) -> str:
+def plaintext_listeners(*, port: int, controller_port: int) -> list[str]:
+    """Listener properties of a development broker without TLS, SASL or ACLs."""
+    return [
+        f"listeners=PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port}",
+        f"advertised.listeners=PLAINTEXT://127.0.0.1:{port}",
+        "controller.listener.names=CONTROLLER",
+        "inter.broker.listener.name=PLAINTEXT",
+        "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+    ]
+
+
+def server_properties(
+    *,
+    port: int,
+    controller_port: int,
+    data_dir: Path,
+    listener_lines: Sequence[str] | None = None,
+) -> str:
     """Properties of a combined broker+controller node listening on 127.0.0.1 only.
 
     Replication factors are 1 because there is one node; the rebalance delay is 0 so consumer
     groups form at once in tests and the demo; topics are never created by accident.
+    ``listener_lines`` replaces the plaintext listeners (a secure cluster's, see ``secure``).
     """
+    listeners = (
+        plaintext_listeners(port=port, controller_port=controller_port)
+        if listener_lines is None
+        else list(listener_lines)
+    )
     return "\n".join(
         [
             "# Written by `lgsp kafka up`; rewritten at every start.",
             "process.roles=broker,controller",
             "node.id=1",
-            f"listeners=PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port}",
-            f"advertised.listeners=PLAINTEXT://127.0.0.1:{port}",
-            "controller.listener.names=CONTROLLER",
-            "inter.broker.listener.name=PLAINTEXT",
-            "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+            *listeners,
             f"controller.quorum.bootstrap.servers=127.0.0.1:{controller_port}",
             f"log.dirs={data_dir}",
             "num.partitions=1",

@@ -12,6 +12,7 @@ from pathlib import Path
 from schemas.errors import LocalKafkaError
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+_PRINCIPAL = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 
 
 def check_cluster_name(name: str) -> str:
@@ -20,6 +21,17 @@ def check_cluster_name(name: str) -> str:
         raise LocalKafkaError(
             f"invalid cluster name {name!r}: use 1-40 lower-case letters, digits, '-' or '_', "
             "starting with a letter or digit (e.g. 'ngsp', 'hanoi').",
+            code="LGSP-KAFKA-BAD-NAME",
+        )
+    return name
+
+
+def check_principal_name(name: str) -> str:
+    """SCRAM user names: no characters SCRAM or JAAS would need to escape (',', '=', quotes)."""
+    if not _PRINCIPAL.match(name):
+        raise LocalKafkaError(
+            f"invalid user name {name!r}: use 1-64 lower-case letters, digits, '.', '-' or '_' "
+            "(e.g. 'gw-hanoi', 'cn-000-01-02-h24').",
             code="LGSP-KAFKA-BAD-NAME",
         )
     return name

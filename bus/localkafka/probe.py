@@ -8,6 +8,8 @@ import logging
 from aiokafka import AIOKafkaClient
 from aiokafka.errors import KafkaError
 
+from bus.kafka.security import KafkaSecurity, client_options
+
 
 async def port_open(host: str, port: int, timeout_s: float = 1.0) -> bool:
     """True when something accepts a TCP connection on host:port."""
@@ -20,12 +22,18 @@ async def port_open(host: str, port: int, timeout_s: float = 1.0) -> bool:
     return True
 
 
-async def broker_answers_metadata(bootstrap: str, timeout_s: float = 5.0) -> bool:
+async def broker_answers_metadata(
+    bootstrap: str, timeout_s: float = 5.0, *, security: KafkaSecurity | None = None
+) -> bool:
     """True when the broker at ``bootstrap`` answers a metadata request listing itself."""
     host, _, port = bootstrap.rpartition(":")
     if not await port_open(host, int(port)):
         return False
-    client = AIOKafkaClient(bootstrap_servers=bootstrap, request_timeout_ms=int(timeout_s * 1000))
+    client = AIOKafkaClient(
+        bootstrap_servers=bootstrap,
+        request_timeout_ms=int(timeout_s * 1000),
+        **client_options(security),
+    )
     # A broker still starting refuses requests; aiokafka logs each refusal as an error.
     aiokafka_log = logging.getLogger("aiokafka")
     previous = aiokafka_log.level

@@ -4,75 +4,16 @@ second gateway joining mid-stream, lose nothing and duplicate nothing (counted b
 from __future__ import annotations
 
 import asyncio
-import collections
-import os
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
-from bus.kafka import KafkaPublisher, OutgoingRecord, kafka_consumer
 from gateway.engine import Gateway
-from tests.gatewayharness import DOSSIER, PORTAL_ROUTES, PrivateNode, make_event, running_gateway
+from tests.faultharness import Counter as _Counter
+from tests.faultharness import publish_many as _publish_many
+from tests.faultharness import start_gateway as _start_gateway
+from tests.gatewayharness import DOSSIER, PORTAL_ROUTES, PrivateNode, running_gateway
 
 ROUTES = PORTAL_ROUTES
-
-
-async def _publish_many(bootstrap: str, topic: str, count: int) -> set[str]:
-    ids = set()
-    async with KafkaPublisher(bootstrap) as publisher:
-        futures = []
-        for i in range(count):
-            envelope, _, value = make_event(
-                "dossier.status",
-                source="000.01.02.H24",
-                changes={"dossierCode": f"H24.22-{i % 400:04d}", "statusCode": 2},
-            )
-            ids.add(envelope.id)
-            futures.append(
-                await publisher.enqueue(
-                    OutgoingRecord(
-                        topic=topic,
-                        key=f"H24.22-{i % 400:04d}".encode(),
-                        value=value,
-                        headers=envelope.to_headers(),
-                    )
-                )
-            )
-        await asyncio.gather(*futures)
-    return ids
-
-
-class _Counter:
-    """Counts ce_ids arriving (read_committed) on a topic, in the background."""
-
-    def __init__(self, bootstrap: str, topic: str) -> None:
-        self.bootstrap, self.topic = bootstrap, topic
-        self.seen: collections.Counter[str] = collections.Counter()
-        self._task: asyncio.Task[None] | None = None
-
-    async def __aenter__(self) -> _Counter:
-        self._task = asyncio.create_task(self._run())
-        return self
-
-    async def __aexit__(self, *_: object) -> None:
-        assert self._task is not None
-        self._task.cancel()
-        await asyncio.gather(self._task, return_exceptions=True)
-
-    async def _run(self) -> None:
-        async with kafka_consumer(self.bootstrap, self.topic, group_id=None) as consumer:
-            while True:
-                for records in (await consumer.getmany(timeout_ms=200)).values():
-                    for record in records:
-                        self.seen[dict(record.headers)["ce_id"].decode()] += 1
-
-    async def wait_for(self, total: int, timeout_s: float) -> None:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout_s
-        while sum(self.seen.values()) < total and loop.time() < deadline:  # noqa: ASYNC110
-            await asyncio.sleep(0.2)
-        await asyncio.sleep(2)  # anything extra (a duplicate) would arrive now
 
 
 def _records_routed(gateway: Gateway) -> float:
@@ -82,15 +23,6 @@ def _records_routed(gateway: Gateway) -> float:
         if metric.name == "lgsp_gateway_records_out"
         for sample in metric.samples
         if sample.name.endswith("_total")
-    )
-
-
-def _start_gateway(config: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "lgsp", "gateway", "run", "--config", str(config)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "LGSP_LOG_LEVEL": "WARNING"},
     )
 
 

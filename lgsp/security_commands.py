@@ -1,0 +1,129 @@
+"""``lgsp security``: principals (SCRAM users) and their ACLs on a secure cluster.
+
+Each node's gateway and each agency's connector gets its own user with only the ACLs it needs
+(``bus.kafka.acls``). Against a local cluster (``--cluster``), the super user's credentials are
+read from the cluster's folder; otherwise the process settings (``LGSP_BOOTSTRAP_SERVERS`` and
+``LGSP_KAFKA_*``) must name a super user.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from bus.kafka.acladmin import create_acls, describe_acls, upsert_scram_user
+from bus.kafka.acls import AclBinding, connector_acls, gateway_acls, user
+from bus.kafka.security import KafkaSecurity
+from bus.localkafka import cluster_status, secure
+from bus.localkafka.layout import ClusterPaths, check_principal_name
+from bus.settings import Settings
+from schemas.catalog import bundled_catalog
+from schemas.errors import LocalKafkaError
+
+app = typer.Typer(
+    help="Users and ACLs of a secure cluster (SASL/SCRAM, StandardAuthorizer).",
+    no_args_is_help=True,
+)
+console = Console(stderr=True)
+
+ClusterOption = Annotated[
+    str | None,
+    typer.Option("--cluster", help="A local cluster started with `lgsp kafka up --secure`."),
+]
+UserOption = Annotated[str, typer.Option("--user", help="The principal's SCRAM user name.")]
+NodeOption = Annotated[str, typer.Option("--node", help="The node's short name, e.g. hanoi.")]
+
+
+def _target(cluster: str | None) -> tuple[str, KafkaSecurity, secure.SecureFiles | None]:
+    settings = Settings()
+    if cluster is None:
+        if not settings.bootstrap_servers:
+            raise LocalKafkaError(
+                "name a local cluster with --cluster, or set LGSP_BOOTSTRAP_SERVERS and the "
+                "super user's LGSP_KAFKA_* settings",
+                code="LGSP-SEC-CONFIG",
+            )
+        return settings.bootstrap_servers, settings.kafka_security(), None
+    status = cluster_status(settings, cluster)
+    files = secure.SecureFiles.of(ClusterPaths.of(settings.home, cluster))
+    if not status.running or not status.bootstrap_servers or not files.exists:
+        raise LocalKafkaError(
+            f"cluster {cluster!r} is not a running secure cluster: "
+            f"`lgsp kafka up --name {cluster} --secure`",
+            code="LGSP-KAFKA-NOT-SECURE",
+        )
+    return status.bootstrap_servers, secure.client_security(files), files
+
+
+@app.command("user-add")
+def user_add(name: UserOption, cluster: ClusterOption = None) -> None:
+    """Create (or give a new password to) a SCRAM user; its client settings go to a 0600 file.
+
+    With --cluster the password is generated and never printed: it is written, with the other
+    LGSP_KAFKA_* settings, to <cluster>/security/clients/<user>.env. Without --cluster it is
+    asked for (hidden) and sent only in SCRAM's salted form.
+    """
+    check_principal_name(name)
+    bootstrap, admin, files = _target(cluster)
+    password = secrets.token_urlsafe(24) if files else typer.prompt("password", hide_input=True)
+    asyncio.run(upsert_scram_user(bootstrap, name, password, security=admin))
+    if files is None:
+        console.print(f"user [bold]{name}[/] created")
+        return
+    secure.save_user(files, name, password)
+    path = secure.write_env_file(files, name, bootstrap)
+    console.print(f"user [bold]{name}[/] created; its client settings are in {path}")
+
+
+def _apply(bindings: list[AclBinding], cluster: str | None) -> None:
+    bootstrap, admin, _ = _target(cluster)
+    count = asyncio.run(create_acls(bootstrap, bindings, security=admin))
+    for binding in bindings:
+        print(binding)
+    console.print(f"{count} ACLs in place")
+
+
+@app.command("grant-gateway")
+def grant_gateway(
+    name: UserOption,
+    node: NodeOption,
+    tiers: Annotated[
+        list[str] | None,
+        typer.Option("--tier", help="A retry tier of the node (repeat); default 30s 5m 1h."),
+    ] = None,
+    cluster: ClusterOption = None,
+) -> None:
+    """Let user NAME run NODE's gateway: read events and tiers, write inboxes, links, DLQs."""
+    event_types = {v.event_type for v in bundled_catalog()}
+    bindings = gateway_acls(
+        node, user(name), event_types=event_types, retry_tiers=tiers or ["30s", "5m", "1h"]
+    )
+    _apply(bindings, cluster)
+
+
+@app.command("grant-connector")
+def grant_connector(
+    name: UserOption,
+    node: NodeOption,
+    agency: Annotated[str, typer.Option("--agency", help="The agency code, e.g. 000.01.02.H24.")],
+    cluster: ClusterOption = None,
+) -> None:
+    """Let user NAME be AGENCY's connector on NODE: publish events, read its own inbox only."""
+    event_types = {v.event_type for v in bundled_catalog()}
+    _apply(connector_acls(node, agency, user(name), event_types=event_types), cluster)
+
+
+@app.command("acls")
+def acls(
+    name: Annotated[str | None, typer.Option("--user", help="Only this user.")] = None,
+    cluster: ClusterOption = None,
+) -> None:
+    """List the ACLs the broker holds."""
+    bootstrap, admin, _ = _target(cluster)
+    principal = user(name) if name else None
+    for binding in asyncio.run(describe_acls(bootstrap, principal, security=admin)):
+        print(binding)

@@ -1,0 +1,92 @@
+"""Helpers for fault tests: publish many contract records, count what arrives by ce_id, and
+run a gateway as its own process (so it can be killed with SIGKILL)."""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from bus.kafka import KafkaPublisher, OutgoingRecord, kafka_consumer
+from tests.gatewayharness import make_event
+
+
+async def publish_many(bootstrap: str, topic: str, count: int, *, start: int = 0) -> set[str]:
+    """Publish ``count`` dossier events over 400 keys; return their ce_ids."""
+    ids = set()
+    async with KafkaPublisher(bootstrap) as publisher:
+        futures = []
+        for i in range(start, start + count):
+            envelope, _, value = make_event(
+                "dossier.status",
+                source="000.01.02.H24",
+                changes={"dossierCode": f"H24.22-{i % 400:04d}", "statusCode": 2},
+            )
+            ids.add(envelope.id)
+            futures.append(
+                await publisher.enqueue(
+                    OutgoingRecord(
+                        topic=topic,
+                        key=f"H24.22-{i % 400:04d}".encode(),
+                        value=value,
+                        headers=envelope.to_headers(),
+                    )
+                )
+            )
+        await asyncio.gather(*futures)
+    return ids
+
+
+class Counter:
+    """Counts ce_ids arriving (read_committed) on a topic, in the background."""
+
+    def __init__(self, bootstrap: str, topic: str) -> None:
+        self.bootstrap, self.topic = bootstrap, topic
+        self.seen: collections.Counter[str] = collections.Counter()
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def total(self) -> int:
+        return sum(self.seen.values())
+
+    async def __aenter__(self) -> Counter:
+        self._task = asyncio.create_task(self._run())
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        assert self._task is not None
+        self._task.cancel()
+        await asyncio.gather(self._task, return_exceptions=True)
+
+    async def _run(self) -> None:
+        async with kafka_consumer(self.bootstrap, self.topic, group_id=None) as consumer:
+            while True:
+                for records in (await consumer.getmany(timeout_ms=200)).values():
+                    for record in records:
+                        self.seen[dict(record.headers)["ce_id"].decode()] += 1
+
+    async def wait_until(self, total: int, timeout_s: float) -> None:
+        """Until ``total`` records arrived (or the timeout)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        while self.total < total and loop.time() < deadline:  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+
+    async def wait_for(self, total: int, timeout_s: float) -> None:
+        """Until ``total`` arrived, then 2 s more: anything extra (a duplicate) arrives then."""
+        await self.wait_until(total, timeout_s)
+        await asyncio.sleep(2)
+
+
+def start_gateway(config: Path, log: Path | None = None) -> subprocess.Popen[bytes]:
+    """``lgsp gateway run`` as a child process (its warnings to ``log`` when given)."""
+    output = log.open("ab") if log else subprocess.DEVNULL
+    return subprocess.Popen(
+        [sys.executable, "-m", "lgsp", "gateway", "run", "--config", str(config)],
+        stdout=output,
+        stderr=output,
+        env={**os.environ, "LGSP_LOG_LEVEL": "WARNING"},
+    )

@@ -1,0 +1,250 @@
+"""A secure node lets no one in: each agency's connector has its own SCRAM principal that may
+publish events and read its own inbox only; wrong passwords, plaintext clients and clients not
+trusting the node's CA are refused; no password ever shows in a log line or an error."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import stat
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import pytest
+from aiokafka import AIOKafkaProducer
+from aiokafka.errors import (
+    GroupAuthorizationFailedError,
+    KafkaConnectionError,
+    KafkaError,
+    TopicAuthorizationFailedError,
+    TransactionalIdAuthorizationFailed,
+)
+
+from bus.kafka import (
+    KafkaPublisher,
+    KafkaSecurity,
+    OutgoingRecord,
+    TopicSpec,
+    ensure_topics,
+    kafka_consumer,
+)
+from bus.kafka.acls import connector_acls, connector_group, gateway_acls, gateway_group, user
+from bus.kafka.security import client_options
+from schemas.topics import event_topic, inbox_topic
+from tests.securecluster import SecureCluster, secure_cluster
+
+__all__ = ["secure_cluster"]
+
+NODE = "hanoi"
+DOSSIER = "vn.gov.dossier.status.v1"
+AGENCY, OTHER = "000.01.02.H24", "000.01.03.H24"
+EVENTS = str(event_topic(NODE, DOSSIER))
+OWN_INBOX, OTHER_INBOX = inbox_topic(NODE, AGENCY), inbox_topic(NODE, OTHER)
+
+
+@pytest.fixture(scope="module")
+def node_topics(secure_cluster: SecureCluster) -> None:
+    topics = [TopicSpec(t) for t in (EVENTS, OWN_INBOX, OTHER_INBOX)]
+    asyncio.run(ensure_topics(secure_cluster.bootstrap, topics, security=secure_cluster.admin))
+
+
+@pytest.fixture(scope="module")
+def connector(secure_cluster: SecureCluster, node_topics: None) -> KafkaSecurity:
+    """The connector of agency H24's district unit, with the ACLs the convention gives it."""
+    grants = connector_acls(NODE, AGENCY, user("cn-h24-02"), event_types=[DOSSIER])
+    return asyncio.run(secure_cluster.add_user("cn-h24-02", grants))
+
+
+@pytest.fixture
+def all_logs(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
+    """Every log record of every library, DEBUG included."""
+    with caplog.at_level(logging.DEBUG):
+        yield caplog
+
+
+async def _read(bootstrap: str, topic: str, group: str, security: KafkaSecurity) -> list[bytes]:
+    values: list[bytes] = []
+    async with kafka_consumer(bootstrap, topic, group_id=group, security=security) as consumer:
+        async with asyncio.timeout(30):
+            while not values:
+                for records in (await consumer.getmany(timeout_ms=500)).values():
+                    values += [r.value for r in records if r.value is not None]
+        await consumer.commit()
+    return values
+
+
+async def test_a_connector_publishes_events_and_reads_its_own_inbox(
+    secure_cluster: SecureCluster, connector: KafkaSecurity
+) -> None:
+    """Over SASL_SSL, the connector's principal writes its event topic and consumes (and
+    commits in its own group) what the gateway delivered to its inbox."""
+    async with KafkaPublisher(secure_cluster.bootstrap, security=connector) as publisher:
+        landed = await publisher.publish(OutgoingRecord(EVENTS, b"event"))
+    assert landed.offset >= 0
+    async with KafkaPublisher(secure_cluster.bootstrap, security=secure_cluster.admin) as gw:
+        await gw.publish(OutgoingRecord(OWN_INBOX, b"delivered"))
+    values = await _read(
+        secure_cluster.bootstrap, OWN_INBOX, connector_group(NODE, AGENCY), connector
+    )
+    assert b"delivered" in values
+
+
+async def test_a_connector_cannot_read_another_agencys_inbox(
+    secure_cluster: SecureCluster, connector: KafkaSecurity
+) -> None:
+    """Consuming the inbox of another agency fails with an authorization error."""
+    with pytest.raises(TopicAuthorizationFailedError):
+        await _read(secure_cluster.bootstrap, OTHER_INBOX, connector_group(NODE, AGENCY), connector)
+
+
+async def test_a_connector_cannot_use_another_agencys_consumer_group(
+    secure_cluster: SecureCluster, connector: KafkaSecurity
+) -> None:
+    """Even its own inbox cannot be read through another agency's consumer group."""
+    with pytest.raises(GroupAuthorizationFailedError):
+        await _read(secure_cluster.bootstrap, OWN_INBOX, connector_group(NODE, OTHER), connector)
+
+
+@pytest.mark.parametrize("topic", [OTHER_INBOX, OWN_INBOX, f"lgsp.{NODE}.link.ngsp"])
+async def test_a_connector_cannot_write_inboxes_or_links(
+    secure_cluster: SecureCluster, connector: KafkaSecurity, topic: str
+) -> None:
+    """Only the gateway delivers: a connector writing any inbox (another agency's or its own)
+    or a federation link is refused."""
+    async with KafkaPublisher(secure_cluster.bootstrap, security=connector) as publisher:
+        with pytest.raises(TopicAuthorizationFailedError):
+            await publisher.publish(OutgoingRecord(topic, b"forged delivery"))
+
+
+async def test_the_gateway_principal_routes_inside_transactions_on_its_own_node_only(
+    secure_cluster: SecureCluster, node_topics: None
+) -> None:
+    """The gateway's ACLs let it consume events in its group and deliver to inboxes inside a
+    transaction with its transactional id, and refuse another node's transactional id."""
+    grants = gateway_acls(NODE, user("gw-hanoi"), event_types=[DOSSIER], retry_tiers=["1s"])
+    gateway = await secure_cluster.add_user("gw-hanoi", grants)
+    assert await _read(secure_cluster.bootstrap, EVENTS, gateway_group(NODE), gateway)
+    producer = AIOKafkaProducer(
+        bootstrap_servers=secure_cluster.bootstrap,
+        transactional_id=f"lgsp-gateway-{NODE}-0",
+        **client_options(gateway),
+    )
+    await producer.start()
+    try:
+        async with producer.transaction():
+            await producer.send_and_wait(OTHER_INBOX, b"routed")
+    finally:
+        await producer.stop()
+    foreign = AIOKafkaProducer(
+        bootstrap_servers=secure_cluster.bootstrap,
+        transactional_id="lgsp-gateway-ngsp-0",
+        **client_options(gateway),
+    )
+    with pytest.raises(TransactionalIdAuthorizationFailed):
+        await foreign.start()
+    await foreign.stop()
+
+
+async def test_a_wrong_password_is_refused_and_not_echoed(
+    secure_cluster: SecureCluster, connector: KafkaSecurity, all_logs: pytest.LogCaptureFixture
+) -> None:
+    """SCRAM with a wrong password fails authentication; neither the error nor any log line
+    shows the password tried or the real one."""
+    wrong = secure_cluster.as_user("cn-h24-02", password="not-the-password-4f1c")
+    publisher = KafkaPublisher(secure_cluster.bootstrap, security=wrong)
+    with pytest.raises(KafkaError) as refused:
+        await publisher.__aenter__()
+    await publisher.__aexit__(None, None, None)
+    _assert_no_secret(
+        [*secure_cluster.passwords(), "not-the-password-4f1c"], refused.value, all_logs
+    )
+
+
+async def test_a_plaintext_client_cannot_connect_to_the_secure_listener(
+    secure_cluster: SecureCluster,
+) -> None:
+    """A client speaking plain Kafka to the SASL_SSL port never gets a metadata answer."""
+    publisher = KafkaPublisher(secure_cluster.bootstrap, request_timeout_ms=5_000)
+    with pytest.raises(KafkaConnectionError):
+        await publisher.__aenter__()
+    await publisher.__aexit__(None, None, None)
+
+
+async def test_a_client_that_does_not_trust_the_node_ca_is_refused(
+    secure_cluster: SecureCluster, connector: KafkaSecurity
+) -> None:
+    """TLS is verified: with the system's CAs instead of the node's, the handshake fails."""
+    untrusting = connector.model_copy(update={"ca_file": None})
+    publisher = KafkaPublisher(secure_cluster.bootstrap, security=untrusting)
+    with pytest.raises(KafkaConnectionError):
+        await publisher.__aenter__()
+    await publisher.__aexit__(None, None, None)
+
+
+async def test_authorization_failures_leave_no_password_in_logs_or_errors(
+    secure_cluster: SecureCluster, connector: KafkaSecurity, all_logs: pytest.LogCaptureFixture
+) -> None:
+    """A refused write and a refused read, logged at DEBUG by every library, carry no
+    password; nor do the settings' repr and str, nor the broker's own logs."""
+    errors: list[BaseException] = []
+    async with KafkaPublisher(secure_cluster.bootstrap, security=connector) as publisher:
+        try:
+            await publisher.publish(OutgoingRecord(OTHER_INBOX, b"x"))
+        except KafkaError as refused_write:
+            errors.append(refused_write)
+    try:
+        await _read(secure_cluster.bootstrap, OTHER_INBOX, connector_group(NODE, AGENCY), connector)
+    except KafkaError as refused_read:
+        errors.append(refused_read)
+    assert len(errors) == 2
+    for each in errors:
+        _assert_no_secret(secure_cluster.passwords(), each, all_logs)
+    for text in (repr(connector), str(connector), repr(secure_cluster.admin)):
+        assert not any(p in text for p in secure_cluster.passwords())
+    root = secure_cluster.files.folder.parent
+    broker_logs = "".join(p.read_text(errors="replace") for p in root.glob("*.log*"))
+    assert "sasl.jaas.config" in broker_logs, "the broker logs its configuration"
+    assert not any(p in broker_logs for p in secure_cluster.passwords())
+
+
+def test_the_security_command_creates_a_principal_without_printing_its_password(
+    secure_cluster: SecureCluster, node_topics: None
+) -> None:
+    """`lgsp security user-add` then `grant-connector`: the password goes to a 0600 env file
+    only, never to the terminal, and the ACLs are listed back by `lgsp security acls`."""
+    cluster = ["--cluster", secure_cluster.name]
+    added = _lgsp_security("user-add", *cluster, "--user", "cn-h24-03")
+    assert added.returncode == 0, added.stderr
+    granted = _lgsp_security(
+        "grant-connector", *cluster, "--user", "cn-h24-03", "--node", NODE, "--agency", OTHER
+    )
+    assert granted.returncode == 0, granted.stderr
+    listed = _lgsp_security("acls", *cluster, "--user", "cn-h24-03")
+    assert f"User:cn-h24-03 may READ TOPIC name {OTHER_INBOX}" in listed.stdout
+    env = secure_cluster.files.folder / "clients" / "cn-h24-03.env"
+    assert stat.S_IMODE(env.stat().st_mode) == 0o600
+    password = secure_cluster.as_user("cn-h24-03").password
+    assert password is not None and password.get_secret_value() in env.read_text()
+    for output in (added, granted, listed):
+        assert not any(p in output.stdout + output.stderr for p in secure_cluster.passwords())
+
+
+def _lgsp_security(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "lgsp", "security", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def _assert_no_secret(
+    secrets: list[str], error: BaseException, logs: pytest.LogCaptureFixture
+) -> None:
+    texts = [str(error), repr(error), logs.text]
+    texts += [record.getMessage() for record in logs.records]
+    texts += [str(record.exc_info[1]) for record in logs.records if record.exc_info]
+    for secret in secrets:
+        assert not any(secret in text for text in texts), "a password leaked"
