@@ -1,14 +1,15 @@
 """``lgsp demo``: the main job, on a real local Kafka.
 
 1. The contract: one event of every kind round-trips through the broker, checked.
-2. A provincial node (Hà Nội, LGSP): its gateway routes live traffic (ministry documents,
-   city documents fanned out to every ward, status feedback to ministries, one-stop-shop
-   dossiers synchronised to the national portal with personal data masked, citizen look-ups
-   towards the national population database), parks bad records with their reason, and
-   retries deliveries to a ward whose sink comes online late, keeping each dossier's order.
+2. A national exchange: NGSP and two provinces (Hà Nội, Đà Nẵng), each its own Kafka cluster
+   with its gateway, federation links and border, under live traffic: ministry documents to
+   both provinces (directives fanned out to every commune) with status feedback coming back,
+   one-stop-shop dossiers synchronised to the national portal with personal data masked,
+   citizen look-ups answered by the national population database, signed receipts, bad
+   records parked with their reason, and a ward whose sink comes online late.
 
-Federation to NGSP and a second province come with the federation issue; records for
-national agencies wait on the node's NGSP link topic.
+With ``LGSP_BOOTSTRAP_SERVERS`` set, the three nodes share that one cluster (their topics are
+named per node), which is how the test suite runs it.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from bus.localkafka import local_cluster, stop_cluster
 from bus.logging import configure_logging
 from bus.settings import Settings
 from lgsp.demo.contract_tour import contract_tour
-from lgsp.demo.run_node import NodeRun, run_node
+from lgsp.demo.nodes import ROLES
+from lgsp.demo.run_federation import DemoPlan, run_federation
 
 console = Console()
 
@@ -38,9 +40,9 @@ def demo_command(
         bool, typer.Option("--keep-running", help="Leave everything up to explore (Ctrl-C ends).")
     ] = False,
     admin_port: Annotated[
-        int, typer.Option(help="Port of the gateway's admin API and metrics.")
+        int,
+        typer.Option(help="NGSP gateway's admin API and metrics port; provinces use the next two."),
     ] = 8091,
-    cluster: Annotated[str, typer.Option(help="Local Kafka cluster to run on.")] = "demo",
 ) -> None:
     """Run the demo end to end on a local Kafka cluster and print a summary."""
     settings = Settings()
@@ -49,43 +51,48 @@ def demo_command(
     with log_path.open("w", encoding="utf-8") as log_file:
         configure_logging("INFO", stream=log_file, json=True)
         ok = asyncio.run(
-            _run(settings, cluster, NodeRun(duration, rate, admin_port, keep_running), log_path)
+            _run(settings, DemoPlan(duration, rate, admin_port, keep_running), log_path)
         )
     if not ok:
         raise typer.Exit(code=1)
 
 
 @contextlib.asynccontextmanager
-async def _broker(settings: Settings, cluster: str, keep_running: bool) -> AsyncIterator[str]:
+async def _brokers(settings: Settings, keep_running: bool) -> AsyncIterator[dict[str, str]]:
+    """A fresh local cluster per node (or the one of LGSP_BOOTSTRAP_SERVERS, shared)."""
     if settings.bootstrap_servers:
-        yield settings.bootstrap_servers
+        yield dict.fromkeys(ROLES, settings.bootstrap_servers)
         return
-    with console.status(
-        f"starting a fresh Kafka cluster {cluster!r} (a first run fetches the jars)"
-    ):
-        await stop_cluster(settings, cluster, purge=True)  # every run starts from an empty node
-        manager = local_cluster(settings, cluster)
-        status = await manager.__aenter__()
-    console.print(
-        f"Kafka cluster [bold]{cluster}[/] at {status.bootstrap_servers} (log: {status.log_path})"
-    )
-    try:
-        yield status.bootstrap_servers or ""
-    finally:
+    async with contextlib.AsyncExitStack() as stack:
+        bootstraps = {}
+        with console.status(
+            "starting a fresh Kafka cluster per node (a first run fetches the jars)"
+        ):
+            for role in ROLES:
+                name = f"demo-{role}"
+                await stop_cluster(settings, name, purge=True)  # every run starts empty
+                manager = local_cluster(settings, name)
+                status = await manager.__aenter__()
+                if not keep_running:
+                    stack.push_async_exit(manager)
+                bootstraps[role] = status.bootstrap_servers or ""
+        for role, bootstrap in bootstraps.items():
+            console.print(f"Kafka cluster [bold]demo-{role}[/] at {bootstrap}")
+        yield bootstraps
         if keep_running:
-            console.print(f"cluster left running; stop it with: lgsp kafka down --name {cluster}")
-        else:
-            await manager.__aexit__(None, None, None)
+            console.print("clusters left running; stop them with: lgsp kafka down --all")
 
 
-async def _run(settings: Settings, cluster: str, plan: NodeRun, log_path: Path) -> bool:
+async def _run(settings: Settings, plan: DemoPlan, log_path: Path) -> bool:
     console.rule("[bold]lgsp demo")
-    async with _broker(settings, cluster, plan.keep_running) as bootstrap:
+    async with _brokers(settings, plan.keep_running) as bootstraps:
         console.print(
             "\n[bold]1. The contract[/]: every event kind, Avro + CloudEvents, through the broker"
         )
-        contract_ok = await contract_tour(bootstrap, console)
-        console.print("\n[bold]2. A provincial node[/]: Hà Nội's gateway routing live traffic")
-        node_ok = await run_node(bootstrap, settings.home / "demo", plan, console)
+        contract_ok = await contract_tour(bootstraps["ngsp"], console)
+        console.print(
+            "\n[bold]2. A national exchange[/]: NGSP, Hà Nội and Đà Nẵng, linked and signed"
+        )
+        exchange_ok = await run_federation(bootstraps, settings.home / "demo", plan, console)
     console.print(f"gateway and demo logs (JSON lines): {log_path}")
-    return contract_ok and node_ok
+    return contract_ok and exchange_ok

@@ -1,6 +1,7 @@
-"""Realistic traffic of a provincial node (Hà Nội): ministry documents, city documents to
-wards, status feedback to ministries, one-stop-shop dossiers moving through their statuses,
-citizen look-ups, and a few bad records."""
+"""Realistic traffic across three nodes: ministries' documents to both provinces (directives
+fanned out to every commune), status feedback back to the ministries, one-stop-shop dossiers
+moving through their statuses towards the national portal, citizen look-ups against the
+national population database, and a few bad records."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bus.kafka import OutgoingRecord
+from lgsp.demo.nodes import DANANG, HANOI, MINISTRIES, NGSP, POPULATION_DB, PORTAL, PROVINCES
 from schemas.catalog import SchemaVersion, bundled_catalog
 from schemas.codec import AvroCodec
 from schemas.envelope import Envelope
@@ -19,28 +21,43 @@ from schemas.examples import example_record
 from schemas.ids.directory import AgencyDirectory
 from schemas.topics import event_topic
 
-MINISTRIES = ["000.00.00.G22", "000.00.00.G12", "000.00.00.G09"]
-CITY_OFFICE = "000.00.01.H24"
-POPULATION_DB = "000.00.00.G01"
 DOSSIER_PATH = (1, 2, 4, 9, 10)  # newly registered, received, processing, finished, returned
 PROCEDURES = [
-    ("1.001612.000.00.00.H24", "Đăng ký khai sinh"),
-    ("1.000894.000.00.00.H24", "Đăng ký kết hôn"),
-    ("1.001193.000.00.00.H24", "Chứng thực bản sao từ bản chính"),
+    ("1.001612", "Đăng ký khai sinh"),
+    ("1.000894", "Đăng ký kết hôn"),
+    ("1.001193", "Chứng thực bản sao từ bản chính"),
 ]
+# (share, kind): what an agency system publishes, in proportion
+MIX = [
+    (0.10, "document"),
+    (0.02, "directive"),
+    (0.05, "city-document"),
+    (0.10, "status"),
+    (0.08, "lookup"),
+    (0.65, "dossier"),
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Published:
+    role: str  # the node whose cluster the record is published on
+    kind: str
+    record: OutgoingRecord
 
 
 @dataclass
 class Workload:
-    """Makes the next records to publish; remembers each dossier's status order."""
+    """Makes the next records to publish; remembers what each should become."""
 
-    node: str
     directory: AgencyDirectory
     seed: int = 7
     bad_share: float = 0.015
     dossier_statuses: dict[str, list[int]] = field(default_factory=dict)
+    dossier_due: dict[str, datetime] = field(default_factory=dict)
+    dossier_finished: dict[str, datetime] = field(default_factory=dict)
     bad_ids: set[str] = field(default_factory=set)
     published_ids: set[str] = field(default_factory=set)
+    lookup_ids: set[str] = field(default_factory=set)
     _open: list[tuple[str, int]] = field(default_factory=list)
     _serial: int = 0
 
@@ -49,45 +66,51 @@ class Workload:
         self._run = uuid.uuid4().hex[:4].upper()  # dossier codes of two runs never collide
         self._codec = AvroCodec()
         self._catalog = bundled_catalog()
-        self._departments = [
-            str(a.code) for a in self.directory.descendants("000.00.00.H24", tier="department")
-        ]
-        self._districts = [
-            str(a.code) for a in self.directory.descendants("000.00.00.H24", tier="district")
-        ]
-        self._communes = [
-            str(a.code) for a in self.directory.descendants("000.00.00.H24", tier="commune")
-        ]
+        self._units = {
+            (role, tier): [str(a.code) for a in self.directory.descendants(code, tier=tier)]
+            for role, code in PROVINCES.items()
+            for tier in ("department", "district", "commune")
+        }
 
-    def next_records(self, count: int) -> Iterator[tuple[str, OutgoingRecord]]:
-        """``count`` records as (kind, record), in a realistic mix."""
+    def next_records(self, count: int) -> Iterator[Published]:
         for _ in range(count):
-            kind, record = self._next()
-            self.published_ids.add(dict(record.headers)["ce_id"].decode())
-            yield kind, record
+            published = self._next()
+            self.published_ids.add(dict(published.record.headers)["ce_id"].decode())
+            yield published
 
-    def _next(self) -> tuple[str, OutgoingRecord]:
-        roll = self._random.random()
-        if roll < self.bad_share:
-            return "bad", self._bad()
-        if roll < 0.15:
-            return "document", self._ministry_document()
-        if roll < 0.22:
-            return "document", self._city_document()
-        if roll < 0.30:
-            return "status", self._status_feedback()
-        if roll < 0.38:
-            return "lookup", self._lookup()
-        return "dossier", self._dossier_step()
+    def _next(self) -> Published:
+        province = self._random.choice([HANOI, HANOI, DANANG])  # Hà Nội is the busier
+        if self._random.random() < self.bad_share:
+            return Published(province, "bad", self._bad(province))
+        roll, kind = self._random.random(), MIX[-1][1]
+        for share, name in MIX:
+            if roll < share:
+                kind = name
+                break
+            roll -= share
+        if kind == "document":
+            return Published(NGSP, kind, self._ministry_document())
+        if kind == "directive":
+            return Published(NGSP, kind, self._directive())
+        maker = {
+            "city-document": self._city_document,
+            "status": self._status_feedback,
+            "lookup": self._lookup,
+            "dossier": self._dossier_step,
+        }[kind]
+        record = maker(province)  # a dossier step may belong to the other province
+        return Published(record.topic.split(".")[1], kind, record)
 
     def _event(
         self,
+        role: str,
         subject: str,
         source: str,
         key: str,
         changes: dict[str, Any],
-        recipients: list[str] | None = None,
+        recipients: list[str],
         version: int | None = None,
+        correlation_id: str | None = None,
     ) -> OutgoingRecord:
         schema: SchemaVersion = self._catalog.get(subject, version)
         record = example_record(schema) | changes
@@ -96,24 +119,27 @@ class Workload:
             type=schema.event_type,
             subject=key,
             dataschema=schema.dataschema,
-            recipients=recipients or [],
+            recipients=recipients,
+            correlation_id=correlation_id,
         )
         return OutgoingRecord(
-            str(event_topic(self.node, schema.event_type)),
+            str(event_topic(role, schema.event_type)),
             self._codec.encode(schema, record),
             key.encode(),
             envelope.to_headers(),
         )
 
+    def _units_of(self, province: str, tier: str) -> list[str]:
+        return self._units[(province, tier)]
+
     def _document_id(self, organ: str) -> str:
         self._serial += 1
-        return f"{organ},{datetime.now(UTC):%Y/%m/%d},{self._serial}/DEMO"
+        return f"{organ},{datetime.now(UTC):%Y/%m/%d},{self._serial}/{self._run}"
 
-    def _ministry_document(self) -> OutgoingRecord:
-        sender = self._random.choice(MINISTRIES)
-        recipients = self._random.sample(self._departments + self._districts, 2)
+    def _sent(self, role: str, sender: str, recipients: list[str]) -> OutgoingRecord:
         document_id = self._document_id(sender)
         return self._event(
+            role,
             "document.sent",
             sender,
             document_id,
@@ -124,36 +150,65 @@ class Workload:
             recipients,
         )
 
-    def _city_document(self) -> OutgoingRecord:
-        district = self._random.choice(self._districts)
-        document_id = self._document_id(CITY_OFFICE)
-        return self._event(
-            "document.sent", CITY_OFFICE, document_id, {"documentId": document_id}, [district]
-        )
+    def _ministry_document(self) -> OutgoingRecord:
+        pool = [
+            u for p in PROVINCES for t in ("department", "district") for u in self._units_of(p, t)
+        ]
+        return self._sent(NGSP, self._random.choice(MINISTRIES), self._random.sample(pool, 2))
 
-    def _status_feedback(self) -> OutgoingRecord:
-        department = self._random.choice(self._departments)
+    def _directive(self) -> OutgoingRecord:
+        """A Government Office directive to both provinces, fanned out to every commune."""
+        return self._sent(NGSP, PORTAL, list(PROVINCES.values()))
+
+    def _city_document(self, province: str) -> OutgoingRecord:
+        office = PROVINCES[province].replace("000.00.00.", "000.00.01.")
+        district = self._random.choice(self._units_of(province, "district"))
+        return self._sent(province, office, [district])
+
+    def _status_feedback(self, province: str) -> OutgoingRecord:
+        department = self._random.choice(self._units_of(province, "department"))
         ministry = self._random.choice(MINISTRIES)
+        document_id = self._document_id(ministry)
         return self._event(
+            province,
             "document.status",
             department,
-            self._document_id(ministry),
-            {"statusCode": self._random.choice(["01", "03", "04", "05", "06"])},
+            document_id,
+            {
+                "documentId": document_id,
+                "statusCode": self._random.choice(["01", "03", "04", "05", "06"]),
+            },
             [ministry],
         )
 
-    def _lookup(self) -> OutgoingRecord:
-        commune = self._random.choice(self._communes)
+    def _lookup(self, province: str) -> OutgoingRecord:
+        asker = self._random.choice(self._units_of(province, "commune"))
         request_id = str(uuid.uuid4())
+        self.lookup_ids.add(request_id)
+        now = datetime.now(UTC)
         return self._event(
-            "lookup.request", commune, request_id, {"requestId": request_id}, [POPULATION_DB]
+            province,
+            "lookup.request",
+            asker,
+            request_id,
+            {
+                "requestId": request_id,
+                "requestedAt": now,
+                "deadlineAt": now + timedelta(seconds=90),
+            },
+            [POPULATION_DB],
+            correlation_id=request_id,
         )
 
-    def _dossier_step(self) -> OutgoingRecord:
-        if not self._open or (len(self._open) < 200 and self._random.random() < 0.3):
+    def _dossier_step(self, province: str) -> OutgoingRecord:
+        if not self._open or (len(self._open) < 300 and self._random.random() < 0.3):
             self._serial += 1
-            self._open.append(
-                (f"H24.22-{datetime.now(UTC):%y%m%d}-{self._run}{self._serial:05d}", 0)
+            prefix = PROVINCES[province][-3:]
+            code = f"{prefix}.22-{datetime.now(UTC):%y%m%d}-{self._run}{self._serial:05d}"
+            self._open.append((code, 0))
+            late = self._random.random() < 0.12  # due already: it will finish late
+            self.dossier_due[code] = datetime.now(UTC) + (
+                timedelta(minutes=-5) if late else timedelta(days=3)
             )
         index = self._random.randrange(len(self._open))
         code, step = self._open[index]
@@ -163,38 +218,43 @@ class Workload:
         else:
             self._open.pop(index)
         self.dossier_statuses.setdefault(code, []).append(status)
-        commune = self._communes[int(code[-5:]) % len(self._communes)]
+        province_of_code = HANOI if code.startswith("H24") else DANANG
+        communes = self._units_of(province_of_code, "commune")
+        commune = communes[int(code[-5:]) % len(communes)]
         procedure, name = self._random.choice(PROCEDURES)
-        now = datetime.now(UTC)
+        if status == 9:
+            self.dossier_finished[code] = datetime.now(UTC)
         return self._event(
+            province_of_code,
             "dossier.status",
             commune,
             code,
             {
                 "dossierCode": code,
                 "statusCode": status,
-                "procedureCode": procedure,
+                "procedureCode": f"{procedure}.000.00.00.{code[:3]}",
                 "procedureName": name,
                 "receivingAgency": {"code": commune, "name": self.directory.get(commune).name},
                 "channel": self._random.choice([1, 2, 2, 2]),
-                "changedAt": now,
-                "dueAt": now + timedelta(days=3),
+                "changedAt": datetime.now(UTC),
+                "dueAt": self.dossier_due[code],
+                "finishedAt": self.dossier_finished.get(code),
                 "previousStatusCode": DOSSIER_PATH[step - 1] if step else None,
             },
+            [PORTAL],
             version=2,
         )
 
-    def _bad(self) -> OutgoingRecord:
-        if self._random.random() < 0.5:  # a province not allowed to send documents here
-            record = self._event(
-                "document.sent",
-                "000.00.00.H15",
-                self._document_id("000.00.00.H15"),
-                {},
-                [self._random.choice(self._departments)],
+    def _bad(self, province: str) -> OutgoingRecord:
+        other = DANANG if province == HANOI else HANOI
+        if self._random.random() < 0.5:  # another province's agency may not send here
+            record = self._sent(
+                province,
+                PROVINCES[other],
+                [self._random.choice(self._units_of(province, "department"))],
             )
         else:  # a connector bug: no ce_type header
-            record = self._ministry_document()
+            record = self._status_feedback(province)
             record = OutgoingRecord(
                 record.topic,
                 record.value,

@@ -7,9 +7,10 @@ import subprocess
 import sys
 
 
-def test_lgsp_demo_runs_the_contract_tour_and_a_provincial_node(kafka_bootstrap: str) -> None:
-    """`lgsp demo` round-trips every event kind, then routes live traffic through Hà Nội's
-    gateway: no duplicate, every dossier in order, every bad record parked (exit 0)."""
+def test_lgsp_demo_runs_the_contract_tour_and_a_national_exchange(kafka_bootstrap: str) -> None:
+    """`lgsp demo` round-trips every event kind, then runs NGSP, Hà Nội and Đà Nẵng linked by
+    federation under live traffic: no duplicate, every dossier at the national portal in order,
+    every bad record parked, every look-up answered across the links (exit 0)."""
     env = {**os.environ, "LGSP_BOOTSTRAP_SERVERS": kafka_bootstrap, "COLUMNS": "160"}
     result = subprocess.run(
         [
@@ -27,7 +28,7 @@ def test_lgsp_demo_runs_the_contract_tour_and_a_provincial_node(kafka_bootstrap:
         env=env,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=600,
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
@@ -35,3 +36,5 @@ def test_lgsp_demo_runs_the_contract_tour_and_a_provincial_node(kafka_bootstrap:
     assert "duplicates 0" in output
     assert "reached the national portal with every status in order" in output
     assert "LGSP-GW-NO-ROUTE" in output and "LGSP-ENVELOPE-MISSING" in output
+    assert "ngsp -> hanoi" in output and "danang -> ngsp" in output
+    assert "answered by the national population database" in output

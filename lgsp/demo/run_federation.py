@@ -1,0 +1,240 @@
+"""Step 2 of the demo: NGSP and two provinces, each a node with its gateway, federation links
+and border, under live traffic from their agencies; then what happened, in numbers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from prometheus_client import CollectorRegistry
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+from bus.httpserver import http_server
+from bus.kafka import KafkaPublisher, delete_topics
+from bus.requestreply import LookupMetrics, LookupResponder
+from gateway.admin import admin_app
+from gateway.config import load_gateway_config
+from gateway.engine import Gateway
+from gateway.federation.border import refused_topic
+from gateway.federation.runtime import federation_of
+from lgsp.demo.nodes import (
+    HANOI,
+    LATE_AGENCY,
+    NGSP,
+    POPULATION_DB,
+    ROLES,
+    inboxes,
+    provision,
+    write_node,
+    write_trust,
+)
+from lgsp.demo.observer import Observer, Watch
+from lgsp.demo.report import report
+from lgsp.demo.traffic import Workload
+from schemas.catalog import bundled_catalog
+from schemas.examples import example_record
+from schemas.topics import inbox_topic
+
+
+@dataclass(frozen=True)
+class DemoPlan:
+    duration_s: float
+    rate: int
+    admin_port: int  # NGSP's; the provinces use the next two (0: any free ports)
+    keep_running: bool
+
+
+@dataclass
+class RunningNode:
+    role: str
+    gateway: Gateway
+    port: int
+
+
+async def run_federation(
+    bootstraps: dict[str, str], folder: Path, plan: DemoPlan, console: Console
+) -> bool:
+    await asyncio.to_thread(write_trust, folder)
+    late = inbox_topic(HANOI, LATE_AGENCY)
+    await delete_topics(bootstraps[HANOI], [late])  # the late ward's sink starts offline
+    async with contextlib.AsyncExitStack() as stack:
+        nodes = {}
+        for offset, role in enumerate(ROLES):
+            port = _port(plan.admin_port + offset if plan.admin_port else 0)
+            config = load_gateway_config(write_node(folder, role, bootstraps, port))
+            nodes[role] = await stack.enter_async_context(
+                _node(role, config, bootstraps[role], port)
+            )
+            await provision(
+                bootstraps[role],
+                [t for t in inboxes(role, nodes[role].gateway.directory) if t != late],
+            )
+        directory = nodes[NGSP].gateway.directory
+        responder = LookupResponder(
+            bootstraps[NGSP],
+            NGSP,
+            POPULATION_DB,
+            _population_database,
+            LookupMetrics(nodes[NGSP].gateway.registry),
+        )
+        stack.push_async_callback(_cancel, asyncio.create_task(responder.run()))
+        observer = Observer(
+            {
+                role: Watch(bootstraps[role], inboxes(role, directory), _dead_letter_topics(node))
+                for role, node in nodes.items()
+            },
+            directory,
+        )
+        stop = asyncio.Event()
+        watching = asyncio.create_task(observer.run(stop))
+        await asyncio.wait_for(observer.ready.wait(), 60)
+        for node in nodes.values():
+            console.print(
+                f"{node.role:7} gateway ready: metrics http://127.0.0.1:{node.port}/metrics,"
+                f" admin API http://127.0.0.1:{node.port}/docs"
+            )
+        workload = Workload(directory)
+        published = await _publish(bootstraps, workload, plan, late, console, nodes)
+        await _drain(observer, workload, console)
+        ok = report(
+            console, workload, observer, {r: n.gateway for r, n in nodes.items()}, published
+        )
+        if plan.keep_running:
+            console.print(
+                "[bold]still running[/]: explore with kcat, the admin APIs, "
+                f"`lgsp dlq list --config {folder / HANOI / 'node.yaml'}`, "
+                f"`lgsp link receipts --config {folder / NGSP / 'node.yaml'} KEY`; Ctrl-C ends"
+            )
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.Event().wait()
+        stop.set()
+        await watching
+    return ok
+
+
+@contextlib.asynccontextmanager
+async def _node(role: str, config: Any, bootstrap: str, port: int) -> AsyncIterator[RunningNode]:
+    async with Gateway(config, bootstrap, CollectorRegistry()) as gateway:
+        routing = asyncio.create_task(gateway.run())
+        try:
+            async with (
+                federation_of(gateway) as federation,
+                http_server(admin_app(gateway, federation), "127.0.0.1", port),
+            ):
+                await asyncio.wait_for(gateway.ready.wait(), 60)
+                if federation is not None:
+                    await asyncio.wait_for(federation.border.ready.wait(), 60)
+                yield RunningNode(role, gateway, port)
+        finally:
+            gateway.stop()
+            await routing
+
+
+async def _cancel(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def _population_database(request: dict[str, Any]) -> dict[str, Any]:
+    """The national population database (Cơ sở dữ liệu quốc gia về dân cư), as the demo has it."""
+    reply = example_record(bundled_catalog().get("lookup.reply"))
+    return reply | {"requestId": request["requestId"], "respondedAt": datetime.now(UTC)}
+
+
+def _dead_letter_topics(node: RunningNode) -> list[str]:
+    return [*(str(t.dlq()) for t in node.gateway.main_topics()), refused_topic(node.role)]
+
+
+async def _publish(
+    bootstraps: dict[str, str],
+    workload: Workload,
+    plan: DemoPlan,
+    late: str,
+    console: Console,
+    nodes: dict[str, RunningNode],
+) -> int:
+    total = int(plan.duration_s * plan.rate)
+    published, late_created = 0, False
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TextColumn("{task.fields[status]}"),
+        TimeRemainingColumn(),
+    )
+    async with contextlib.AsyncExitStack() as stack:
+        publishers = {
+            role: await stack.enter_async_context(
+                KafkaPublisher(bootstrap, client_id=f"lgsp-demo-agencies-{role}")
+            )
+            for role, bootstrap in bootstraps.items()
+        }
+        with Progress(*columns, console=console, transient=False) as progress:
+            task = progress.add_task("agencies publishing", total=total, status="")
+            began = time.monotonic()
+            while published < total:
+                due = min(total, int((time.monotonic() - began) * plan.rate) + 1)
+                for item in workload.next_records(due - published):
+                    await publishers[item.role].enqueue(item.record)
+                published = due
+                if not late_created and time.monotonic() - began > plan.duration_s / 3:
+                    await provision(bootstraps[HANOI], [late])  # the late ward's sink comes online
+                    late_created = True
+                progress.update(task, completed=published, status=_status(nodes))
+                await asyncio.sleep(0.05)
+            for publisher in publishers.values():
+                await publisher.flush()
+    if not late_created:
+        await provision(bootstraps[HANOI], [late])
+    return published
+
+
+def _status(nodes: dict[str, RunningNode]) -> str:
+    def total(name: str) -> float:
+        return sum(_sum(n.gateway.registry, name) for n in nodes.values())
+
+    return (
+        f"routed {total('lgsp_gateway_records_out'):.0f}, "
+        f"across links {total('lgsp_link_forwarded_records'):.0f}, "
+        f"retried {total('lgsp_gateway_retries'):.0f}, "
+        f"dead-lettered {total('lgsp_gateway_parked'):.0f}"
+    )
+
+
+def _sum(registry: CollectorRegistry, name: str) -> float:
+    return sum(
+        s.value
+        for m in registry.collect()
+        if m.name == name
+        for s in m.samples
+        if s.name.endswith("_total")
+    )
+
+
+async def _drain(observer: Observer, workload: Workload, console: Console) -> None:
+    """Wait until every published record was delivered somewhere or dead-lettered."""
+    with console.status("waiting for retries, links and the last deliveries"):
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline and not (  # noqa: ASYNC110
+            workload.published_ids <= observer.settled_ids
+            and workload.lookup_ids <= set(observer.replies)
+        ):
+            await asyncio.sleep(0.25)
+
+
+def _port(wanted: int) -> int:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", wanted))
+        except OSError:
+            sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
