@@ -29,6 +29,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from gateway import errors
+from gateway.patterns import AgencyPattern
 from gateway.transform import TransformSpec
 from schemas.errors import LgspError
 from schemas.ids.agency import AgencyCode
@@ -36,30 +37,6 @@ from schemas.ids.directory import AgencyDirectory
 from schemas.topics import inbox_topic, link_topic
 
 _CACHE_SIZE = 50_000
-
-
-@dataclass(frozen=True, slots=True)
-class AgencyPattern:
-    """``any``, one exact agency, or an agency and every unit under it."""
-
-    code: AgencyCode | None
-    under: bool
-
-    @staticmethod
-    def parse(text: str) -> AgencyPattern:
-        words = text.split()
-        if words == ["any"]:
-            return AgencyPattern(None, True)
-        if len(words) == 2 and words[0] == "under":
-            return AgencyPattern(AgencyCode.parse(words[1]), True)
-        if len(words) == 1:
-            return AgencyPattern(AgencyCode.parse(words[0]), False)
-        raise ValueError(f"{text!r}: expected an agency code, 'under CODE' or 'any'")
-
-    def matches(self, code: AgencyCode) -> bool:
-        if self.code is None:
-            return True
-        return code.is_under(self.code) if self.under else code == self.code
 
 
 class RouteSpec(BaseModel):

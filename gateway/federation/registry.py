@@ -34,7 +34,7 @@ from gateway.federation.signing import (
     sign_bytes,
     verify_bytes,
 )
-from gateway.routes import AgencyPattern
+from gateway.patterns import AgencyPattern
 from schemas.errors import LgspError
 from schemas.ids.agency import AgencyCode
 
