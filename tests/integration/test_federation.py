@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from aiokafka import TopicPartition
 from prometheus_client import CollectorRegistry
+from typer.testing import CliRunner
 
 from bus.kafka import KafkaPublisher, LogReader, OutgoingRecord, TopicSpec, ensure_topics
 from bus.localkafka import start_cluster, stop_cluster
@@ -27,6 +28,7 @@ from gateway.federation.link import signed_headers
 from gateway.federation.linkcontrol import set_link_paused
 from gateway.federation.receiptbook import receipts_for
 from gateway.federation.signing import NodeSigner, load_private_key
+from lgsp.cli import app
 from schemas.catalog import bundled_catalog
 from schemas.envelope import Envelope
 from schemas.examples import example_record
@@ -169,6 +171,24 @@ async def test_forged_unknown_agency_and_tampered_records_are_refused_at_the_bor
         entries = await reader.read({TopicPartition(audit_topic(fed.names["hanoi"]), 0): None})
     decisions = [json.loads(r.value or b"{}")["decision"] for r in entries]
     assert sorted(decisions) == ["accepted", "refused", "refused", "refused"]
+
+    archive = tmp_path / "audit"
+    runner = CliRunner()
+    archived = await asyncio.to_thread(
+        runner.invoke,
+        app,
+        ["audit", "archive", "--config", str(configs["hanoi"]), "--out", str(archive)],
+    )
+    assert archived.exit_code == 0, archived.output
+    intact = runner.invoke(app, ["audit", "verify", str(archive)])
+    assert intact.exit_code == 0 and "4 entries" in intact.output, intact.output
+    (batch,) = archive.glob("audit-*.jsonl")
+    lines = batch.read_text().splitlines()
+    edited = json.loads(lines[1]) | {"ce_source": "000.00.00.G01"}  # a sender rewritten
+    lines[1] = json.dumps(edited, ensure_ascii=False)
+    batch.write_text("\n".join(lines) + "\n")
+    broken = runner.invoke(app, ["audit", "verify", str(archive)])
+    assert broken.exit_code == 1 and "entry 1" in broken.output, broken.output
 
 
 async def test_lookup_round_trip_across_nodes_with_deadline(
