@@ -10,7 +10,7 @@ from tracker.documents import apply_document_sent, apply_document_status, overdu
 from tracker.dossiers import Timeliness, apply_dossier_change, timeliness, working_days_late
 from tracker.errors import TrackerConfigError, TrackerQueryError, TrackerRecordError
 from tracker.figures import count_dossiers, make_filter
-from tracker.periods import parse_period
+from tracker.periods import parse_period, parse_quarter
 from tracker.report import quarter_report, report_csv
 from tracker.state import decode_document, decode_dossier, encode_document, encode_dossier
 from tracker.workdays import VIETNAM, load_calendar, millis_of, parse_calendar
@@ -174,3 +174,5 @@ def test_query_errors_are_coded() -> None:
     with pytest.raises(TrackerQueryError):
         count_dossiers([], "colour", 0)
     assert parse_period("2026-12").end_ms == parse_period("2027Q1").start_ms
+    with pytest.raises(TrackerQueryError, match="quarterly"):
+        parse_quarter("2026-07")
