@@ -27,6 +27,7 @@ from bus.kafka import KafkaPublisher, LogReader, TopicSpec, ensure_topics, topic
 from bus.settings import Settings
 from schemas.catalog import bundled_catalog
 from schemas.codec import AvroCodec
+from schemas.envelope import Envelope
 from tests import trackerrecompute as recompute
 from tracker.config import ApiConfig, TrackerConfig
 from tracker.documents import RECIPIENT_STATES
@@ -162,8 +163,13 @@ async def test_sigkill_mid_quarter_then_every_figure_matches(
     codec = AvroCodec(bundled_catalog())
     partitions = await topic_partitions(kafka_bootstrap, [report_topic(node)])
     async with LogReader(kafka_bootstrap) as reader:
-        reports = [codec.decode(r.value) for r in await reader.read(dict.fromkeys(partitions))]
+        report_records = await reader.read(dict.fromkeys(partitions))
+    reports = [codec.decode(r.value) for r in report_records]
     assert sent == len(reports) == len(want_report)
+    for record in report_records:
+        envelope = Envelope.from_headers(record.headers)
+        assert envelope.type == "vn.gov.report.quarterly.v1"
+        assert (envelope.source, envelope.recipients) == ("000.00.00.H24", ("000.00.00.G22",))
     for report in reports:
         fields = want_report[report["agency"]["code"]]
         assert {name: report[name] for name in fields} == fields, report["reportId"]
