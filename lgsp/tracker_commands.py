@@ -11,15 +11,15 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from bus.kafka import KafkaPublisher, TopicSpec, ensure_topics
 from bus.logging import configure_logging
 from bus.settings import Settings
 from tracker.config import TrackerConfig, load_tracker_config
 from tracker.periods import parse_quarter
+from tracker.replay import replay_quarter
 from tracker.report import report_csv
 from tracker.reporting import compute_report, publish_report, read_tables
 from tracker.runner import resolve_bootstrap, run_tracker
-from tracker.traffic import TrafficSpec, generate_quarter, outgoing_records
+from tracker.traffic import TrafficSpec
 from tracker.workdays import load_calendar
 
 app = typer.Typer(help="Track dossiers and documents; quarterly reports.", no_args_is_help=True)
@@ -95,14 +95,5 @@ def replay(
     if not bootstrap:
         raise typer.BadParameter("set LGSP_BOOTSTRAP_SERVERS to the node's Kafka")
     spec = TrafficSpec(province, quarter, dossiers, documents, seed)
-    records = outgoing_records(generate_quarter(spec), node)
-
-    async def go() -> None:
-        topics = {record.topic for record in records}
-        await ensure_topics(bootstrap, [TopicSpec(topic, partitions) for topic in topics])
-        async with KafkaPublisher(bootstrap) as publisher:
-            futures = [await publisher.enqueue(record) for record in records]
-            await asyncio.gather(*futures)
-
-    asyncio.run(go())
-    Console().print(f"published {len(records)} events of {dossiers} dossiers to {node}")
+    events = asyncio.run(replay_quarter(bootstrap, node, spec, partitions))
+    Console().print(f"published {len(events)} events of {dossiers} dossiers to {node}")

@@ -10,14 +10,14 @@ import pytest
 from aiokafka.errors import KafkaError
 from prometheus_client import CollectorRegistry
 
-from bus.kafka import KafkaPublisher
 from bus.settings import Settings
 from tracker.config import ApiConfig, TrackerConfig
 from tracker.engine import Tracker
 from tracker.metrics import TrackerMetrics
+from tracker.replay import publish_events
 from tracker.runner import run_tracker
 from tracker.topics import DOSSIER_STATUS
-from tracker.traffic import TrafficSpec, generate_quarter, outgoing_records
+from tracker.traffic import TrafficSpec, generate_quarter
 
 
 async def test_a_second_tracker_fences_the_first(kafka_bootstrap: str) -> None:
@@ -31,11 +31,8 @@ async def test_a_second_tracker_fences_the_first(kafka_bootstrap: str) -> None:
         async with (
             run_tracker(config, settings, CollectorRegistry()) as first,
             Tracker(config, kafka_bootstrap, metrics) as second,
-            KafkaPublisher(kafka_bootstrap) as publisher,
         ):
-            for record in outgoing_records(events, node):
-                await publisher.enqueue(record)
-            await publisher.flush()
+            await publish_events(kafka_bootstrap, node, events)
             running = asyncio.create_task(second.run())
             async with asyncio.timeout(60):
                 while await second.lag() > 0:  # noqa: ASYNC110 (lag is asked of the broker)

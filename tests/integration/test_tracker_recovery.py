@@ -23,7 +23,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import GroupCoordinatorNotAvailableError
 from prometheus_client import CollectorRegistry
 
-from bus.kafka import KafkaPublisher, LogReader, TopicSpec, ensure_topics, topic_partitions
+from bus.kafka import LogReader, topic_partitions
 from bus.settings import Settings
 from schemas.catalog import bundled_catalog
 from schemas.codec import AvroCodec
@@ -32,9 +32,10 @@ from tests import trackerrecompute as recompute
 from tracker.config import ApiConfig, TrackerConfig
 from tracker.documents import RECIPIENT_STATES
 from tracker.periods import parse_period
+from tracker.replay import replay_quarter
 from tracker.runner import run_tracker
 from tracker.topics import report_topic, source_topics
-from tracker.traffic import TrafficSpec, generate_quarter, outgoing_records
+from tracker.traffic import TrafficSpec
 
 DOSSIERS = int(os.environ.get("LGSP_TRACKER_REPLAY_DOSSIERS", "10000"))
 
@@ -75,13 +76,8 @@ async def test_sigkill_mid_quarter_then_every_figure_matches(
         "api: {host: 127.0.0.1, port: 0}\n",
         encoding="utf-8",
     )
-    events = generate_quarter(TrafficSpec(dossiers=DOSSIERS, documents=DOSSIERS // 10, seed=11))
-    await ensure_topics(kafka_bootstrap, [TopicSpec(t, 3) for t in source_topics(node)])
-    async with KafkaPublisher(kafka_bootstrap) as publisher:
-        for record in outgoing_records(events, node):
-            await publisher.enqueue(record)
-        await publisher.flush()
-    total = len(events)
+    spec = TrafficSpec(dossiers=DOSSIERS, documents=DOSSIERS // 10, seed=11)
+    total = len(await replay_quarter(kafka_bootstrap, node, spec))
 
     env = {**os.environ, "LGSP_BOOTSTRAP_SERVERS": kafka_bootstrap, "LGSP_LOG_LEVEL": "WARNING"}
     process = await asyncio.create_subprocess_exec(
