@@ -12,7 +12,13 @@ from tracker.errors import TrackerConfigError, TrackerQueryError, TrackerRecordE
 from tracker.figures import count_dossiers, make_filter
 from tracker.periods import parse_period, parse_quarter
 from tracker.report import quarter_report, report_csv
-from tracker.state import decode_document, decode_dossier, encode_document, encode_dossier
+from tracker.state import (
+    TrackerState,
+    decode_document,
+    decode_dossier,
+    encode_document,
+    encode_dossier,
+)
 from tracker.workdays import VIETNAM, load_calendar, millis_of, parse_calendar
 
 CAL = load_calendar()
@@ -96,6 +102,19 @@ def test_changelog_round_trip_keeps_no_personal_data() -> None:
     value = encode_dossier(state)
     assert decode_dossier(value) == state
     assert b"001190012345" not in value and "Châu".encode() not in value
+
+
+def test_restore_keeps_each_keys_last_value() -> None:
+    """Reading an uncompacted changelog back, the last value of a key wins; None deletes."""
+    first = apply_dossier_change(None, dossier_event(2, ms(2026, 7, 1, 10)))
+    later = apply_dossier_change(first, dossier_event(4, ms(2026, 7, 2, 10)))
+    key = b"d:" + first.code.encode()
+    state = TrackerState()
+    log = [(key, encode_dossier(first)), (b"d:gone", None), (key, encode_dossier(later))]
+    state.restore_all(log)
+    assert state.dossiers == {first.code: later}
+    state.restore_all([(key, None)])
+    assert state.dossiers == {}
 
 
 def document_sent() -> dict[str, object]:
