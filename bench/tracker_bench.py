@@ -30,25 +30,21 @@ from aiokafka import AIOKafkaConsumer
 from benchbroker import bench_broker  # a sibling script
 from prometheus_client import CollectorRegistry
 
-from bus.kafka import KafkaPublisher, TopicSpec, ensure_topics, topic_partitions
+from bus.kafka import topic_partitions
 from bus.settings import Settings
 from tracker.config import TrackerConfig
 from tracker.engine import Tracker
 from tracker.metrics import TrackerMetrics
+from tracker.replay import replay_quarter
 from tracker.topics import source_topics, tracker_topic
-from tracker.traffic import TrafficSpec, generate_quarter, outgoing_records
+from tracker.traffic import TrafficSpec
 
 PARTITIONS = 3
 
 
 async def _publish(bootstrap: str, node: str, dossiers: int) -> int:
-    events = generate_quarter(TrafficSpec(dossiers=dossiers, documents=dossiers // 10))
-    await ensure_topics(bootstrap, [TopicSpec(t, PARTITIONS) for t in source_topics(node)])
-    async with KafkaPublisher(bootstrap) as publisher:
-        for record in outgoing_records(events, node):
-            await publisher.enqueue(record)
-        await publisher.flush()
-    return len(events)
+    spec = TrafficSpec(dossiers=dossiers, documents=dossiers // 10)
+    return len(await replay_quarter(bootstrap, node, spec, PARTITIONS))
 
 
 async def _bare_consume(bootstrap: str, node: str, total: int, batch: int) -> float:

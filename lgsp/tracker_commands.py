@@ -11,15 +11,15 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from bus.kafka import KafkaPublisher
 from bus.logging import configure_logging
 from bus.settings import Settings
 from tracker.config import TrackerConfig, load_tracker_config
-from tracker.periods import parse_period
+from tracker.periods import parse_quarter
+from tracker.replay import replay_quarter
 from tracker.report import report_csv
 from tracker.reporting import compute_report, publish_report, read_tables
 from tracker.runner import resolve_bootstrap, run_tracker
-from tracker.traffic import TrafficSpec, generate_quarter, outgoing_records
+from tracker.traffic import TrafficSpec
 from tracker.workdays import load_calendar
 
 app = typer.Typer(help="Track dossiers and documents; quarterly reports.", no_args_is_help=True)
@@ -60,7 +60,7 @@ def report(
     """Compute the quarter's online public-service report from the tracker's committed tables."""
     settings = Settings()
     tracker_config = load_tracker_config(config)
-    period = parse_period(quarter)
+    period = parse_quarter(quarter)
     bootstrap = resolve_bootstrap(tracker_config, settings)
 
     async def go() -> tuple[int, int]:
@@ -87,6 +87,7 @@ def replay(
     dossiers: Annotated[int, typer.Option(min=1)] = 20_000,
     documents: Annotated[int, typer.Option(min=0)] = 2_000,
     seed: Annotated[int, typer.Option()] = 8,
+    partitions: Annotated[int, typer.Option(min=1, help="Of event topics it creates.")] = 3,
 ) -> None:
     """Publish a generated quarter of a province's dossier and document traffic."""
     settings = Settings()
@@ -94,12 +95,5 @@ def replay(
     if not bootstrap:
         raise typer.BadParameter("set LGSP_BOOTSTRAP_SERVERS to the node's Kafka")
     spec = TrafficSpec(province, quarter, dossiers, documents, seed)
-    records = outgoing_records(generate_quarter(spec), node)
-
-    async def go() -> None:
-        async with KafkaPublisher(bootstrap) as publisher:
-            futures = [await publisher.enqueue(record) for record in records]
-            await asyncio.gather(*futures)
-
-    asyncio.run(go())
-    Console().print(f"published {len(records)} events of {dossiers} dossiers to {node}")
+    events = asyncio.run(replay_quarter(bootstrap, node, spec, partitions))
+    Console().print(f"published {len(events)} events of {dossiers} dossiers to {node}")

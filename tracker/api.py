@@ -29,7 +29,7 @@ from tracker.dossiers import (
 )
 from tracker.errors import TrackerError, TrackerNotFoundError, TrackerQueryError
 from tracker.figures import count_dossiers, make_filter, select_dossiers
-from tracker.periods import parse_period
+from tracker.periods import parse_quarter
 from tracker.report import quarter_report, report_csv
 from tracker.state import TrackerState
 from tracker.workdays import WorkingCalendar
@@ -280,9 +280,7 @@ def tracker_api(ctx: ApiContext) -> FastAPI:
         """The quarterly online public-service report, per agency (``format=csv`` for CSV)."""
         if format not in ("json", "csv"):
             raise TrackerQueryError(f"format {format!r} is not json or csv")
-        period = parse_period(quarter)
-        if "Q" not in period.label:
-            raise TrackerQueryError(f"{quarter!r} is a month: reports are quarterly (2026Q3)")
+        period = parse_quarter(quarter)
         records = quarter_report(ctx.state.iter_dossiers(), period, ctx.calendar, ctx.now_ms())
         if format == "csv":
             return PlainTextResponse(report_csv(records), media_type="text/csv")

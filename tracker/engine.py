@@ -128,9 +128,7 @@ class Tracker:
         changelog = await topic_partitions(self._bootstrap, [self._changelog])
         async with LogReader(self._bootstrap, timeout_s=600) as reader:
             records = await reader.read(dict.fromkeys(changelog))
-        for record in records:
-            if record.key is not None:
-                self.state.restore(record.key, record.value)
+        self.state.restore_all((record.key, record.value) for record in records)
         self.restored_records = len(records)
         self.recovery_s = time.perf_counter() - started
         self.metrics.recovery_seconds.set(self.recovery_s)

@@ -50,6 +50,14 @@ def parse_period(text: str) -> Period:
     raise TrackerQueryError(f"period {text!r}: use a quarter like 2026Q3 or a month like 2026-07")
 
 
+def parse_quarter(text: str) -> Period:
+    """``2026Q3``; a month or anything else raises ``TrackerQueryError`` (reports are quarterly)."""
+    period = parse_period(text)
+    if "Q" not in period.label:
+        raise TrackerQueryError(f"{text!r} is a month: reports are quarterly (e.g. 2026Q3)")
+    return period
+
+
 def month_of(millis: int) -> str:
     day = local_date(millis)
     return f"{day.year}-{day.month:02d}"

@@ -77,9 +77,8 @@ async def read_tables(bootstrap: str, node: str) -> TrackerState:
     state = TrackerState()
     partitions = await topic_partitions(bootstrap, [tracker_topic(node, "changelog")])
     async with LogReader(bootstrap, timeout_s=600) as reader:
-        for record in await reader.read(dict.fromkeys(partitions)):
-            if record.key is not None:
-                state.restore(record.key, record.value)
+        records = await reader.read(dict.fromkeys(partitions))
+    state.restore_all((record.key, record.value) for record in records)
     return state
 
 

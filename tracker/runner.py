@@ -22,7 +22,7 @@ from tracker.engine import Tracker
 from tracker.errors import TrackerConfigError
 from tracker.figures import DossierCounts, count_dossiers
 from tracker.metrics import TrackerMetrics
-from tracker.periods import parse_period
+from tracker.periods import parse_quarter
 from tracker.report import quarter_report
 from tracker.reporting import publish_report
 from tracker.workdays import WorkingCalendar, load_calendar
@@ -56,7 +56,7 @@ class RunningTracker:
 
     def report(self, quarter: str) -> list[dict[str, Any]]:
         return quarter_report(
-            self.engine.state.iter_dossiers(), parse_period(quarter), self.calendar, self.now_ms()
+            self.engine.state.iter_dossiers(), parse_quarter(quarter), self.calendar, self.now_ms()
         )
 
     async def publish_report(self, quarter: str) -> int:

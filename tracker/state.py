@@ -8,7 +8,7 @@ the source offsets it came from; a restart reads the changelog back to rebuild t
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
 from typing import Any
 
@@ -75,6 +75,16 @@ class TrackerState:
             document = decode_document(value)
             self.documents[name] = document
             self.latest_ms = max(self.latest_ms, document.sent_at or 0)
+
+    def restore_all(self, records: Iterable[tuple[bytes | None, bytes | None]]) -> None:
+        """Apply a changelog read in log order: only each key's last value is decoded (until
+        compaction runs, a key can have many)."""
+        latest: dict[bytes, bytes | None] = {}
+        for key, value in records:
+            if key is not None:
+                latest[key] = value
+        for key, value in latest.items():
+            self.restore(key, value)
 
     def __len__(self) -> int:
         return len(self.dossiers) + len(self.documents)

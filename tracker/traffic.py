@@ -19,6 +19,7 @@ from schemas.codec import AvroCodec
 from schemas.envelope import Envelope
 from schemas.ids.directory import bundled_directory
 from schemas.topics import event_topic
+from tracker.errors import TrackerConfigError
 from tracker.periods import parse_period
 from tracker.topics import DOCUMENT_SENT, DOCUMENT_STATUS, DOSSIER_STATUS
 from tracker.workdays import VIETNAM, WorkingCalendar, load_calendar, local_date, millis_of
@@ -69,7 +70,10 @@ def generate_quarter(
     directory = bundled_directory()
     units = directory.descendants(province)
     if not units:
-        raise ValueError(f"the agency directory has no units under {province}")
+        raise TrackerConfigError(
+            f"the agency directory has no units under {province} to generate traffic for "
+            "(the bundled directory has units under H24, H15 and H29)"
+        )
     v1_units = {str(a.code) for a in units if rng.random() < spec.v1_share}
     period = parse_period(spec.quarter)
     days = [
@@ -176,7 +180,10 @@ def _documents(
     codes = {0: "Công văn", 1: "Quyết định", 2: "Thông báo"}
     for number in range(1, spec.documents + 1):
         sender = rng.choice(units)
-        recipients = rng.sample([u for u in units if u.code != sender.code], rng.randint(1, 4))
+        others = [u for u in units if u.code != sender.code]
+        if not others:
+            break
+        recipients = rng.sample(others, min(len(others), rng.randint(1, 4)))
         day = rng.choice(days)
         sent = _at(day, rng.uniform(7.5, 16.5))
         due_date = calendar.add_working_days(day, rng.randint(3, 10))

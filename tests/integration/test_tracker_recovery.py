@@ -23,17 +23,19 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import GroupCoordinatorNotAvailableError
 from prometheus_client import CollectorRegistry
 
-from bus.kafka import KafkaPublisher, LogReader, TopicSpec, ensure_topics, topic_partitions
+from bus.kafka import LogReader, topic_partitions
 from bus.settings import Settings
 from schemas.catalog import bundled_catalog
 from schemas.codec import AvroCodec
+from schemas.envelope import Envelope
 from tests import trackerrecompute as recompute
 from tracker.config import ApiConfig, TrackerConfig
 from tracker.documents import RECIPIENT_STATES
 from tracker.periods import parse_period
+from tracker.replay import replay_quarter
 from tracker.runner import run_tracker
 from tracker.topics import report_topic, source_topics
-from tracker.traffic import TrafficSpec, generate_quarter, outgoing_records
+from tracker.traffic import TrafficSpec
 
 DOSSIERS = int(os.environ.get("LGSP_TRACKER_REPLAY_DOSSIERS", "10000"))
 
@@ -74,13 +76,8 @@ async def test_sigkill_mid_quarter_then_every_figure_matches(
         "api: {host: 127.0.0.1, port: 0}\n",
         encoding="utf-8",
     )
-    events = generate_quarter(TrafficSpec(dossiers=DOSSIERS, documents=DOSSIERS // 10, seed=11))
-    await ensure_topics(kafka_bootstrap, [TopicSpec(t, 3) for t in source_topics(node)])
-    async with KafkaPublisher(kafka_bootstrap) as publisher:
-        for record in outgoing_records(events, node):
-            await publisher.enqueue(record)
-        await publisher.flush()
-    total = len(events)
+    spec = TrafficSpec(dossiers=DOSSIERS, documents=DOSSIERS // 10, seed=11)
+    total = len(await replay_quarter(kafka_bootstrap, node, spec))
 
     env = {**os.environ, "LGSP_BOOTSTRAP_SERVERS": kafka_bootstrap, "LGSP_LOG_LEVEL": "WARNING"}
     process = await asyncio.create_subprocess_exec(
@@ -162,8 +159,13 @@ async def test_sigkill_mid_quarter_then_every_figure_matches(
     codec = AvroCodec(bundled_catalog())
     partitions = await topic_partitions(kafka_bootstrap, [report_topic(node)])
     async with LogReader(kafka_bootstrap) as reader:
-        reports = [codec.decode(r.value) for r in await reader.read(dict.fromkeys(partitions))]
+        report_records = await reader.read(dict.fromkeys(partitions))
+    reports = [codec.decode(r.value) for r in report_records]
     assert sent == len(reports) == len(want_report)
+    for record in report_records:
+        envelope = Envelope.from_headers(record.headers)
+        assert envelope.type == "vn.gov.report.quarterly.v1"
+        assert (envelope.source, envelope.recipients) == ("000.00.00.H24", ("000.00.00.G22",))
     for report in reports:
         fields = want_report[report["agency"]["code"]]
         assert {name: report[name] for name in fields} == fields, report["reportId"]

@@ -10,9 +10,15 @@ from tracker.documents import apply_document_sent, apply_document_status, overdu
 from tracker.dossiers import Timeliness, apply_dossier_change, timeliness, working_days_late
 from tracker.errors import TrackerConfigError, TrackerQueryError, TrackerRecordError
 from tracker.figures import count_dossiers, make_filter
-from tracker.periods import parse_period
+from tracker.periods import parse_period, parse_quarter
 from tracker.report import quarter_report, report_csv
-from tracker.state import decode_document, decode_dossier, encode_document, encode_dossier
+from tracker.state import (
+    TrackerState,
+    decode_document,
+    decode_dossier,
+    encode_document,
+    encode_dossier,
+)
 from tracker.workdays import VIETNAM, load_calendar, millis_of, parse_calendar
 
 CAL = load_calendar()
@@ -98,6 +104,19 @@ def test_changelog_round_trip_keeps_no_personal_data() -> None:
     assert b"001190012345" not in value and "Châu".encode() not in value
 
 
+def test_restore_keeps_each_keys_last_value() -> None:
+    """Reading an uncompacted changelog back, the last value of a key wins; None deletes."""
+    first = apply_dossier_change(None, dossier_event(2, ms(2026, 7, 1, 10)))
+    later = apply_dossier_change(first, dossier_event(4, ms(2026, 7, 2, 10)))
+    key = b"d:" + first.code.encode()
+    state = TrackerState()
+    log = [(key, encode_dossier(first)), (b"d:gone", None), (key, encode_dossier(later))]
+    state.restore_all(log)
+    assert state.dossiers == {first.code: later}
+    state.restore_all([(key, None)])
+    assert state.dossiers == {}
+
+
 def document_sent() -> dict[str, object]:
     return {
         "documentId": "000.00.01.H24,2026/07/01,12/H24-VP",
@@ -174,3 +193,5 @@ def test_query_errors_are_coded() -> None:
     with pytest.raises(TrackerQueryError):
         count_dossiers([], "colour", 0)
     assert parse_period("2026-12").end_ms == parse_period("2027Q1").start_ms
+    with pytest.raises(TrackerQueryError, match="quarterly"):
+        parse_quarter("2026-07")
