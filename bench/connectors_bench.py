@@ -10,7 +10,7 @@ same records, and bare httpx POSTs of the same bodies to the same agency applica
 same concurrency (the HTTP hop alone).
 
     .venv/bin/python bench/connectors_bench.py [--requests 5000] [--records 10000]
-        [--concurrency 64]
+        [--concurrency 8]
 """
 
 from __future__ import annotations
@@ -216,7 +216,8 @@ async def _sink(bootstrap: str, folder: Path, count: int, concurrency: int) -> t
         config.write_text(
             json.dumps(
                 {"kind": "http-sink", "name": "sink", "node": node, "agency": WARD, "url": url,
-                 "max_in_flight": concurrency, "max_batch": 2000}
+                 "max_in_flight": 256, "max_connections": concurrency,
+                 "max_batch": 2000}
             )
         )  # fmt: skip
         process = await _child(config, bootstrap, folder / "sink.log")
@@ -238,7 +239,7 @@ async def main() -> None:
     )
     parser.add_argument("--requests", type=int, default=5000)
     parser.add_argument("--records", type=int, default=10000)
-    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--concurrency", type=int, default=8)
     args = parser.parse_args()
     async with bench_broker(Settings()) as bootstrap:
         warm = f"bench.warm.{uuid.uuid4().hex[:6]}"
@@ -248,7 +249,7 @@ async def main() -> None:
         with tempfile.TemporaryDirectory() as folder:
             webhook = await _webhook(bootstrap, Path(folder), args.requests, args.concurrency)
             sink, bare_http = await _sink(bootstrap, Path(folder), args.records, args.concurrency)
-    print(f"dossier records, {PARTITIONS} partitions, {args.concurrency} concurrent requests")
+    print(f"dossier records, {PARTITIONS} partitions, {args.concurrency} HTTP connections")
     print(f"bare aiokafka produce, acks=1:               {bare:>9,.0f} records/s")
     print(f"webhook, accepted end to end into Kafka:     {webhook:>9,.0f} requests/s")
     print(f"bare httpx POSTs to the agency app:          {bare_http:>9,.0f} requests/s")

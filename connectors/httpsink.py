@@ -32,6 +32,13 @@ class HttpSinkConfig(SinkConfig):
         default_factory=dict, description="Sent with every request (e.g. Authorization)."
     )
     timeout_s: float = Field(default=10.0, gt=0)
+    max_connections: int = Field(
+        default=8,
+        ge=1,
+        le=256,
+        description="HTTP connections to the target; more in-flight records wait for one "
+        "(httpx slows down sharply beyond a few dozen connections in one pool).",
+    )
 
 
 def cloudevent(delivery: Delivery) -> dict[str, Any]:
@@ -61,7 +68,7 @@ class HttpSink(SinkConnector[HttpSinkConfig]):
     config_model: ClassVar[type[ConnectorConfig]] = HttpSinkConfig
 
     async def open_sink(self) -> None:
-        limits = httpx.Limits(max_connections=self.config.max_in_flight)
+        limits = httpx.Limits(max_connections=self.config.max_connections)
         self.client = await self.enter.enter_async_context(
             httpx.AsyncClient(
                 headers=self.config.headers, timeout=self.config.timeout_s, limits=limits
