@@ -87,7 +87,8 @@ class AgencyApp:
             if not key:
                 return JSONResponse({"error": "Idempotency-Key required"}, 400)
             event = json.loads(await request.body())
-            if event["data"].get("dossierCode") in self.refuse:
+            record = event.get("data", event)  # CloudEvents structured, or the record alone
+            if record.get("dossierCode") in self.refuse:
                 return JSONResponse({"error": "unknown procedure for this office"}, 400)
             if key in self.received:
                 self.duplicates += 1

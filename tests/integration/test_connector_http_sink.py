@@ -6,6 +6,7 @@ import asyncio
 import time
 from typing import Any
 
+import httpx
 from prometheus_client import CollectorRegistry
 
 from bus.kafka import KafkaPublisher, OutgoingRecord, TopicSpec, ensure_topics
@@ -163,3 +164,34 @@ async def test_stopping_while_the_target_is_down_commits_nothing_undelivered(
         agency.fail_next = 0
         async with run_connector(sink_config(node, kafka_bootstrap, agency.url), Settings()):
             await _until(lambda: event_id in agency.received)
+
+
+async def test_data_format_sends_the_record_with_ce_headers(kafka_bootstrap: str) -> None:
+    """format: data POSTs the record alone as JSON, the CloudEvents attributes as ce-*
+    headers, and still the ce_id as Idempotency-Key."""
+    node, inbox = await _inbox(kafka_bootstrap)
+    [event_id] = await publish_dossiers(kafka_bootstrap, inbox, ["H24.22-plain"])
+    async with AgencyApp().serve() as agency:
+        config = sink_config(node, kafka_bootstrap, agency.url, format="data")
+        async with run_connector(config, Settings()):
+            await _until(lambda: event_id in agency.received)
+    [request] = agency.requests
+    assert request["content-type"] == "application/json"
+    assert request["ce-id"] == event_id
+    assert request["ce-source"] == WARD
+    assert request["ce-type"] == "vn.gov.dossier.status.v1"
+    assert agency.received[event_id]["dossierCode"] == "H24.22-plain"
+
+
+async def test_metrics_are_served_when_metrics_port_is_set(kafka_bootstrap: str) -> None:
+    """With metrics_port 0 the sink serves Prometheus /metrics on a free port, counting what
+    it delivered."""
+    node, inbox = await _inbox(kafka_bootstrap)
+    [event_id] = await publish_dossiers(kafka_bootstrap, inbox, ["H24.22-metrics"])
+    async with AgencyApp().serve() as agency:
+        config = sink_config(node, kafka_bootstrap, agency.url, metrics_port=0)
+        async with run_connector(config, Settings()) as running, httpx.AsyncClient() as client:
+            await _until(lambda: event_id in agency.received)
+            text = (await client.get(f"http://127.0.0.1:{running.metrics_port}/metrics")).text
+    assert 'lgsp_connector_records_total{connector="dms",outcome="delivered"} 1.0' in text
+    assert "lgsp_connector_in_flight_records" in text
