@@ -262,6 +262,7 @@ async def main() -> None:
     print(f"bare httpx POSTs to the agency app:          {bare_http:>9,.0f} requests/s")
     print(f"HTTP sink, inbox to agency app:              {sink:>9,.0f} records/s")
     print(f"ratios: webhook/produce {webhook / bare:.3f}, sink/produce {sink / bare:.3f}, "
+          f"webhook/bare HTTP {webhook / bare_http:.2f}, "
           f"sink/bare HTTP {sink / bare_http:.2f}")  # fmt: skip
 
 
