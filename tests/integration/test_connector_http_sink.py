@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
 from prometheus_client import CollectorRegistry
+from typer.testing import CliRunner
 
 from bus.kafka import KafkaPublisher, OutgoingRecord, TopicSpec, ensure_topics
 from bus.settings import Settings
 from connectors.httpsink import HttpSinkConfig
 from connectors.runner import run_connector
 from connectors.topics import connector_dlq_topic
+from lgsp.cli import app
 from schemas.envelope import Envelope
 from schemas.parking import read_park_info
 from schemas.topics import inbox_topic
@@ -195,3 +199,31 @@ async def test_metrics_are_served_when_metrics_port_is_set(kafka_bootstrap: str)
             text = (await client.get(f"http://127.0.0.1:{running.metrics_port}/metrics")).text
     assert 'lgsp_connector_records_total{connector="dms",outcome="delivered"} 1.0' in text
     assert "lgsp_connector_in_flight_records" in text
+
+
+def test_parked_command_lists_code_reason_and_origin(kafka_bootstrap: str, tmp_path: Path) -> None:
+    """`lgsp connector parked FILE --json` lists each parked record with its ce_id, code,
+    reason and original position, and no record value."""
+
+    async def park_one() -> tuple[str, str, str]:
+        node, inbox = await _inbox(kafka_bootstrap)
+        [event_id] = await publish_dossiers(kafka_bootstrap, inbox, ["H24.22-bad"])
+        async with AgencyApp(refuse={"H24.22-bad"}).serve() as agency:
+            config = sink_config(node, kafka_bootstrap, agency.url)
+            async with run_connector(config, Settings()):
+                await wait_for_records(kafka_bootstrap, connector_dlq_topic(node, "dms"), 1)
+        return node, inbox, event_id
+
+    node, inbox, event_id = asyncio.run(park_one())
+    path = tmp_path / "dms.yaml"
+    path.write_text(
+        f"kind: http-sink\nname: dms\nnode: {node}\nagency: {WARD}\n"
+        f"bootstrap_servers: {kafka_bootstrap}\nurl: http://127.0.0.1:9/inbox\n"
+    )
+    result = CliRunner().invoke(app, ["connector", "parked", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    [line] = [json.loads(line) for line in result.stdout.splitlines()]
+    assert line["ce_id"] == event_id
+    assert line["code"] == "LGSP-CONN-TARGET-REJECTED"
+    assert line["original"] == f"{inbox}:0:0"
+    assert "dossierCode" not in result.stdout
