@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import signal
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -132,12 +133,13 @@ async def test_killed_http_sink_delivers_everything_and_the_target_drops_copies(
     kafka_bootstrap: str, tmp_path: Path
 ) -> None:
     """An HTTP sink SIGKILLed mid-stream and restarted delivers every record; what it
-    delivered again carries the same Idempotency-Key, so the agency keeps one of each."""
+    delivered again carries the same Idempotency-Key, so the agency keeps one of each. Its
+    JSON log lines carry the ce_id and trace id of the record they are about."""
     node = private_node()
     inbox = inbox_topic(node, WARD)
     await ensure_topics(kafka_bootstrap, [TopicSpec(inbox, 3)])
     ids = await publish_dossiers(kafka_bootstrap, inbox, [f"H24.22-{i:04d}" for i in range(200)])
-    agency = AgencyApp(delay_s=0.02)
+    agency = AgencyApp(delay_s=0.02, fail_next=1, retry_after="0")
     async with agency.serve():
         config = write_config(
             tmp_path,
@@ -167,4 +169,13 @@ max_batch: 50
             process.terminate()
             await process.wait()
     assert set(agency.received) == set(ids)
-    assert len(agency.requests) == len(ids) + agency.duplicates
+    assert len(agency.requests) == len(ids) + agency.duplicates + 1  # + the one 503
+    retries = [
+        line
+        for line in (tmp_path / "log").read_text().splitlines()
+        if '"sink_delivery_retry"' in line
+    ]
+    assert retries, "the 503 was not logged"
+    logged = json.loads(retries[0])
+    assert logged["ce_id"] in ids and logged["code"] == "LGSP-CONN-TARGET-UNAVAILABLE"
+    assert logged["trace_id"]
