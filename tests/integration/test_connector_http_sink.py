@@ -227,3 +227,21 @@ def test_parked_command_lists_code_reason_and_origin(kafka_bootstrap: str, tmp_p
     assert line["code"] == "LGSP-CONN-TARGET-REJECTED"
     assert line["original"] == f"{inbox}:0:0"
     assert "dossierCode" not in result.stdout
+
+
+async def test_in_flight_deliveries_are_bounded_and_each_key_stays_in_order(
+    kafka_bootstrap: str,
+) -> None:
+    """With max_in_flight 3 the agency never sees more than three calls at once, and the ten
+    statuses of one dossier arrive in the order they were published."""
+    node, inbox = await _inbox(kafka_bootstrap, partitions=1)
+    codes = [f"H24.22-{i:03d}" for i in range(12)] + ["H24.22-same"] * 10
+    ids = await publish_dossiers(kafka_bootstrap, inbox, codes)
+    async with AgencyApp(delay_s=0.1).serve() as agency:
+        config = sink_config(node, kafka_bootstrap, agency.url, max_in_flight=3)
+        async with run_connector(config, Settings()):
+            await _until(lambda: len(agency.received) == len(ids), timeout_s=60)
+    assert agency.peak_calls == 3
+    arrived = [r["idempotency-key"] for r in agency.requests]
+    same = ids[12:]
+    assert [i for i in arrived if i in same] == same
