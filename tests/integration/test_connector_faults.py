@@ -169,7 +169,9 @@ max_batch: 50
             process.terminate()
             await process.wait()
     assert set(agency.received) == set(ids)
-    assert len(agency.requests) == len(ids) + agency.duplicates + 1  # + the one 503
+    # every record, the one 503, and the copies delivered again after the kill (a call cut
+    # by the kill may reach the app without its body, so this is a lower bound)
+    assert len(agency.requests) >= len(ids) + agency.duplicates + 1
     retries = [
         line
         for line in (tmp_path / "log").read_text().splitlines()
