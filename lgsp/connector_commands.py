@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import secrets
 import signal
 from pathlib import Path
@@ -11,12 +12,14 @@ from typing import Annotated
 import typer
 from prometheus_client import CollectorRegistry
 from rich.console import Console
+from rich.table import Table
 
 from bus.logging import configure_logging
 from bus.settings import Settings
 from connectors.config import ConnectorConfig
+from connectors.parked import read_parked
 from connectors.registry import load_connector_config
-from connectors.runner import run_connector
+from connectors.runner import bootstrap_of, run_connector
 from connectors.scaffold import Kind, scaffold
 from connectors.webhook.config import hash_api_key
 
@@ -73,6 +76,28 @@ def new(
     console.print(
         f"run its test: cd {written[0].parent} && pytest; run it: lgsp connector run {written[1]}"
     )
+
+
+@app.command()
+def parked(
+    config: ConfigArgument,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+) -> None:
+    """List what the connector parked (its DLQ topic): code, reason, original position."""
+    loaded = load_connector_config(config)
+    records = asyncio.run(read_parked(bootstrap_of(loaded, Settings()), loaded.node, loaded.name))
+    if as_json:
+        for record in records:
+            typer.echo(json.dumps(record.as_json(), ensure_ascii=False))
+        return
+    table = Table("offset", "ce_id", "type", "key", "code", "attempts", "original", "reason")
+    for r in records:
+        table.add_row(
+            str(r.offset), r.ce_id or "", r.type or "", r.key or "", r.code, str(r.attempts),
+            r.original, r.reason,
+        )  # fmt: skip
+    Console().print(table)
+    console.print(f"{len(records)} parked record(s)")
 
 
 @app.command("hash-key")

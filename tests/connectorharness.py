@@ -62,6 +62,8 @@ class AgencyApp:
     refuse: set[str] = field(default_factory=set)
     delay_s: float = 0.0
     port: int = 0
+    calls_now: int = 0
+    peak_calls: int = 0
 
     def app(self) -> FastAPI:
         app = FastAPI()
@@ -76,7 +78,12 @@ class AgencyApp:
 
         @app.post("/inbox")
         async def inbox(request: Request) -> Any:
-            await asyncio.sleep(self.delay_s)
+            self.calls_now += 1
+            self.peak_calls = max(self.peak_calls, self.calls_now)
+            try:
+                await asyncio.sleep(self.delay_s)
+            finally:
+                self.calls_now -= 1
             self.requests.append(dict(request.headers))
             if self.fail_next > 0:
                 self.fail_next -= 1
@@ -87,7 +94,8 @@ class AgencyApp:
             if not key:
                 return JSONResponse({"error": "Idempotency-Key required"}, 400)
             event = json.loads(await request.body())
-            if event["data"].get("dossierCode") in self.refuse:
+            record = event.get("data", event)  # CloudEvents structured, or the record alone
+            if record.get("dossierCode") in self.refuse:
                 return JSONResponse({"error": "unknown procedure for this office"}, 400)
             if key in self.received:
                 self.duplicates += 1

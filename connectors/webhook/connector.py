@@ -5,16 +5,20 @@ from __future__ import annotations
 import asyncio
 from typing import ClassVar
 
+import structlog
 from aiokafka.errors import KafkaError
 
 from bus.httpserver import http_server
 from bus.kafka import KafkaPublisher
+from bus.logging import bind_record
 from connectors.config import ConnectorConfig
 from connectors.events import EventBuilder, SourceEvent
 from connectors.lifecycle import Connector, bound_port
 from connectors.webhook.app import Accepted, webhook_app
 from connectors.webhook.config import WebhookConfig
 from schemas.errors import LgspError
+
+log = structlog.get_logger("lgsp.connector.webhook")
 
 
 class WebhookConnector(Connector[WebhookConfig]):
@@ -51,6 +55,8 @@ class WebhookConnector(Connector[WebhookConfig]):
                 ) from error
             finally:
                 gauge.dec()
+        with bind_record(built.envelope):
+            log.debug("webhook_event_published", topic=landed.topic, offset=landed.offset)
         return Accepted(
             id=built.envelope.id,
             type=built.envelope.type,

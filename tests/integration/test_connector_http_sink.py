@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
+from pathlib import Path
 from typing import Any
 
+import httpx
 from prometheus_client import CollectorRegistry
+from typer.testing import CliRunner
 
 from bus.kafka import KafkaPublisher, OutgoingRecord, TopicSpec, ensure_topics
 from bus.settings import Settings
 from connectors.httpsink import HttpSinkConfig
 from connectors.runner import run_connector
 from connectors.topics import connector_dlq_topic
+from lgsp.cli import app
 from schemas.envelope import Envelope
 from schemas.parking import read_park_info
 from schemas.topics import inbox_topic
@@ -163,3 +168,80 @@ async def test_stopping_while_the_target_is_down_commits_nothing_undelivered(
         agency.fail_next = 0
         async with run_connector(sink_config(node, kafka_bootstrap, agency.url), Settings()):
             await _until(lambda: event_id in agency.received)
+
+
+async def test_data_format_sends_the_record_with_ce_headers(kafka_bootstrap: str) -> None:
+    """format: data POSTs the record alone as JSON, the CloudEvents attributes as ce-*
+    headers, and still the ce_id as Idempotency-Key."""
+    node, inbox = await _inbox(kafka_bootstrap)
+    [event_id] = await publish_dossiers(kafka_bootstrap, inbox, ["H24.22-plain"])
+    async with AgencyApp().serve() as agency:
+        config = sink_config(node, kafka_bootstrap, agency.url, format="data")
+        async with run_connector(config, Settings()):
+            await _until(lambda: event_id in agency.received)
+    [request] = agency.requests
+    assert request["content-type"] == "application/json"
+    assert request["ce-id"] == event_id
+    assert request["ce-source"] == WARD
+    assert request["ce-type"] == "vn.gov.dossier.status.v1"
+    assert agency.received[event_id]["dossierCode"] == "H24.22-plain"
+
+
+async def test_metrics_are_served_when_metrics_port_is_set(kafka_bootstrap: str) -> None:
+    """With metrics_port 0 the sink serves Prometheus /metrics on a free port, counting what
+    it delivered."""
+    node, inbox = await _inbox(kafka_bootstrap)
+    [event_id] = await publish_dossiers(kafka_bootstrap, inbox, ["H24.22-metrics"])
+    async with AgencyApp().serve() as agency:
+        config = sink_config(node, kafka_bootstrap, agency.url, metrics_port=0)
+        async with run_connector(config, Settings()) as running, httpx.AsyncClient() as client:
+            await _until(lambda: event_id in agency.received)
+            text = (await client.get(f"http://127.0.0.1:{running.metrics_port}/metrics")).text
+    assert 'lgsp_connector_records_total{connector="dms",outcome="delivered"} 1.0' in text
+    assert "lgsp_connector_in_flight_records" in text
+
+
+def test_parked_command_lists_code_reason_and_origin(kafka_bootstrap: str, tmp_path: Path) -> None:
+    """`lgsp connector parked FILE --json` lists each parked record with its ce_id, code,
+    reason and original position, and no record value."""
+
+    async def park_one() -> tuple[str, str, str]:
+        node, inbox = await _inbox(kafka_bootstrap)
+        [event_id] = await publish_dossiers(kafka_bootstrap, inbox, ["H24.22-bad"])
+        async with AgencyApp(refuse={"H24.22-bad"}).serve() as agency:
+            config = sink_config(node, kafka_bootstrap, agency.url)
+            async with run_connector(config, Settings()):
+                await wait_for_records(kafka_bootstrap, connector_dlq_topic(node, "dms"), 1)
+        return node, inbox, event_id
+
+    node, inbox, event_id = asyncio.run(park_one())
+    path = tmp_path / "dms.yaml"
+    path.write_text(
+        f"kind: http-sink\nname: dms\nnode: {node}\nagency: {WARD}\n"
+        f"bootstrap_servers: {kafka_bootstrap}\nurl: http://127.0.0.1:9/inbox\n"
+    )
+    result = CliRunner().invoke(app, ["connector", "parked", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    [line] = [json.loads(line) for line in result.stdout.splitlines()]
+    assert line["ce_id"] == event_id
+    assert line["code"] == "LGSP-CONN-TARGET-REJECTED"
+    assert line["original"] == f"{inbox}:0:0"
+    assert "dossierCode" not in result.stdout
+
+
+async def test_in_flight_deliveries_are_bounded_and_each_key_stays_in_order(
+    kafka_bootstrap: str,
+) -> None:
+    """With max_in_flight 3 the agency never sees more than three calls at once, and the ten
+    statuses of one dossier arrive in the order they were published."""
+    node, inbox = await _inbox(kafka_bootstrap, partitions=1)
+    codes = [f"H24.22-{i:03d}" for i in range(12)] + ["H24.22-same"] * 10
+    ids = await publish_dossiers(kafka_bootstrap, inbox, codes)
+    async with AgencyApp(delay_s=0.1).serve() as agency:
+        config = sink_config(node, kafka_bootstrap, agency.url, max_in_flight=3)
+        async with run_connector(config, Settings()):
+            await _until(lambda: len(agency.received) == len(ids), timeout_s=60)
+    assert agency.peak_calls == 3
+    arrived = [r["idempotency-key"] for r in agency.requests]
+    same = ids[12:]
+    assert [i for i in arrived if i in same] == same
