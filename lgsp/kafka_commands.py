@@ -90,6 +90,7 @@ def status(
                     {
                         "name": c.name,
                         "running": c.running,
+                        "secure": c.secure,
                         "bootstrap_servers": c.bootstrap_servers,
                         "pid": c.pid,
                         "resident_memory_mb": c.resident_memory_mb,
@@ -101,11 +102,12 @@ def status(
             )
         )
         return
-    table = Table("cluster", "state", "bootstrap", "pid", "RSS MiB", "log")
+    table = Table("cluster", "state", "security", "bootstrap", "pid", "RSS MiB", "log")
     for c in clusters:
         table.add_row(
             c.name,
             "[green]running[/]" if c.running else "stopped",
+            "SASL_SSL+ACLs" if c.secure else "plaintext",
             c.bootstrap_servers or "-",
             str(c.pid or "-"),
             f"{c.resident_memory_mb:.0f}" if c.resident_memory_mb else "-",

@@ -9,6 +9,7 @@ import logging
 import stat
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -31,6 +32,9 @@ from bus.kafka import (
 )
 from bus.kafka.acls import connector_acls, connector_group, gateway_acls, gateway_group, user
 from bus.kafka.security import client_options
+from bus.localkafka import start_cluster, stop_cluster
+from bus.settings import Settings
+from schemas.errors import LocalKafkaError
 from schemas.topics import event_topic, inbox_topic
 from tests.securecluster import SecureCluster, secure_cluster
 
@@ -248,3 +252,35 @@ def _assert_no_secret(
     texts += [str(record.exc_info[1]) for record in logs.records if record.exc_info]
     for secret in secrets:
         assert not any(secret in text for text in texts), "a password leaked"
+
+
+async def test_a_secure_cluster_restarts_secure_with_its_users_and_acls(
+    settings: Settings, secure_cluster: SecureCluster, connector: KafkaSecurity
+) -> None:
+    """`down` then `up` without --secure: still SASL_SSL only, the connector's credential and
+    ACLs survive (they live in the KRaft metadata log), another inbox is still refused."""
+    await stop_cluster(settings, secure_cluster.name)
+    status = await start_cluster(settings, secure_cluster.name)
+    assert status.secure and status.bootstrap_servers == secure_cluster.bootstrap
+    async with KafkaPublisher(secure_cluster.bootstrap, security=connector) as publisher:
+        assert (await publisher.publish(OutgoingRecord(EVENTS, b"after restart"))).offset >= 0
+        with pytest.raises(TopicAuthorizationFailedError):
+            await publisher.publish(OutgoingRecord(OTHER_INBOX, b"x"))
+    plaintext = KafkaPublisher(secure_cluster.bootstrap, request_timeout_ms=5_000)
+    with pytest.raises(KafkaConnectionError):
+        await plaintext.__aenter__()
+    await plaintext.__aexit__(None, None, None)
+
+
+async def test_a_plaintext_cluster_cannot_be_turned_secure_in_place(settings: Settings) -> None:
+    """`up --secure` on a cluster formatted without security fails with LGSP-KAFKA-NOT-SECURE
+    (its storage has no super user) instead of starting half secure."""
+    name = f"pytest-plain-{uuid.uuid4().hex[:6]}"
+    try:
+        await start_cluster(settings, name)
+        await stop_cluster(settings, name)
+        with pytest.raises(LocalKafkaError) as refused:
+            await start_cluster(settings, name, secure_mode=True)
+        assert refused.value.code == "LGSP-KAFKA-NOT-SECURE"
+    finally:
+        await stop_cluster(settings, name, purge=True)
