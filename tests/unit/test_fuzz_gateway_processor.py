@@ -104,10 +104,10 @@ def _processor() -> RecordProcessor:
 @st.composite
 def hostile_records(draw: st.DrawFn) -> Rec:
     headers = list(HEADERS)
-    for name, value in draw(st.lists(st.tuples(st.sampled_from(NAMES), VALUES), max_size=4)):
+    for name, header in draw(st.lists(st.tuples(st.sampled_from(NAMES), VALUES), max_size=4)):
         if draw(st.booleans()):
             headers = [(k, v) for k, v in headers if k != name]
-        headers.append((name, value))
+        headers.append((name, header))
     value = draw(
         st.one_of(
             st.just(VALUE),
