@@ -11,6 +11,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from aiokafka import AIOKafkaProducer
@@ -213,10 +214,11 @@ async def test_authorization_failures_leave_no_password_in_logs_or_errors(
 
 
 def test_the_security_command_creates_a_principal_without_printing_its_password(
-    secure_cluster: SecureCluster, node_topics: None
+    secure_cluster: SecureCluster, node_topics: None, tmp_path: Path
 ) -> None:
-    """`lgsp security user-add` then `grant-connector`: the password goes to a 0600 env file
-    only, never to the terminal, and the ACLs are listed back by `lgsp security acls`."""
+    """`lgsp security user-add` then `grant-connector` / `grant-gateway --config`: the password
+    goes to a 0600 env file only, never to the terminal, and `lgsp security acls` lists the
+    ACLs back (the gateway's retry tiers taken from its node file)."""
     cluster = ["--cluster", secure_cluster.name]
     added = _lgsp_security("user-add", *cluster, "--user", "cn-h24-03")
     assert added.returncode == 0, added.stderr
@@ -226,11 +228,17 @@ def test_the_security_command_creates_a_principal_without_printing_its_password(
     assert granted.returncode == 0, granted.stderr
     listed = _lgsp_security("acls", *cluster, "--user", "cn-h24-03")
     assert f"User:cn-h24-03 may READ TOPIC name {OTHER_INBOX}" in listed.stdout
+    (tmp_path / "node.yaml").write_text("node: hanoi\nretry_tiers: [10s]\n")
+    gateway = _lgsp_security(
+        "grant-gateway", *cluster, "--user", "gw-cli", "--config", str(tmp_path / "node.yaml")
+    )
+    assert gateway.returncode == 0, gateway.stderr
+    assert f"READ TOPIC name {EVENTS}.retry.10s" in gateway.stdout
     env = secure_cluster.files.folder / "clients" / "cn-h24-03.env"
     assert stat.S_IMODE(env.stat().st_mode) == 0o600
     password = secure_cluster.as_user("cn-h24-03").password
     assert password is not None and password.get_secret_value() in env.read_text()
-    for output in (added, granted, listed):
+    for output in (added, granted, listed, gateway):
         assert not any(p in output.stdout + output.stderr for p in secure_cluster.passwords())
 
 
