@@ -10,7 +10,15 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from bus.localkafka import cluster_status, list_clusters, start_cluster, stop_cluster, toolchain
+from bus.localkafka import (
+    cluster_status,
+    list_clusters,
+    start_cluster,
+    stop_cluster,
+    toolchain,
+)
+from bus.localkafka import secure as security_files
+from bus.localkafka.layout import ClusterPaths
 from bus.settings import Settings
 
 app = typer.Typer(
@@ -55,6 +63,11 @@ def up(
         f"cluster [bold]{name}[/] {verb} at {status.bootstrap_servers}{mode} "
         f"(log: {status.log_path})"
     )
+    if status.secure and status.bootstrap_servers:
+        files = security_files.SecureFiles.of(ClusterPaths.of(settings.home, name))
+        admin = security_files.ADMIN_USER
+        env = security_files.write_env_file(files, admin, status.bootstrap_servers)
+        console.print(f"super user {admin}'s client settings (0600): {env}")
     print(status.bootstrap_servers)
 
 
