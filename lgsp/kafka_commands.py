@@ -10,7 +10,15 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from bus.localkafka import cluster_status, list_clusters, start_cluster, stop_cluster, toolchain
+from bus.localkafka import (
+    cluster_status,
+    list_clusters,
+    start_cluster,
+    stop_cluster,
+    toolchain,
+)
+from bus.localkafka import secure as security_files
+from bus.localkafka.layout import ClusterPaths
 from bus.settings import Settings
 
 app = typer.Typer(
@@ -55,6 +63,11 @@ def up(
         f"cluster [bold]{name}[/] {verb} at {status.bootstrap_servers}{mode} "
         f"(log: {status.log_path})"
     )
+    if status.secure and status.bootstrap_servers:
+        files = security_files.SecureFiles.of(ClusterPaths.of(settings.home, name))
+        admin = security_files.ADMIN_USER
+        env = security_files.write_env_file(files, admin, status.bootstrap_servers)
+        console.print(f"super user {admin}'s client settings (0600): {env}")
     print(status.bootstrap_servers)
 
 
@@ -90,6 +103,7 @@ def status(
                     {
                         "name": c.name,
                         "running": c.running,
+                        "secure": c.secure,
                         "bootstrap_servers": c.bootstrap_servers,
                         "pid": c.pid,
                         "resident_memory_mb": c.resident_memory_mb,
@@ -101,11 +115,12 @@ def status(
             )
         )
         return
-    table = Table("cluster", "state", "bootstrap", "pid", "RSS MiB", "log")
+    table = Table("cluster", "state", "security", "bootstrap", "pid", "RSS MiB", "log")
     for c in clusters:
         table.add_row(
             c.name,
             "[green]running[/]" if c.running else "stopped",
+            "SASL_SSL+ACLs" if c.secure else "plaintext",
             c.bootstrap_servers or "-",
             str(c.pid or "-"),
             f"{c.resident_memory_mb:.0f}" if c.resident_memory_mb else "-",

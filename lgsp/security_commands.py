@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -21,6 +22,7 @@ from bus.kafka.security import KafkaSecurity
 from bus.localkafka import cluster_status, secure
 from bus.localkafka.layout import ClusterPaths, check_principal_name
 from bus.settings import Settings
+from gateway.config import load_gateway_config
 from schemas.catalog import bundled_catalog
 from schemas.errors import LocalKafkaError
 
@@ -90,19 +92,28 @@ def _apply(bindings: list[AclBinding], cluster: str | None) -> None:
 @app.command("grant-gateway")
 def grant_gateway(
     name: UserOption,
-    node: NodeOption,
+    node: Annotated[str | None, typer.Option("--node", help="The node's short name.")] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", "-c", help="The node's gateway file: its name and retry tiers."),
+    ] = None,
     tiers: Annotated[
         list[str] | None,
-        typer.Option("--tier", help="A retry tier of the node (repeat); default 30s 5m 1h."),
+        typer.Option("--tier", help="A retry tier (repeat); default the config's, or 30s 5m 1h."),
     ] = None,
     cluster: ClusterOption = None,
 ) -> None:
-    """Let user NAME run NODE's gateway: read events and tiers, write inboxes, links, DLQs."""
+    """Let user NAME run a node's gateway: read events and tiers, write inboxes, links, DLQs."""
+    gateway = load_gateway_config(config) if config else None
+    node_name = node or (gateway.node if gateway else None)
+    if node_name is None:
+        raise LocalKafkaError("name the node with --node or --config", code="LGSP-SEC-CONFIG")
     event_types = {v.event_type for v in bundled_catalog()}
-    bindings = gateway_acls(
-        node, user(name), event_types=event_types, retry_tiers=tiers or ["30s", "5m", "1h"]
+    retry_tiers = tiers or (gateway.retry_tiers if gateway else ["30s", "5m", "1h"])
+    _apply(
+        gateway_acls(node_name, user(name), event_types=event_types, retry_tiers=retry_tiers),
+        cluster,
     )
-    _apply(bindings, cluster)
 
 
 @app.command("grant-connector")

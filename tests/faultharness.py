@@ -14,10 +14,16 @@ from bus.kafka import KafkaPublisher, OutgoingRecord, kafka_consumer
 from tests.gatewayharness import make_event
 
 
-async def publish_many(bootstrap: str, topic: str, count: int, *, start: int = 0) -> set[str]:
-    """Publish ``count`` dossier events over 400 keys; return their ce_ids."""
+async def publish_many(
+    bootstrap: str, topic: str, count: int, *, start: int = 0, request_timeout_ms: int = 30_000
+) -> set[str]:
+    """Publish ``count`` dossier events over 400 keys; return their ce_ids.
+
+    A record not acknowledged within ``request_timeout_ms`` fails its publish (aiokafka
+    expires it): raise it to ride out a broker outage longer than the 30 s default.
+    """
     ids = set()
-    async with KafkaPublisher(bootstrap) as publisher:
+    async with KafkaPublisher(bootstrap, request_timeout_ms=request_timeout_ms) as publisher:
         futures = []
         for i in range(start, start + count):
             envelope, _, value = make_event(

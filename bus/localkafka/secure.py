@@ -71,11 +71,6 @@ def prepare(files: SecureFiles) -> None:
         save_user(files, ADMIN_USER, secrets.token_urlsafe(24))
 
 
-def issue_client_certificate(files: SecureFiles, name: str) -> certs.Issued:
-    """A client certificate for ``name`` signed by the cluster's CA (for mutual TLS clients)."""
-    return certs.issue(files.ca, files.folder / "clients", check_principal_name(name), name)
-
-
 def users(files: SecureFiles) -> dict[str, SecretStr]:
     """The SCRAM users of the cluster and their passwords."""
     if not files.exists:

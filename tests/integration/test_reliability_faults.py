@@ -101,8 +101,12 @@ async def test_a_broker_restarted_mid_stream_loses_and_duplicates_nothing(
         try:
             await counter.wait_until(half // 3, timeout_s=300)
             at_stop = counter.total
+            # A connector that rides out the outage: its unacknowledged records wait up to
+            # 3 min (with the 30 s default, a loaded machine's restart outlasts them).
             more = asyncio.create_task(
-                publish_many(bootstrap, node.topic(DOSSIER), half, start=half)
+                publish_many(
+                    bootstrap, node.topic(DOSSIER), half, start=half, request_timeout_ms=180_000
+                )
             )
             await stop_cluster(settings, name)
             stopped_for = time.monotonic()

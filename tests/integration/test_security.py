@@ -9,7 +9,9 @@ import logging
 import stat
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from aiokafka import AIOKafkaProducer
@@ -31,6 +33,9 @@ from bus.kafka import (
 )
 from bus.kafka.acls import connector_acls, connector_group, gateway_acls, gateway_group, user
 from bus.kafka.security import client_options
+from bus.localkafka import start_cluster, stop_cluster
+from bus.settings import Settings
+from schemas.errors import LocalKafkaError
 from schemas.topics import event_topic, inbox_topic
 from tests.securecluster import SecureCluster, secure_cluster
 
@@ -209,10 +214,11 @@ async def test_authorization_failures_leave_no_password_in_logs_or_errors(
 
 
 def test_the_security_command_creates_a_principal_without_printing_its_password(
-    secure_cluster: SecureCluster, node_topics: None
+    secure_cluster: SecureCluster, node_topics: None, tmp_path: Path
 ) -> None:
-    """`lgsp security user-add` then `grant-connector`: the password goes to a 0600 env file
-    only, never to the terminal, and the ACLs are listed back by `lgsp security acls`."""
+    """`lgsp security user-add` then `grant-connector` / `grant-gateway --config`: the password
+    goes to a 0600 env file only, never to the terminal, and `lgsp security acls` lists the
+    ACLs back (the gateway's retry tiers taken from its node file)."""
     cluster = ["--cluster", secure_cluster.name]
     added = _lgsp_security("user-add", *cluster, "--user", "cn-h24-03")
     assert added.returncode == 0, added.stderr
@@ -222,11 +228,17 @@ def test_the_security_command_creates_a_principal_without_printing_its_password(
     assert granted.returncode == 0, granted.stderr
     listed = _lgsp_security("acls", *cluster, "--user", "cn-h24-03")
     assert f"User:cn-h24-03 may READ TOPIC name {OTHER_INBOX}" in listed.stdout
+    (tmp_path / "node.yaml").write_text("node: hanoi\nretry_tiers: [10s]\n")
+    gateway = _lgsp_security(
+        "grant-gateway", *cluster, "--user", "gw-cli", "--config", str(tmp_path / "node.yaml")
+    )
+    assert gateway.returncode == 0, gateway.stderr
+    assert f"READ TOPIC name {EVENTS}.retry.10s" in gateway.stdout
     env = secure_cluster.files.folder / "clients" / "cn-h24-03.env"
     assert stat.S_IMODE(env.stat().st_mode) == 0o600
     password = secure_cluster.as_user("cn-h24-03").password
     assert password is not None and password.get_secret_value() in env.read_text()
-    for output in (added, granted, listed):
+    for output in (added, granted, listed, gateway):
         assert not any(p in output.stdout + output.stderr for p in secure_cluster.passwords())
 
 
@@ -248,3 +260,35 @@ def _assert_no_secret(
     texts += [str(record.exc_info[1]) for record in logs.records if record.exc_info]
     for secret in secrets:
         assert not any(secret in text for text in texts), "a password leaked"
+
+
+async def test_a_secure_cluster_restarts_secure_with_its_users_and_acls(
+    settings: Settings, secure_cluster: SecureCluster, connector: KafkaSecurity
+) -> None:
+    """`down` then `up` without --secure: still SASL_SSL only, the connector's credential and
+    ACLs survive (they live in the KRaft metadata log), another inbox is still refused."""
+    await stop_cluster(settings, secure_cluster.name)
+    status = await start_cluster(settings, secure_cluster.name)
+    assert status.secure and status.bootstrap_servers == secure_cluster.bootstrap
+    async with KafkaPublisher(secure_cluster.bootstrap, security=connector) as publisher:
+        assert (await publisher.publish(OutgoingRecord(EVENTS, b"after restart"))).offset >= 0
+        with pytest.raises(TopicAuthorizationFailedError):
+            await publisher.publish(OutgoingRecord(OTHER_INBOX, b"x"))
+    plaintext = KafkaPublisher(secure_cluster.bootstrap, request_timeout_ms=5_000)
+    with pytest.raises(KafkaConnectionError):
+        await plaintext.__aenter__()
+    await plaintext.__aexit__(None, None, None)
+
+
+async def test_a_plaintext_cluster_cannot_be_turned_secure_in_place(settings: Settings) -> None:
+    """`up --secure` on a cluster formatted without security fails with LGSP-KAFKA-NOT-SECURE
+    (its storage has no super user) instead of starting half secure."""
+    name = f"pytest-plain-{uuid.uuid4().hex[:6]}"
+    try:
+        await start_cluster(settings, name)
+        await stop_cluster(settings, name)
+        with pytest.raises(LocalKafkaError) as refused:
+            await start_cluster(settings, name, secure_mode=True)
+        assert refused.value.code == "LGSP-KAFKA-NOT-SECURE"
+    finally:
+        await stop_cluster(settings, name, purge=True)

@@ -1,8 +1,7 @@
 """Fuzzing the contract's parsers with hypothesis: whatever bytes, headers or JSON arrive, the
 codec, the envelope, agency JSON conversion, topic names, dataschema look-ups and park headers
-either succeed or raise an
-``LgspError`` with a stable code; no other exception ever escapes (it would stop a gateway
-partition or kill a connector)."""
+either succeed or raise an ``LgspError`` with a stable code; no other exception ever escapes
+(it would stop a gateway partition or kill a connector)."""
 
 from __future__ import annotations
 

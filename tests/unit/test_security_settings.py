@@ -3,6 +3,7 @@ material a secure local cluster is made with."""
 
 from __future__ import annotations
 
+import ssl
 import stat
 from pathlib import Path
 
@@ -163,3 +164,21 @@ def test_redact_masks_every_user_password(tmp_path: Path) -> None:
     prepare(files)
     password = next(iter(users(files).values())).get_secret_value()
     assert password not in redact(f"failed: password={password}", files)
+
+
+def test_a_client_certificate_and_the_node_ca_make_a_verifying_tls_context(tmp_path: Path) -> None:
+    """SSL with a client certificate: the context trusts the node's CA, checks host names and
+    presents the certificate (mutual TLS)."""
+    files = SecureFiles.of(ClusterPaths(tmp_path / "cluster"))
+    prepare(files)
+    issued = certs.issue(files.ca, tmp_path, "cn", "cn-h24")
+    security = KafkaSecurity(
+        protocol="SSL",
+        ca_file=files.ca.cert_file,
+        cert_file=issued.cert_file,
+        key_file=issued.key_file,
+    )
+    context = security.ssl_context()
+    assert context is not None and context.check_hostname
+    assert context.verify_mode == ssl.CERT_REQUIRED
+    assert [c["subject"] for c in context.get_ca_certs()] == [((("commonName", "LGSP local CA"),),)]
