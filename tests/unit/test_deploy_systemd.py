@@ -161,7 +161,7 @@ def test_the_env_file_sets_only_real_settings_and_no_secret() -> None:
     env = _env_lines(SYSTEMD / "lgsp.env")
     fields = {f"LGSP_{name.upper()}" for name in Settings.model_fields}
     assert env and set(env) <= fields, set(env) - fields
-    assert Settings(**{k[5:].lower(): v for k, v in env.items()}).log_json is True
+    assert Settings.model_validate({k[5:].lower(): v for k, v in env.items()}).log_json
     text = (SYSTEMD / "lgsp.env").read_text()
     assert re.search(r"^#\s*LGSP_KAFKA_PASSWORD=\s*$", text, re.MULTILINE)
     assert "LGSP_KAFKA_PASSWORD" not in env
