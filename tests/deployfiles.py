@@ -1,0 +1,43 @@
+"""Reading the files of deploy/ for tests: YAML documents, and the dry start of an `lgsp`
+command line (the same sub-command, asked for --help)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).parent.parent
+DEPLOY = ROOT / "deploy"
+BIN = Path(sys.executable).parent
+
+
+def yaml_documents(path: Path) -> list[dict[str, Any]]:
+    """Every non-empty document of a YAML file."""
+    return [doc for doc in yaml.safe_load_all(path.read_text(encoding="utf-8")) if doc]
+
+
+def dry_start(arguments: list[str]) -> str:
+    """Run `lgsp <sub-command words> --help` for an lgsp command line's arguments (its options
+    and paths dropped) and return the usage it prints; fails if the sub-command does not exist."""
+    words = [w for w in arguments if not w.startswith(("-", "/"))]
+    result = subprocess.run(
+        [str(BIN / "lgsp"), *words, "--help"], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, f"lgsp {' '.join(words)}: {result.stderr}"
+    usage = " ".join(result.stdout.split())
+    assert f"Usage: lgsp {' '.join(words)}" in usage, usage
+    return usage
+
+
+def check_jsonschema(schema_args: list[str], *files: Path) -> subprocess.CompletedProcess[str]:
+    """Validate files with check-jsonschema (a dev dependency; schemas bundled, offline)."""
+    return subprocess.run(
+        [str(BIN / "check-jsonschema"), *schema_args, *map(str, files)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
