@@ -41,3 +41,49 @@ def check_jsonschema(schema_args: list[str], *files: Path) -> subprocess.Complet
         text=True,
         timeout=120,
     )
+
+
+def rule_groups() -> list[dict[str, Any]]:
+    """The groups of every deploy/prometheus/lgsp-*-rules.yml, in file order."""
+    return [
+        group
+        for path in sorted((DEPLOY / "prometheus").glob("lgsp-*-rules.yml"))
+        for group in yaml_documents(path)[0]["groups"]
+    ]
+
+
+PROMETHEUS_RULE_HEADER = """\
+# The alert rules of deploy/prometheus/lgsp-*-rules.yml for the Prometheus Operator, generated
+# by `python -m tests.deployfiles > deploy/kubernetes/prometheusrule.yaml`;
+# tests/unit/test_deploy_kubernetes.py fails when its groups differ from the rule files'.
+"""
+
+
+def prometheus_rule_yaml() -> str:
+    """The PrometheusRule resource holding the rule files' groups (multi-line PromQL kept as
+    block text, as in the rule files)."""
+
+    class _Dumper(yaml.SafeDumper):
+        pass
+
+    def _text(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
+        style = "|" if "\n" in text else None
+        return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
+
+    _Dumper.add_representer(str, _text)
+    resource = {
+        "apiVersion": "monitoring.coreos.com/v1",
+        "kind": "PrometheusRule",
+        "metadata": {
+            "name": "lgsp-alerts",
+            "namespace": "lgsp-hanoi",
+            "labels": {"app.kubernetes.io/part-of": "lgsp", "release": "prometheus"},
+        },
+        "spec": {"groups": rule_groups()},
+    }
+    body = yaml.dump(resource, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+    return PROMETHEUS_RULE_HEADER + body
+
+
+if __name__ == "__main__":
+    print(prometheus_rule_yaml(), end="")
