@@ -12,7 +12,7 @@ import httpx
 
 from bus.httpserver import http_server
 from gateway.admin import admin_app
-from tests.dashboards import dashboard_expressions
+from tests.dashboards import as_prometheus_query, dashboard_expressions
 from tests.gatewayharness import (
     DOSSIER,
     PORTAL_ROUTES,
@@ -94,7 +94,7 @@ scrape_configs:
                     break
                 await asyncio.sleep(0.5)
             for _title, expr in dashboard_expressions():  # every panel parses and evaluates
-                await _query(client, expr.replace("$node", ".*"))
+                await _query(client, as_prometheus_query(expr))
             groups = (await client.get("/api/v1/rules")).json()["data"]["groups"]
     finally:
         server.terminate()
