@@ -11,6 +11,7 @@ from gateway.engine import Gateway
 from lgsp.demo.nodes import HANOI, LATE_AGENCY
 from lgsp.demo.observer import Observer
 from lgsp.demo.traffic import Workload
+from tracker.figures import DossierCounts
 
 
 def samples(registry: CollectorRegistry, name: str) -> list[tuple[dict[str, str], float]]:
@@ -38,6 +39,7 @@ def report(
     observer: Observer,
     gateways: dict[str, Gateway],
     published: int,
+    figures: dict[str, DossierCounts],
 ) -> bool:
     table = Table("kind", "delivered to", "records", title="What the agencies received")
     for (kind, level), count in sorted(observer.delivered.items()):
@@ -81,6 +83,7 @@ def report(
         f"finished on time {on_time}/{len(observer.finished)}"
         + (f" ({on_time / len(observer.finished):.0%})" if observer.finished else "")
     )
+    _tracker_figures(console, figures)
     replied = workload.lookup_ids & set(observer.replies)
     console.print(
         f"look-ups: {len(replied)}/{len(workload.lookup_ids)} answered by the national "
@@ -92,3 +95,39 @@ def report(
         and dead == len(workload.bad_ids)
         and len(replied) == len(workload.lookup_ids)
     )
+
+
+def _tracker_figures(console: Console, figures: dict[str, DossierCounts]) -> None:
+    """What the tracker on NGSP computed from the dossiers it received (its own view)."""
+    table = Table(
+        "agency",
+        "received",
+        "online",
+        "finished",
+        "on time",
+        "open",
+        "overdue",
+        title="Dossiers as NGSP's tracker counts them (per receiving agency)",
+    )
+    received = online = finished = on_time = 0
+    for agency, counts in figures.items():
+        table.add_row(
+            agency,
+            str(counts.received),
+            str(counts.online),
+            str(counts.finished),
+            str(counts.on_time),
+            str(counts.open),
+            str(counts.overdue),
+        )
+        received += counts.received
+        online += counts.online
+        finished += counts.finished
+        on_time += counts.on_time
+    console.print(table)
+    if received:
+        rate = f"{on_time / finished:.0%}" if finished else "n/a"
+        console.print(
+            f"tracker: {received} dossiers, {online / received:.0%} submitted online, "
+            f"{finished} finished, on-time rate {rate}"
+        )

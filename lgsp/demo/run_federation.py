@@ -20,6 +20,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from bus.httpserver import http_server
 from bus.kafka import KafkaPublisher, delete_topics
 from bus.requestreply import LookupMetrics, LookupResponder
+from bus.settings import Settings
 from gateway.admin import admin_app
 from gateway.config import load_gateway_config
 from gateway.engine import Gateway
@@ -30,6 +31,7 @@ from lgsp.demo.nodes import (
     LATE_AGENCY,
     NGSP,
     POPULATION_DB,
+    PORTAL,
     ROLES,
     inboxes,
     provision,
@@ -42,6 +44,8 @@ from lgsp.demo.traffic import Workload
 from schemas.catalog import bundled_catalog
 from schemas.examples import example_record
 from schemas.topics import inbox_topic
+from tracker.config import ApiConfig, TrackerConfig
+from tracker.runner import run_tracker
 
 
 @dataclass(frozen=True)
@@ -101,12 +105,30 @@ async def run_federation(
                 f"{node.role:7} gateway ready: metrics http://127.0.0.1:{node.port}/metrics,"
                 f" admin API http://127.0.0.1:{node.port}/docs"
             )
+        tracker_port = _port(plan.admin_port + len(ROLES) if plan.admin_port else 0)
+        tracker = await stack.enter_async_context(
+            run_tracker(
+                TrackerConfig(
+                    node=NGSP,
+                    agency=PORTAL,
+                    bootstrap_servers=bootstraps[NGSP],
+                    api=ApiConfig(port=tracker_port),
+                ),
+                Settings(),
+                nodes[NGSP].gateway.registry,
+            )
+        )
+        console.print(
+            f"tracker at NGSP: dossier look-up API {tracker.api_url}/docs "
+            f"(e.g. {tracker.api_url}/dossiers?status=4)"
+        )
         workload = Workload(directory)
         published = await _publish(bootstraps, workload, plan, late, console, nodes)
         await _drain(observer, workload, console)
-        ok = report(
-            console, workload, observer, {r: n.gateway for r, n in nodes.items()}, published
-        )
+        with contextlib.suppress(TimeoutError):
+            await tracker.wait_caught_up(30)
+        gateways = {r: n.gateway for r, n in nodes.items()}
+        ok = report(console, workload, observer, gateways, published, tracker.figures("agency"))
         if plan.keep_running:
             console.print(
                 "[bold]still running[/]: explore with kcat, the admin APIs, "
