@@ -50,10 +50,11 @@ def dossier_event(status: int, at: int, **extra: object) -> dict[str, object]:
 
 
 def test_tet_and_weekends_are_not_working_days() -> None:
-    """Tết 2026 (16-20 Feb) and weekends are days off; a make-up Saturday is a working day."""
+    """Tết 2026 (16-20 Feb), bridge days and weekends are off; a make-up Saturday is worked."""
     assert not CAL.is_working_day(date(2026, 2, 17))
     assert not CAL.is_working_day(date(2026, 2, 21))
-    assert CAL.is_working_day(date(2026, 1, 10))  # Saturday worked for the 2 January bridge
+    assert CAL.is_working_day(date(2025, 4, 26))  # Saturday worked for the 2 May 2025 bridge
+    assert not CAL.is_working_day(date(2025, 5, 2))
     assert CAL.is_working_day(date(2026, 2, 23))
 
 
