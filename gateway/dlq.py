@@ -19,6 +19,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.structs import ConsumerRecord
 
 from bus.kafka import LogReader, list_topics, topic_partitions
+from bus.kafka.security import KafkaSecurity, client_options
 from schemas.envelope import header_value
 from schemas.ids.agency import AgencyCode
 from schemas.parking import ParkInfo, read_park_info, without_park_headers
@@ -85,7 +86,8 @@ class DeadLetterFilter:
 class DeadLetters:
     """The dead-letter topics of one node."""
 
-    def __init__(self, bootstrap: str, node: str) -> None:
+    def __init__(self, bootstrap: str, node: str, *, security: KafkaSecurity | None = None) -> None:
+        self.security = security
         self.bootstrap = bootstrap
         self.node = node
         self.state_topic = gateway_topic(node, "dlq-state")
@@ -94,16 +96,16 @@ class DeadLetters:
         """Every dead letter of the node that ``selection`` matches, oldest first per topic."""
         topics = [
             t
-            for t in await list_topics(self.bootstrap)
+            for t in await list_topics(self.bootstrap, security=self.security)
             if t.startswith(f"lgsp.{self.node}.") and t.endswith(".dlq")
         ]
         states = {
             r.key.decode(): json.loads(r.value or b"{}").get("state", "parked")
-            for r in await _read_topics(self.bootstrap, [self.state_topic])
+            for r in await _read_topics(self.bootstrap, [self.state_topic], self.security)
             if r.key
         }
         letters = []
-        for record in await _read_topics(self.bootstrap, topics):
+        for record in await _read_topics(self.bootstrap, topics, self.security):
             info = read_park_info(record.headers)
             if info is None:
                 continue
@@ -136,6 +138,7 @@ class DeadLetters:
             return 0
         producer = AIOKafkaProducer(
             bootstrap_servers=self.bootstrap,
+            **client_options(self.security),
             transactional_id=f"lgsp-dlq-{self.node}",
             enable_idempotence=True,
         )
@@ -165,10 +168,12 @@ class DeadLetters:
         return len(letters)
 
 
-async def _read_topics(bootstrap: str, topics: Iterable[str]) -> list[ConsumerRecord[bytes, bytes]]:
+async def _read_topics(
+    bootstrap: str, topics: Iterable[str], security: KafkaSecurity | None
+) -> list[ConsumerRecord[bytes, bytes]]:
     """Every committed record of ``topics``, from the beginning to the current end."""
-    partitions = await topic_partitions(bootstrap, topics)
-    async with LogReader(bootstrap) as reader:
+    partitions = await topic_partitions(bootstrap, topics, security=security)
+    async with LogReader(bootstrap, security=security) as reader:
         return await reader.read(dict.fromkeys(partitions))
 
 

@@ -21,6 +21,7 @@ from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 from aiokafka.structs import ConsumerRecord
 from prometheus_client import CollectorRegistry
 
+from bus.kafka.security import KafkaSecurity, client_options
 from gateway.batching import TransactionBatches
 from gateway.config import GatewayConfig, load_route_table
 from gateway.keystate import PartitionState
@@ -51,7 +52,10 @@ class Gateway:
         bootstrap: str,
         registry: CollectorRegistry,
         catalog: SchemaCatalog | None = None,
+        *,
+        security: KafkaSecurity | None = None,
     ) -> None:
+        self.security = security
         self.config = config
         self.bootstrap = bootstrap
         self.registry = registry
@@ -70,7 +74,9 @@ class Gateway:
         )
         self.metrics = GatewayMetrics(registry, config.node)
         self.metrics.routes.labels(config.node).set(len(table.spec.routes))
-        self.producers = PartitionProducers(bootstrap, f"lgsp-gateway-{config.node}")
+        self.producers = PartitionProducers(
+            bootstrap, f"lgsp-gateway-{config.node}", security=security
+        )
         self.states: dict[int, PartitionState] = {}
         self._routed_topic = gateway_topic(config.node, "routed")
         self._partition_counts: dict[str, int] = {}
@@ -79,9 +85,10 @@ class Gateway:
         self._lock = asyncio.Lock()
         self._stopping = asyncio.Event()
         self._known_topics: set[str] = set()
-        self._admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+        self._admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **client_options(security))
         self._consumer = AIOKafkaConsumer(
             bootstrap_servers=bootstrap,
+            **client_options(security),
             group_id=config.group_id,
             enable_auto_commit=False,
             isolation_level="read_committed",
@@ -283,6 +290,7 @@ class Gateway:
             self.processor,
             committed,
             self.window_s,
+            security=self.security,
         )
 
     async def on_assigned(self, assigned: set[TopicPartition]) -> None:
@@ -317,5 +325,6 @@ class Gateway:
             self.tiers.names,
             self.config.partitions,
             self.window_s,
+            security=self.security,
         )
         self._known_topics = set(await self._admin.list_topics())

@@ -15,11 +15,16 @@ from collections.abc import Iterable
 
 from aiokafka import AIOKafkaProducer
 
+from bus.kafka.security import KafkaSecurity, client_options
+
 
 class PartitionProducers:
     """Transactional producers keyed by partition number."""
 
-    def __init__(self, bootstrap: str, transactional_prefix: str) -> None:
+    def __init__(
+        self, bootstrap: str, transactional_prefix: str, *, security: KafkaSecurity | None = None
+    ) -> None:
+        self._options = client_options(security)
         self._bootstrap = bootstrap
         self._prefix = transactional_prefix
         self._producers: dict[int, AIOKafkaProducer] = {}
@@ -37,6 +42,7 @@ class PartitionProducers:
         async def start(partition: int) -> None:
             producer = AIOKafkaProducer(
                 bootstrap_servers=self._bootstrap,
+                **self._options,
                 transactional_id=f"{self._prefix}-{partition}",
                 enable_idempotence=True,
                 acks="all",

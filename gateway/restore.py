@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from aiokafka import TopicPartition
 
 from bus.kafka import LogReader
+from bus.kafka.security import KafkaSecurity
 from gateway.keystate import PartitionState
 from gateway.processor import RecordProcessor
 from gateway.tiers import RetryTiers
@@ -27,6 +28,8 @@ async def restore_partitions(
     processor: RecordProcessor,
     committed: Mapping[TopicPartition, int | None],
     dedup_window_s: float,
+    *,
+    security: KafkaSecurity | None = None,
 ) -> dict[int, PartitionState]:
     """The state of each partition number as the committed log says it is (one read for all)."""
     numbers = list(partitions)
@@ -35,7 +38,7 @@ async def restore_partitions(
         TopicPartition(str(b.retry(t)), n) for b in bases for t in tiers.names for n in numbers
     ]
     routed = [TopicPartition(gateway_topic(processor.node, "routed"), n) for n in numbers]
-    async with LogReader(bootstrap) as reader:
+    async with LogReader(bootstrap, security=security) as reader:
         for record in await reader.read({tp: committed.get(tp) or 0 for tp in tier_tps}):
             base, tier = processor.classify(record.topic)
             states[record.partition].park_in_tier(str(base), record.key, tier or 0, "restored")

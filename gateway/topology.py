@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bus.kafka import TopicSpec, ensure_topics, topic_partitions
+from bus.kafka.security import KafkaSecurity
 from schemas.errors import LgspError
 from schemas.topics import TopicName, gateway_topic
 
@@ -26,6 +27,8 @@ async def ensure_gateway_topics(
     tier_names: Sequence[str],
     partitions: int,
     dedup_window_s: float,
+    *,
+    security: KafkaSecurity | None = None,
 ) -> None:
     """Create what is missing; raise LGSP-GW-PARTITIONS when an existing topic breaks the rule."""
     retention = str(int(dedup_window_s * 2 * 1000))
@@ -37,9 +40,9 @@ async def ensure_gateway_topics(
     specs.append(
         TopicSpec(gateway_topic(node, "dlq-state"), 1, configs={"cleanup.policy": "compact"})
     )
-    await ensure_topics(bootstrap, specs)
+    await ensure_topics(bootstrap, specs, security=security)
     counts: dict[str, int] = {}
-    for tp in await topic_partitions(bootstrap, copartitioned):
+    for tp in await topic_partitions(bootstrap, copartitioned, security=security):
         counts[tp.topic] = counts.get(tp.topic, 0) + 1
     wrong = [f"{t} ({counts.get(t, 0)})" for t in copartitioned if counts.get(t, 0) != partitions]
     if wrong:

@@ -55,7 +55,7 @@ def _store(config: Path | None, node: str | None) -> DeadLetters:
             "name the node with --config node.yaml (or --node with LGSP_BOOTSTRAP_SERVERS)",
             code="LGSP-CONFIG-INVALID",
         )
-    return DeadLetters(bootstrap, node)
+    return DeadLetters(bootstrap, node, security=settings.kafka_security())
 
 
 def _filter(

@@ -13,6 +13,7 @@ import typer
 from prometheus_client import CollectorRegistry
 
 from bus.httpserver import http_server
+from bus.kafka.security import KafkaSecurity
 from bus.logging import configure_logging
 from bus.settings import Settings
 from bus.yamlconfig import ConfigError
@@ -42,13 +43,13 @@ def run(
             "no Kafka to connect to: set bootstrap_servers in the config or LGSP_BOOTSTRAP_SERVERS",
             code="LGSP-CONFIG-INVALID",
         )
-    asyncio.run(_serve(gateway_config, bootstrap))
+    asyncio.run(_serve(gateway_config, bootstrap, settings.kafka_security()))
 
 
-async def _serve(config: GatewayConfig, bootstrap: str) -> None:
+async def _serve(config: GatewayConfig, bootstrap: str, security: KafkaSecurity) -> None:
     registry = CollectorRegistry()
     async with (
-        Gateway(config, bootstrap, registry) as gateway,
+        Gateway(config, bootstrap, registry, security=security) as gateway,
         federation_of(gateway) as federation,
     ):
         loop = asyncio.get_running_loop()

@@ -22,6 +22,7 @@ from aiokafka.errors import (
     TopicAuthorizationFailedError,
     TransactionalIdAuthorizationFailed,
 )
+from prometheus_client import CollectorRegistry
 
 from bus.kafka import (
     KafkaPublisher,
@@ -35,8 +36,11 @@ from bus.kafka.acls import connector_acls, connector_group, gateway_acls, gatewa
 from bus.kafka.security import client_options
 from bus.localkafka import start_cluster, stop_cluster
 from bus.settings import Settings
+from gateway.config import load_gateway_config
+from gateway.engine import Gateway
 from schemas.errors import LocalKafkaError
 from schemas.topics import event_topic, inbox_topic
+from tests.gatewayharness import make_event
 from tests.securecluster import SecureCluster, secure_cluster
 
 __all__ = ["secure_cluster"]
@@ -292,3 +296,43 @@ async def test_a_plaintext_cluster_cannot_be_turned_secure_in_place(settings: Se
         assert refused.value.code == "LGSP-KAFKA-NOT-SECURE"
     finally:
         await stop_cluster(settings, name, purge=True)
+
+
+async def test_the_gateway_routes_on_a_secure_broker_with_only_its_own_grants(
+    secure_cluster: SecureCluster, node_topics: None, tmp_path: Path
+) -> None:
+    """The real gateway engine, connected over SASL_SSL as its own principal with the ACLs
+    the convention gives it, creates its topics, restores, and routes a dossier to an inbox."""
+    grants = gateway_acls(NODE, user("gw-engine"), event_types=[DOSSIER], retry_tiers=["1s"])
+    security = await secure_cluster.add_user("gw-engine", grants)
+    (tmp_path / "routes.yaml").write_text(
+        "routes:\n  - name: dossiers\n    types: [vn.gov.dossier.status.v1]\n"
+        "    from: [under 000.00.00.H24]\n    to: [under 000.00.00.H24]\n"
+    )
+    (tmp_path / "node.yaml").write_text(
+        f"node: {NODE}\nroutes: routes.yaml\npartitions: 1\nretry_tiers: [1s]\nadmin: {{port: 0}}\n"
+    )
+    config = load_gateway_config(tmp_path / "node.yaml")
+    envelope, key, value = make_event("dossier.status", source=AGENCY, recipients=[AGENCY])
+    async with Gateway(
+        config, secure_cluster.bootstrap, CollectorRegistry(), security=security
+    ) as gateway:
+        routing = asyncio.create_task(gateway.run())
+        try:
+            await asyncio.wait_for(gateway.ready.wait(), 60)
+            async with KafkaPublisher(
+                secure_cluster.bootstrap, security=secure_cluster.admin
+            ) as publisher:
+                await publisher.publish(OutgoingRecord(EVENTS, value, key, envelope.to_headers()))
+            ids: set[str] = set()
+            async with kafka_consumer(
+                secure_cluster.bootstrap, OWN_INBOX, group_id=None, security=secure_cluster.admin
+            ) as consumer:
+                async with asyncio.timeout(60):
+                    while envelope.id not in ids:
+                        for records in (await consumer.getmany(timeout_ms=500)).values():
+                            ids |= {dict(r.headers).get("ce_id", b"").decode() for r in records}
+        finally:
+            gateway.stop()
+            await routing
+    assert envelope.id in ids
