@@ -23,6 +23,8 @@ PORTAL = "000.00.00.G22"  # the National Public Service Portal (DVCQG), run by t
 POPULATION_DB = (
     "000.00.00.G01"  # the national population database, run by the Ministry of Public Security
 )
+# The national portal's dossier sync system: the inbox its HTTP sink connector reads
+PORTAL_SYSTEM = "000.00.10.G22"
 LATE_AGENCY = "000.02.03.H24"  # UBND phường Hàng Trống: its sink is provisioned late
 NATIONAL_AGENCIES = [
     "under 000.00.00.G22",
@@ -55,7 +57,8 @@ _NGSP_ROUTES = (
   - name: dossiers-to-national-portal
     types: [vn.gov.dossier.status.v1]
     from: [under 000.00.00.H24, under 000.00.00.H15]
-    to: [000.00.00.G22]
+    deliver: topic
+    topic: lgsp.ngsp.inbox.000-00-10-g22
   - name: citizen-lookups
     types: [vn.gov.lookup.request.v1]
     from: [under 000.00.00.H24, under 000.00.00.H15]
@@ -85,7 +88,8 @@ _PROVINCE_ROUTES = (
   - name: dossiers-to-national-portal
     types: [vn.gov.dossier.status.v1]
     from: [under PROVINCE]
-    to: [000.00.00.G22]
+    deliver: topic
+    topic: lgsp.NODE.link.ngsp
     transform:
       schema_version: 1
       mask: [owner.idNumber, owner.phone]
@@ -109,7 +113,8 @@ def routes(role: str) -> str:
         return _NGSP_ROUTES
     province = PROVINCES[role]
     office = province.replace("000.00.00.", "000.00.01.")
-    return _PROVINCE_ROUTES.replace("PROVINCE", province).replace("OFFICE", office)
+    text = _PROVINCE_ROUTES.replace("PROVINCE", province).replace("OFFICE", office)
+    return text.replace("NODE", role)
 
 
 def node_key_id(role: str) -> str:
@@ -174,9 +179,12 @@ def write_node(folder: Path, role: str, bootstraps: dict[str, str], admin_port: 
 
 def inboxes(role: str, directory: AgencyDirectory) -> list[str]:
     """The inbox topic of every agency the node serves (its agencies' sinks read them)."""
-    return sorted(
+    served = {
         inbox_topic(role, str(a.code)) for a in directory if directory.node_for(a.code) == role
-    )
+    }
+    if role == NGSP:
+        served.add(inbox_topic(NGSP, PORTAL_SYSTEM))
+    return sorted(served)
 
 
 async def provision(bootstrap: str, topics: list[str]) -> None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from bus.kafka import kafka_consumer, topic_partitions
-from lgsp.demo.nodes import NGSP, PORTAL
+from lgsp.demo.nodes import NGSP, PORTAL_SYSTEM
 from schemas.codec import AvroCodec
 from schemas.envelope import parse_time
 from schemas.ids.directory import AgencyDirectory
@@ -57,7 +57,7 @@ class Observer:
         self, role: str, watch: Watch, stop: asyncio.Event, ready: asyncio.Event
     ) -> None:
         codec = AvroCodec()
-        portal = inbox_topic(NGSP, PORTAL)
+        portal = inbox_topic(NGSP, PORTAL_SYSTEM)
         dead_letters = set(watch.dead_letters)
         watched = [*watch.inboxes, *dead_letters]
         partitions = await topic_partitions(watch.bootstrap, watched)
@@ -97,8 +97,12 @@ class Observer:
         self.latencies.append((now - parse_time(headers["ce_time"])).total_seconds())
         self.copies[(headers["ce_id"], topic)] += 1
         recipient = headers.get("ce_recipients", "").split(",")[0]
-        agency = self.directory.find(recipient)
-        self.delivered[(kind, agency.tier if agency else "unknown")] += 1
+        agency = self.directory.find(recipient) if recipient else None
+        if topic == inbox_topic(NGSP, PORTAL_SYSTEM):
+            level = "national portal"
+        else:
+            level = agency.tier if agency else "unknown"
+        self.delivered[(kind, level)] += 1
         if kind == "lookup.reply" and headers.get("ce_correlationid"):
             self.replies[headers["ce_correlationid"]] = now
 

@@ -26,6 +26,7 @@ from gateway.config import load_gateway_config
 from gateway.engine import Gateway
 from gateway.federation.border import refused_topic
 from gateway.federation.runtime import federation_of
+from lgsp.demo.agency_systems import Posting, Webhook, agency_systems
 from lgsp.demo.nodes import (
     HANOI,
     LATE_AGENCY,
@@ -123,12 +124,22 @@ async def run_federation(
             f"(e.g. {tracker.api_url}/dossiers?status=4)"
         )
         workload = Workload(directory)
-        published = await _publish(bootstraps, workload, plan, late, console, nodes)
+        webhooks, portal = await stack.enter_async_context(
+            agency_systems(bootstraps, directory, nodes[NGSP].gateway.registry)
+        )
+        console.print(
+            "connectors: a webhook per province for the one-stop-shop systems "
+            + ", ".join(f"{r} {w.url}/docs" for r, w in webhooks.items())
+            + "; the national portal's HTTP sink on NGSP"
+        )
+        published = await _publish(bootstraps, workload, plan, late, console, nodes, webhooks)
         await _drain(observer, workload, console)
         with contextlib.suppress(TimeoutError):
             await tracker.wait_caught_up(30)
         gateways = {r: n.gateway for r, n in nodes.items()}
         ok = report(console, workload, observer, gateways, published, tracker.figures("agency"))
+        await portal.caught_up(sum(len(s) for s in workload.dossier_statuses.values()))
+        console.print(portal.summary(webhooks))
         if plan.keep_running:
             console.print(
                 "[bold]still running[/]: explore with kcat, the admin APIs, "
@@ -183,6 +194,7 @@ async def _publish(
     late: str,
     console: Console,
     nodes: dict[str, RunningNode],
+    webhooks: dict[str, Webhook],
 ) -> int:
     total = int(plan.duration_s * plan.rate)
     published, late_created = 0, False
@@ -193,6 +205,7 @@ async def _publish(
         TextColumn("{task.fields[status]}"),
         TimeRemainingColumn(),
     )
+    posting = Posting(webhooks, workload)
     async with contextlib.AsyncExitStack() as stack:
         publishers = {
             role: await stack.enter_async_context(
@@ -206,7 +219,10 @@ async def _publish(
             while published < total:
                 due = min(total, int((time.monotonic() - began) * plan.rate) + 1)
                 for item in workload.next_records(due - published):
-                    await publishers[item.role].enqueue(item.record)
+                    if item.post is not None:
+                        posting.post(item.role, item.post)
+                    elif item.record is not None:
+                        await publishers[item.role].enqueue(item.record)
                 published = due
                 if not late_created and time.monotonic() - began > plan.duration_s / 3:
                     await provision(bootstraps[HANOI], [late])  # the late ward's sink comes online
@@ -215,6 +231,8 @@ async def _publish(
                 await asyncio.sleep(0.05)
             for publisher in publishers.values():
                 await publisher.flush()
+            progress.update(task, status="one-stop-shops finishing their posts")
+            await posting.finish()
     if not late_created:
         await provision(bootstraps[HANOI], [late])
     return published

@@ -19,6 +19,7 @@ from schemas.codec import AvroCodec
 from schemas.envelope import Envelope
 from schemas.examples import example_record
 from schemas.ids.directory import AgencyDirectory
+from schemas.jsonform import to_json
 from schemas.topics import event_topic
 
 DOSSIER_PATH = (1, 2, 4, 9, 10)  # newly registered, received, processing, finished, returned
@@ -39,10 +40,20 @@ MIX = [
 
 
 @dataclass(frozen=True, slots=True)
+class DossierPost:
+    """A one-stop-shop system's request to its province's webhook: who posts, what."""
+
+    agency: str
+    dossier_code: str
+    body: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
 class Published:
     role: str  # the node whose cluster the record is published on
     kind: str
-    record: OutgoingRecord
+    record: OutgoingRecord | None  # published directly on Kafka by an agency's connector
+    post: DossierPost | None = None  # or posted to the province's webhook connector
 
 
 @dataclass
@@ -66,6 +77,7 @@ class Workload:
         self._run = uuid.uuid4().hex[:4].upper()  # dossier codes of two runs never collide
         self._codec = AvroCodec()
         self._catalog = bundled_catalog()
+        self._dossier_schema = self._catalog.get("dossier.status", 2)
         self._units = {
             (role, tier): [str(a.code) for a in self.directory.descendants(code, tier=tier)]
             for role, code in PROVINCES.items()
@@ -75,7 +87,8 @@ class Workload:
     def next_records(self, count: int) -> Iterator[Published]:
         for _ in range(count):
             published = self._next()
-            self.published_ids.add(dict(published.record.headers)["ce_id"].decode())
+            if published.record is not None:  # a webhook's records get their id when posted
+                self.published_ids.add(dict(published.record.headers)["ce_id"].decode())
             yield published
 
     def _next(self) -> Published:
@@ -92,14 +105,14 @@ class Workload:
             return Published(NGSP, kind, self._ministry_document())
         if kind == "directive":
             return Published(NGSP, kind, self._directive())
+        if kind == "dossier":
+            return self._dossier_step()
         maker = {
             "city-document": self._city_document,
             "status": self._status_feedback,
             "lookup": self._lookup,
-            "dossier": self._dossier_step,
         }[kind]
-        record = maker(province)  # a dossier step may belong to the other province
-        return Published(record.topic.split(".")[1], kind, record)
+        return Published(province, kind, maker(province))
 
     def _event(
         self,
@@ -200,10 +213,10 @@ class Workload:
             correlation_id=request_id,
         )
 
-    def _dossier_step(self, province: str) -> OutgoingRecord:
+    def _dossier_step(self) -> Published:
         if not self._open or (len(self._open) < 300 and self._random.random() < 0.3):
             self._serial += 1
-            prefix = PROVINCES[province][-3:]
+            prefix = PROVINCES[self._random.choice([HANOI, HANOI, DANANG])][-3:]
             code = f"{prefix}.22-{datetime.now(UTC):%y%m%d}-{self._run}{self._serial:05d}"
             self._open.append((code, 0))
             late = self._random.random() < 0.12  # due already: it will finish late
@@ -224,26 +237,20 @@ class Workload:
         procedure, name = self._random.choice(PROCEDURES)
         if status == 9:
             self.dossier_finished[code] = datetime.now(UTC)
-        return self._event(
-            province_of_code,
-            "dossier.status",
-            commune,
-            code,
-            {
-                "dossierCode": code,
-                "statusCode": status,
-                "procedureCode": f"{procedure}.000.00.00.{code[:3]}",
-                "procedureName": name,
-                "receivingAgency": {"code": commune, "name": self.directory.get(commune).name},
-                "channel": self._random.choice([1, 2, 2, 2]),
-                "changedAt": datetime.now(UTC),
-                "dueAt": self.dossier_due[code],
-                "finishedAt": self.dossier_finished.get(code),
-                "previousStatusCode": DOSSIER_PATH[step - 1] if step else None,
-            },
-            [PORTAL],
-            version=2,
-        )
+        record = example_record(self._dossier_schema) | {
+            "dossierCode": code,
+            "statusCode": status,
+            "procedureCode": f"{procedure}.000.00.00.{code[:3]}",
+            "procedureName": name,
+            "receivingAgency": {"code": commune, "name": self.directory.get(commune).name},
+            "channel": self._random.choice([1, 2, 2, 2]),
+            "changedAt": datetime.now(UTC),
+            "dueAt": self.dossier_due[code],
+            "finishedAt": self.dossier_finished.get(code),
+            "previousStatusCode": DOSSIER_PATH[step - 1] if step else None,
+        }
+        post = DossierPost(commune, code, to_json(self._dossier_schema, record))
+        return Published(province_of_code, "dossier", None, post)
 
     def _bad(self, province: str) -> OutgoingRecord:
         other = DANANG if province == HANOI else HANOI
