@@ -23,7 +23,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from bus.localkafka import local_cluster, stop_cluster
+from bus.localkafka import start_cluster, stop_cluster
 from bus.logging import configure_logging
 from bus.settings import Settings
 from lgsp.demo.contract_tour import contract_tour
@@ -71,10 +71,9 @@ async def _brokers(settings: Settings, keep_running: bool) -> AsyncIterator[dict
             for role in ROLES:
                 name = f"demo-{role}"
                 await stop_cluster(settings, name, purge=True)  # every run starts empty
-                manager = local_cluster(settings, name)
-                status = await manager.__aenter__()
+                status = await start_cluster(settings, name)
                 if not keep_running:
-                    stack.push_async_exit(manager)
+                    stack.push_async_callback(stop_cluster, settings, name)
                 bootstraps[role] = status.bootstrap_servers or ""
         for role, bootstrap in bootstraps.items():
             console.print(f"Kafka cluster [bold]demo-{role}[/] at {bootstrap}")
