@@ -135,3 +135,14 @@ def test_the_image_copies_every_package_the_project_installs() -> None:
     }
     assert packages <= copied, packages - copied
     assert {"pyproject.toml", "README.md"} <= copied
+
+
+def test_the_install_guide_names_every_deploy_file() -> None:
+    """docs/operations.md's "Install a node" mentions each file of deploy/systemd, compose and
+    kubernetes, so a file added there is documented."""
+    guide = (DEPLOY.parent / "docs" / "operations.md").read_text()
+    section = guide[guide.index("## Install a node") : guide.index("## Add an agency")]
+    for folder in ("systemd", "compose", "kubernetes"):
+        for path in sorted((DEPLOY / folder).iterdir()):
+            if path.name != "kustomization.yaml":
+                assert path.name in section, f"deploy/{folder}/{path.name} is not in the guide"
