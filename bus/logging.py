@@ -52,6 +52,9 @@ def configure_logging(
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    # aiokafka's DEBUG lines print records' keys and values ("Sending (key=... value=...)"),
+    # and so citizens' CCCD and phone numbers: never below INFO, whatever LGSP_LOG_LEVEL says.
+    logging.getLogger("aiokafka").setLevel(max(root.level, logging.INFO))
 
 
 @contextmanager

@@ -13,6 +13,7 @@ import yaml
 ROOT = Path(__file__).parent.parent
 DEPLOY = ROOT / "deploy"
 BIN = Path(sys.executable).parent
+SYSTEMD = DEPLOY / "systemd"
 
 
 def yaml_documents(path: Path) -> list[dict[str, Any]]:
@@ -31,6 +32,29 @@ def dry_start(arguments: list[str]) -> str:
     usage = " ".join(result.stdout.split())
     assert f"Usage: lgsp {' '.join(words)}" in usage, usage
     return usage
+
+
+def unit_directives(unit: Path) -> list[tuple[str, str, str]]:
+    """(section, key, value) of every line: systemd allows a key more than once."""
+    section, found = "", []
+    for line in unit.read_text().splitlines():
+        line = line.strip()
+        if not line or line.startswith(("#", ";")):
+            continue
+        if line.startswith("["):
+            section = line.strip("[]")
+            continue
+        key, _, value = line.partition("=")
+        found.append((section, key.strip(), value.strip()))
+    return found
+
+
+def unit_service_options(unit: Path) -> dict[str, list[str]]:
+    options: dict[str, list[str]] = {}
+    for section, key, value in unit_directives(unit):
+        if section == "Service":
+            options.setdefault(key, []).append(value)
+    return options
 
 
 def check_jsonschema(schema_args: list[str], *files: Path) -> subprocess.CompletedProcess[str]:

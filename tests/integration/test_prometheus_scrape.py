@@ -23,7 +23,7 @@ from tests.gatewayharness import (
     running_gateway,
 )
 
-RULES = Path(__file__).parent.parent.parent / "deploy" / "prometheus" / "lgsp-gateway-rules.yml"
+RULES = Path(__file__).parent.parent.parent / "deploy" / "prometheus" / "lgsp-*-rules.yml"
 
 
 def _free_port() -> int:
@@ -105,4 +105,6 @@ scrape_configs:
     assert {rule["name"] for group in groups for rule in group["rules"]} >= {
         "LgspGatewayDown",
         "LgspDeadLettersGrowing",
+        "LgspLinkStalled",
+        "LgspTrustRegistryStale",
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -119,3 +120,29 @@ def test_prometheus_loads_the_rules_and_scrapes_both_processes(tmp_path: Path) -
         "lgsp-gateway": [f"gateway:{node['admin']['port']}"],
         "lgsp-connector": [f"webhook:{webhook['metrics_port']}"],
     }
+
+
+def test_the_image_copies_every_package_the_project_installs() -> None:
+    """The Dockerfile copies each top-level package pyproject.toml installs (a package added
+    later and not copied would be missing from the image)."""
+    project = tomllib.loads((DEPLOY.parent / "pyproject.toml").read_text())
+    packages = {p.rstrip("*") for p in project["tool"]["setuptools"]["packages"]["find"]["include"]}
+    copied = {
+        source
+        for line in (COMPOSE_DIR / "Dockerfile").read_text().splitlines()
+        if line.startswith("COPY ")
+        for source in line.split()[1:-1]
+    }
+    assert packages <= copied, packages - copied
+    assert {"pyproject.toml", "README.md"} <= copied
+
+
+def test_the_install_guide_names_every_deploy_file() -> None:
+    """docs/operations.md's "Install a node" mentions each file of deploy/systemd, compose and
+    kubernetes, so a file added there is documented."""
+    guide = (DEPLOY.parent / "docs" / "operations.md").read_text()
+    section = guide[guide.index("## Install a node") : guide.index("## Add an agency")]
+    for folder in ("systemd", "compose", "kubernetes"):
+        for path in sorted((DEPLOY / folder).iterdir()):
+            if path.name != "kustomization.yaml":
+                assert path.name in section, f"deploy/{folder}/{path.name} is not in the guide"

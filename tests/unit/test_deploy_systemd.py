@@ -1,5 +1,6 @@
 """The systemd units of deploy/systemd: accepted by `systemd-analyze verify`, hardened, and
-each command a real one (a dry start: the same command line with --help or --version)."""
+each `lgsp` command a real one (a dry start: the same sub-command with --help); the broker's
+unit is dry-started in tests/integration/test_deploy_kafka_unit.py (it needs the jars)."""
 
 from __future__ import annotations
 
@@ -12,37 +13,11 @@ from pathlib import Path
 import pytest
 
 from bus.settings import Settings
-from tests.deployfiles import BIN, dry_start
+from tests.deployfiles import BIN, SYSTEMD, dry_start, unit_service_options
 
-ROOT = Path(__file__).parent.parent.parent
-SYSTEMD = ROOT / "deploy" / "systemd"
 UNITS = sorted(SYSTEMD.glob("lgsp-*@.service"))
 INSTALLED_LGSP = "/opt/lgsp/venv/bin/lgsp"
-INSTALLED_KAFKA_LIBS = "/opt/kafka/libs/*"
 LGSP = str(BIN / "lgsp")
-
-
-def _directives(unit: Path) -> list[tuple[str, str, str]]:
-    """(section, key, value) of every line: systemd allows a key more than once."""
-    section, found = "", []
-    for line in unit.read_text().splitlines():
-        line = line.strip()
-        if not line or line.startswith(("#", ";")):
-            continue
-        if line.startswith("["):
-            section = line.strip("[]")
-            continue
-        key, _, value = line.partition("=")
-        found.append((section, key.strip(), value.strip()))
-    return found
-
-
-def _service(unit: Path) -> dict[str, list[str]]:
-    options: dict[str, list[str]] = {}
-    for section, key, value in _directives(unit):
-        if section == "Service":
-            options.setdefault(key, []).append(value)
-    return options
 
 
 def test_the_three_units_are_there() -> None:
@@ -75,7 +50,7 @@ def test_every_unit_is_hardened_and_restarts() -> None:
     """Each unit runs unprivileged, read-only system, no new privileges, restarts on failure
     and raises the open-files limit (Kafka clients keep a socket per broker and partition)."""
     for unit in UNITS:
-        service = _service(unit)
+        service = unit_service_options(unit)
         assert service.get("User") == ["lgsp"] or service.get("DynamicUser") == ["yes"], unit
         assert service["ProtectSystem"] == ["strict"], unit
         assert service["NoNewPrivileges"] == ["yes"], unit
@@ -96,47 +71,10 @@ def test_every_unit_is_hardened_and_restarts() -> None:
 def test_lgsp_units_start_a_real_sub_command(unit: str, sub_command: list[str]) -> None:
     """The unit's ExecStart is the documented `lgsp` command, and that command exists: the same
     sub-command answers --help (the dry start)."""
-    (exec_start,) = _service(SYSTEMD / unit)["ExecStart"]
+    (exec_start,) = unit_service_options(SYSTEMD / unit)["ExecStart"]
     command = shlex.split(exec_start)
     assert command == [INSTALLED_LGSP, *sub_command]
     dry_start(command[1:])
-
-
-def _kafka_libs() -> Path:
-    libs = ROOT / ".lgsp" / "kafka" / Settings().kafka_version / "libs"
-    assert libs.is_dir(), "Kafka jars missing: run `lgsp kafka fetch` (make setup does)"
-    return libs
-
-
-def _java_dry_start(exec_line: str, libs: Path, then: list[str]) -> list[str]:
-    """The unit's java command line up to its main class, on the local jars, then ``then``."""
-    command = shlex.split(exec_line)
-    main = next(i for i, word in enumerate(command) if re.fullmatch(r"kafka\.[\w.]+", word))
-    java = shutil.which("java")
-    assert java, "java is not installed (Debian package openjdk-17-jre-headless)"
-    head = [java, *(str(libs / "*") if w == INSTALLED_KAFKA_LIBS else w for w in command[1:main])]
-    return [*head, command[main], *then]
-
-
-def test_kafka_unit_formats_then_starts_a_real_broker_main_class() -> None:
-    """lgsp-kafka@ formats the storage with the StorageTool (once: --ignore-formatted) and runs
-    kafka.Kafka with the node's properties; both main classes answer on the real jars."""
-    service = _service(SYSTEMD / "lgsp-kafka@.service")
-    (pre,), (start,) = service["ExecStartPre"], service["ExecStart"]
-    assert "kafka.tools.StorageTool format" in pre and "--ignore-formatted" in pre
-    assert shlex.split(start)[-2:] == ["kafka.Kafka", "/etc/lgsp/%i/kafka.properties"]
-    libs = _kafka_libs()
-    version = subprocess.run(
-        _java_dry_start(start, libs, ["--version"]), capture_output=True, text=True, timeout=120
-    )
-    assert version.stdout.strip().endswith(Settings().kafka_version), version.stderr
-    storage = subprocess.run(
-        _java_dry_start(pre, libs, ["format", "--help"]),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert "--ignore-formatted" in storage.stdout, storage.stderr
 
 
 def _env_lines(path: Path) -> dict[str, str]:

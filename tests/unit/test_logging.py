@@ -40,3 +40,15 @@ def test_lines_bound_to_a_record_carry_its_ce_id_and_trace_id(log_stream: io.Str
         assert "timestamp" in line and "level" in line
     assert lines[1]["event"] == "coordinator moved"
     assert "ce_id" not in lines[2]
+
+
+def test_aiokafka_debug_lines_are_held_back_even_at_debug(log_stream: io.StringIO) -> None:
+    """aiokafka's DEBUG lines print record values (personal data): configure_logging keeps that
+    library at INFO even when the process logs at DEBUG."""
+    configure_logging("DEBUG", stream=log_stream)
+    logging.getLogger("aiokafka.producer.producer").debug("Sending (key=%s value=%s)", b"k", b"v")
+    logging.getLogger("aiokafka.conn").info("connected")
+    structlog.get_logger("lgsp.test").debug("ours")
+    events = [json.loads(line)["event"] for line in log_stream.getvalue().splitlines()]
+    assert events == ["connected", "ours"]
+    logging.getLogger("aiokafka").setLevel(logging.NOTSET)
