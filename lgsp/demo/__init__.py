@@ -63,8 +63,8 @@ async def _brokers(settings: Settings, keep_running: bool) -> AsyncIterator[dict
     if settings.bootstrap_servers:
         yield dict.fromkeys(ROLES, settings.bootstrap_servers)
         return
-    async with contextlib.AsyncExitStack() as stack:
-        bootstraps = {}
+    bootstraps = {}
+    try:
         with console.status(
             "starting a fresh Kafka cluster per node (a first run fetches the jars)"
         ):
@@ -72,14 +72,16 @@ async def _brokers(settings: Settings, keep_running: bool) -> AsyncIterator[dict
                 name = f"demo-{role}"
                 await stop_cluster(settings, name, purge=True)  # every run starts empty
                 status = await start_cluster(settings, name)
-                if not keep_running:
-                    stack.push_async_callback(stop_cluster, settings, name)
                 bootstraps[role] = status.bootstrap_servers or ""
         for role, bootstrap in bootstraps.items():
             console.print(f"Kafka cluster [bold]demo-{role}[/] at {bootstrap}")
         yield bootstraps
+    finally:
         if keep_running:
             console.print("clusters left running; stop them with: lgsp kafka down --all")
+        else:
+            with console.status("stopping the three clusters"):  # together: each takes seconds
+                await asyncio.gather(*(stop_cluster(settings, f"demo-{r}") for r in ROLES))
 
 
 async def _run(settings: Settings, plan: DemoPlan, log_path: Path) -> bool:
