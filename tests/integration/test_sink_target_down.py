@@ -12,8 +12,6 @@ import contextlib
 import os
 import time
 
-from aiokafka.admin import AIOKafkaAdminClient
-from aiokafka.errors import GroupCoordinatorNotAvailableError
 from prometheus_client import CollectorRegistry
 
 from bus.httpserver import http_server
@@ -22,21 +20,9 @@ from connectors.runner import run_connector
 from connectors.topics import connector_dlq_topic, consumer_group
 from tests.connectorharness import AgencyApp, publish_dossiers, read_topic
 from tests.integration.test_connector_http_sink import _inbox, _until, sink_config
+from tests.integration.test_tracker_recovery import committed_total
 
 DOWN_S = float(os.environ.get("LGSP_TEST_TARGET_DOWN_S", "60"))
-
-
-async def _committed(bootstrap: str, group: str) -> int:
-    """The group's committed offset on the inbox's single partition (0 before any commit)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        offsets = await admin.list_consumer_group_offsets(group)
-    except GroupCoordinatorNotAvailableError:
-        return 0
-    finally:
-        await admin.close()
-    return sum(max(0, meta.offset) for meta in offsets.values())
 
 
 async def test_a_target_down_then_back_gets_every_record_once_and_nothing_is_parked(
@@ -55,7 +41,7 @@ async def test_a_target_down_then_back_gets_every_record_once_and_nothing_is_par
         """Every committed offset c must mean the agency holds the records at offsets < c."""
         while True:
             received = set(agency.received)  # read before the commit: deliveries only grow
-            committed = await _committed(kafka_bootstrap, group)
+            committed = await committed_total(kafka_bootstrap, group)
             missing = [i for i in range(committed) if ids[i] not in received]
             if missing:
                 violations.append(f"committed {committed} but offsets {missing} not delivered")
@@ -77,14 +63,14 @@ async def test_a_target_down_then_back_gets_every_record_once_and_nothing_is_par
             await asyncio.sleep(max(0.0, DOWN_S - (time.monotonic() - down_at)))
             assert len(agency.received) == 20, "delivered while the target was down"
             assert not running.task.done(), "the sink stopped while its target was down"
-            held_at = await _committed(kafka_bootstrap, group)
+            held_at = await committed_total(kafka_bootstrap, group)
             async with http_server(agency.app(), "127.0.0.1", agency.port):  # back, same port
                 await _until(lambda: len(agency.received) == len(ids), timeout_s=60)
                 async with asyncio.timeout(30):
-                    while await _committed(kafka_bootstrap, group) < len(ids):  # noqa: ASYNC110
+                    while await committed_total(kafka_bootstrap, group) < len(ids):  # noqa: ASYNC110
                         await asyncio.sleep(0.3)
             watcher.cancel()
-            final = await _committed(kafka_bootstrap, group)
+            final = await committed_total(kafka_bootstrap, group)
     parked = await read_topic(kafka_bootstrap, connector_dlq_topic(node, "dms"))
     print(
         f"\ntarget down {DOWN_S:.0f} s: published {len(ids)}, received {len(agency.received)} "
