@@ -10,6 +10,7 @@ elements carry its digest and size. Dates are ``yyyy/MM/dd`` in edXML, ``YYYY-MM
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from datetime import date
 from typing import Any
@@ -19,6 +20,7 @@ from connectors.errors import ConnectorError
 
 NS = "http://www.mic.gov.vn/TBT/QCVN_102_2016"
 LGSP_NS = "urn:vn.gov.lgsp:edxml"
+_WHOLE = re.compile(r"-?[0-9]+")
 _E = f"{{{NS}}}"
 _L = f"{{{LGSP_NS}}}"
 ET.register_namespace("edXML", NS)
@@ -54,7 +56,8 @@ class _Reader:
         value = self.text(parent, path, required=required)
         if value is None:
             return None
-        if not value.lstrip("-").isdigit():
+        # ASCII digits only: str.isdigit() also accepts "²", and lstrip("-") accepted "--5"
+        if not _WHOLE.fullmatch(value) or len(value) > 20:
             self.problems.append(f"{path}: {value!r} is not a whole number")
             return None
         return int(value)
