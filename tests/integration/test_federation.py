@@ -126,9 +126,10 @@ async def test_ministry_document_reaches_communes_of_both_provinces_and_statuses
 async def test_forged_unknown_agency_and_tampered_records_are_refused_at_the_border(
     tmp_path: Path, clusters: dict[str, str]
 ) -> None:
-    """Records arriving at Hà Nội's border: the genuine one is delivered; one signed with a
-    key NGSP does not hold, one from an agency outside the registry and one changed after
-    signing are refused with their codes, and every decision is in the audit chain."""
+    """Records arriving at Hà Nội's border: the genuine one is delivered once, its replay
+    dropped as a duplicate; one signed with a key NGSP does not hold, one from an agency outside
+    the registry and one changed after signing are refused with their codes; every decision is
+    in the audit chain."""
     fed = Federated(tmp_path, clusters)
     configs = fed.write()
     commune = "000.01.02.H24"
@@ -156,7 +157,7 @@ async def test_forged_unknown_agency_and_tampered_records_are_refused_at_the_bor
     }
     async with running_node(configs["hanoi"]):
         async with KafkaPublisher(clusters["hanoi"]) as publisher:
-            for _, record in [genuine, *refused.values()]:
+            for _, record in [genuine, *refused.values(), genuine]:  # the last: a replay
                 await publisher.publish(record)
         delivered = await read_all(clusters["hanoi"], [inbox_topic(fed.names["hanoi"], commune)], 1)
         parked = await read_all(clusters["hanoi"], [refused_topic(fed.names["hanoi"])], 3)
@@ -170,7 +171,7 @@ async def test_forged_unknown_agency_and_tampered_records_are_refused_at_the_bor
     async with LogReader(clusters["hanoi"]) as reader:
         entries = await reader.read({TopicPartition(audit_topic(fed.names["hanoi"]), 0): None})
     decisions = [json.loads(r.value or b"{}")["decision"] for r in entries]
-    assert sorted(decisions) == ["accepted", "refused", "refused", "refused"]
+    assert sorted(decisions) == ["accepted", "duplicate", "refused", "refused", "refused"]
 
     archive = tmp_path / "audit"
     runner = CliRunner()
@@ -181,7 +182,7 @@ async def test_forged_unknown_agency_and_tampered_records_are_refused_at_the_bor
     )
     assert archived.exit_code == 0, archived.output
     intact = runner.invoke(app, ["audit", "verify", str(archive)])
-    assert intact.exit_code == 0 and "4 entries" in intact.output, intact.output
+    assert intact.exit_code == 0 and "5 entries" in intact.output, intact.output
     (batch,) = archive.glob("audit-*.jsonl")
     lines = batch.read_text().splitlines()
     edited = json.loads(lines[1]) | {"ce_source": "000.00.00.G01"}  # a sender rewritten
