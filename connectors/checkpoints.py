@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from aiokafka import TopicPartition
 
 from bus.kafka import KafkaPublisher, LogReader, OutgoingRecord
+from bus.kafka.security import KafkaSecurity
 from connectors.topics import checkpoint_topic
 from schemas.envelope import format_time
 
@@ -19,14 +20,22 @@ from schemas.envelope import format_time
 class CheckpointStore:
     """Load and save one connector's position."""
 
-    def __init__(self, bootstrap_servers: str, node: str, connector: str) -> None:
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        node: str,
+        connector: str,
+        *,
+        security: KafkaSecurity | None = None,
+    ) -> None:
         self._bootstrap = bootstrap_servers
+        self._security = security
         self._topic = checkpoint_topic(node, connector)
         self._key = connector.encode()
 
     async def load(self) -> str | None:
         """The last saved position, or None when the connector never saved one."""
-        async with LogReader(self._bootstrap) as reader:
+        async with LogReader(self._bootstrap, security=self._security) as reader:
             records = await reader.read({TopicPartition(self._topic, 0): None})
         position: str | None = None
         for record in records:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from prometheus_client import CollectorRegistry
 
+from bus.kafka.security import KafkaSecurity
 from schemas.codec import AvroCodec
 
 
@@ -16,3 +17,4 @@ class ConnectorContext:
     bootstrap_servers: str
     registry: CollectorRegistry = field(default_factory=CollectorRegistry)
     codec: AvroCodec = field(default_factory=AvroCodec)
+    security: KafkaSecurity | None = None  # TLS / SASL of the node's broker (None: plaintext)

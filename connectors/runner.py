@@ -65,7 +65,11 @@ async def run_connector(
     registry: CollectorRegistry | None = None,
 ) -> AsyncIterator[RunningConnector]:
     """Start the connector ``config`` describes; stop it gracefully when the block ends."""
-    context = ConnectorContext(bootstrap_of(config, settings), registry or CollectorRegistry())
+    context = ConnectorContext(
+        bootstrap_of(config, settings),
+        registry or CollectorRegistry(),
+        security=settings.kafka_security(),
+    )
     async with connector_class(config)(config, context) as connector:
         running = RunningConnector(connector, asyncio.create_task(connector.run()))
         try:

@@ -92,9 +92,17 @@ class SinkConnector(Connector[SinkConfigT]):
 
     async def open(self) -> None:
         config = self.config
-        await ensure_topics(self.context.bootstrap_servers, [dlq_spec(config.node, config.name)])
+        await ensure_topics(
+            self.context.bootstrap_servers,
+            [dlq_spec(config.node, config.name)],
+            security=self.context.security,
+        )
         self.publisher = await self.enter.enter_async_context(
-            KafkaPublisher(self.context.bootstrap_servers, client_id=f"lgsp-{config.name}")
+            KafkaPublisher(
+                self.context.bootstrap_servers,
+                client_id=f"lgsp-{config.name}",
+                security=self.context.security,
+            )
         )
         self.builder = EventBuilder(config.node, config.name, config.agency, self.context.codec)
         self._slots = asyncio.Semaphore(config.max_in_flight)
@@ -108,6 +116,7 @@ class SinkConnector(Connector[SinkConfigT]):
             group_id=consumer_group(self.config.node, self.config.name),
             client_id=f"lgsp-{self.config.name}",
             max_poll_records=self.config.max_batch,
+            security=self.context.security,
         ) as consumer:
             log.info("sink_started", connector=self.config.name, inbox=self.inbox)
             while not self.stopping:

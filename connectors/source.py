@@ -63,12 +63,22 @@ class SourceConnector(Connector[SourceConfigT]):
         await ensure_topics(
             self.context.bootstrap_servers,
             [checkpoint_spec(config.node, config.name), dlq_spec(config.node, config.name)],
+            security=self.context.security,
         )
         self.publisher = await self.enter.enter_async_context(
-            KafkaPublisher(self.context.bootstrap_servers, client_id=f"lgsp-{config.name}")
+            KafkaPublisher(
+                self.context.bootstrap_servers,
+                client_id=f"lgsp-{config.name}",
+                security=self.context.security,
+            )
         )
         self.builder = EventBuilder(config.node, config.name, config.agency, self.context.codec)
-        self.checkpoints = CheckpointStore(self.context.bootstrap_servers, config.node, config.name)
+        self.checkpoints = CheckpointStore(
+            self.context.bootstrap_servers,
+            config.node,
+            config.name,
+            security=self.context.security,
+        )
         self._slots = asyncio.Semaphore(config.max_in_flight)
         await self.open_source()
 

@@ -121,11 +121,16 @@ def grant_connector(
     name: UserOption,
     node: NodeOption,
     agency: Annotated[str, typer.Option("--agency", help="The agency code, e.g. 000.01.02.H24.")],
+    connector: Annotated[
+        str, typer.Option("--connector", help="The connector's name in its file, e.g. hanoi-dms.")
+    ],
     cluster: ClusterOption = None,
 ) -> None:
-    """Let user NAME be AGENCY's connector on NODE: publish events, read its own inbox only."""
+    """Let user NAME be AGENCY's connector on NODE: publish events, read its own inbox only,
+    use its own consumer group and topics."""
     event_types = {v.event_type for v in bundled_catalog()}
-    _apply(connector_acls(node, agency, user(name), event_types=event_types), cluster)
+    grants = connector_acls(node, agency, user(name), event_types=event_types, name=connector)
+    _apply(grants, cluster)
 
 
 @app.command("acls")

@@ -77,9 +77,10 @@ def gateway_transactional_ids(node: str) -> tuple[str, str]:
     return f"lgsp-gateway-{node}-", f"lgsp-dlq-{node}"
 
 
-def connector_group(node: str, agency_code: str) -> str:
-    """The consumer group an agency's sink connector reads its inbox with."""
-    return f"lgsp-connector-{node}-{agency_code.lower().replace('.', '-')}"
+def connector_group(node: str, name: str) -> str:
+    """The consumer group of connector ``name`` on ``node`` (as ``connectors.topics``): a
+    sink's committed offsets; its own topics (checkpoints, DLQ) share this name as prefix."""
+    return f"{PREFIX}.{node}.connector.{name}"
 
 
 def gateway_acls(
@@ -111,9 +112,10 @@ def gateway_acls(
 
 
 def connector_acls(
-    node: str, agency_code: str, principal: str, *, event_types: Iterable[str]
+    node: str, agency_code: str, principal: str, *, event_types: Iterable[str], name: str
 ) -> list[AclBinding]:
-    """The ACLs of one agency's connector: publish events, read its own inbox only."""
+    """The ACLs of one agency's connector ``name``: publish events, read its own inbox only,
+    and use its own group and topics (a source's checkpoints, a connector's DLQ)."""
     rules = [
         (ResourceType.TOPIC, str(event_topic(node, t)), PatternType.LITERAL, Operation.WRITE)
         for t in sorted(set(event_types))
@@ -126,12 +128,8 @@ def connector_acls(
             Operation.READ,
         )
     )
-    rules.append(
-        (
-            ResourceType.GROUP,
-            connector_group(node, agency_code),
-            PatternType.LITERAL,
-            Operation.READ,
-        )
-    )
+    group = connector_group(node, name)
+    rules.append((ResourceType.GROUP, group, PatternType.LITERAL, Operation.READ))
+    for operation in (Operation.READ, Operation.WRITE, Operation.CREATE):
+        rules.append((ResourceType.TOPIC, f"{group}.", PatternType.PREFIXED, operation))
     return sorted({AclBinding(principal, *rule) for rule in rules})

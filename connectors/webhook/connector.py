@@ -30,7 +30,11 @@ class WebhookConnector(Connector[WebhookConfig]):
     async def open(self) -> None:
         config = self.config
         self.publisher = await self.enter.enter_async_context(
-            KafkaPublisher(self.context.bootstrap_servers, client_id=f"lgsp-{config.name}")
+            KafkaPublisher(
+                self.context.bootstrap_servers,
+                client_id=f"lgsp-{config.name}",
+                security=self.context.security,
+            )
         )
         self.builder = EventBuilder(config.node, config.name, config.agency, self.context.codec)
         self._slots = asyncio.Semaphore(config.max_in_flight)

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import (
@@ -36,10 +37,13 @@ from bus.kafka.acls import connector_acls, connector_group, gateway_acls, gatewa
 from bus.kafka.security import client_options
 from bus.localkafka import start_cluster, stop_cluster
 from bus.settings import Settings
+from connectors import run_connector
+from connectors.httpsink import HttpSinkConfig
 from gateway.config import load_gateway_config
 from gateway.engine import Gateway
 from schemas.errors import LocalKafkaError
 from schemas.topics import event_topic, inbox_topic
+from tests.connectorharness import WARD_KEY, AgencyApp, dossier_json, webhook_config
 from tests.gatewayharness import make_event
 from tests.securecluster import SecureCluster, secure_cluster
 
@@ -48,6 +52,7 @@ __all__ = ["secure_cluster"]
 NODE = "hanoi"
 DOSSIER = "vn.gov.dossier.status.v1"
 AGENCY, OTHER = "000.01.02.H24", "000.01.03.H24"
+CONNECTOR = "ward-oss"  # the connector's name: its consumer group and topics
 EVENTS = str(event_topic(NODE, DOSSIER))
 OWN_INBOX, OTHER_INBOX = inbox_topic(NODE, AGENCY), inbox_topic(NODE, OTHER)
 
@@ -61,7 +66,7 @@ def node_topics(secure_cluster: SecureCluster) -> None:
 @pytest.fixture(scope="module")
 def connector(secure_cluster: SecureCluster, node_topics: None) -> KafkaSecurity:
     """The connector of agency H24's district unit, with the ACLs the convention gives it."""
-    grants = connector_acls(NODE, AGENCY, user("cn-h24-02"), event_types=[DOSSIER])
+    grants = connector_acls(NODE, AGENCY, user("cn-h24-02"), event_types=[DOSSIER], name=CONNECTOR)
     return asyncio.run(secure_cluster.add_user("cn-h24-02", grants))
 
 
@@ -94,7 +99,7 @@ async def test_a_connector_publishes_events_and_reads_its_own_inbox(
     async with KafkaPublisher(secure_cluster.bootstrap, security=secure_cluster.admin) as gw:
         await gw.publish(OutgoingRecord(OWN_INBOX, b"delivered"))
     values = await _read(
-        secure_cluster.bootstrap, OWN_INBOX, connector_group(NODE, AGENCY), connector
+        secure_cluster.bootstrap, OWN_INBOX, connector_group(NODE, CONNECTOR), connector
     )
     assert b"delivered" in values
 
@@ -104,7 +109,9 @@ async def test_a_connector_cannot_read_another_agencys_inbox(
 ) -> None:
     """Consuming the inbox of another agency fails with an authorization error."""
     with pytest.raises(TopicAuthorizationFailedError):
-        await _read(secure_cluster.bootstrap, OTHER_INBOX, connector_group(NODE, AGENCY), connector)
+        await _read(
+            secure_cluster.bootstrap, OTHER_INBOX, connector_group(NODE, CONNECTOR), connector
+        )
 
 
 async def test_a_connector_cannot_use_another_agencys_consumer_group(
@@ -112,7 +119,9 @@ async def test_a_connector_cannot_use_another_agencys_consumer_group(
 ) -> None:
     """Even its own inbox cannot be read through another agency's consumer group."""
     with pytest.raises(GroupAuthorizationFailedError):
-        await _read(secure_cluster.bootstrap, OWN_INBOX, connector_group(NODE, OTHER), connector)
+        await _read(
+            secure_cluster.bootstrap, OWN_INBOX, connector_group(NODE, "other-ward"), connector
+        )
 
 
 @pytest.mark.parametrize("topic", [OTHER_INBOX, OWN_INBOX, f"lgsp.{NODE}.link.ngsp"])
@@ -203,7 +212,9 @@ async def test_authorization_failures_leave_no_password_in_logs_or_errors(
         except KafkaError as refused_write:
             errors.append(refused_write)
     try:
-        await _read(secure_cluster.bootstrap, OTHER_INBOX, connector_group(NODE, AGENCY), connector)
+        await _read(
+            secure_cluster.bootstrap, OTHER_INBOX, connector_group(NODE, CONNECTOR), connector
+        )
     except KafkaError as refused_read:
         errors.append(refused_read)
     assert len(errors) == 2
@@ -227,7 +238,16 @@ def test_the_security_command_creates_a_principal_without_printing_its_password(
     added = _lgsp_security("user-add", *cluster, "--user", "cn-h24-03")
     assert added.returncode == 0, added.stderr
     granted = _lgsp_security(
-        "grant-connector", *cluster, "--user", "cn-h24-03", "--node", NODE, "--agency", OTHER
+        "grant-connector",
+        *cluster,
+        "--user",
+        "cn-h24-03",
+        "--node",
+        NODE,
+        "--agency",
+        OTHER,
+        "--connector",
+        "ward-3-dms",
     )
     assert granted.returncode == 0, granted.stderr
     listed = _lgsp_security("acls", *cluster, "--user", "cn-h24-03")
@@ -336,3 +356,63 @@ async def test_the_gateway_routes_on_a_secure_broker_with_only_its_own_grants(
             gateway.stop()
             await routing
     assert envelope.id in ids
+
+
+def _settings_for(security: KafkaSecurity) -> Settings:
+    """The process settings a connector run as this principal would read from LGSP_KAFKA_*."""
+    return Settings(
+        kafka_security_protocol=security.protocol,
+        kafka_sasl_mechanism=security.sasl_mechanism,
+        kafka_username=security.username,
+        kafka_password=security.password,
+        kafka_ca_file=security.ca_file,
+    )
+
+
+async def test_connectors_run_on_a_secure_broker_as_their_own_principals(
+    secure_cluster: SecureCluster, node_topics: None
+) -> None:
+    """A webhook and an HTTP sink of the ward, each run by the SDK with its own principal and
+    only the grants of `lgsp security grant-connector`, publish a posted dossier and deliver an
+    inbox record to the ward's system; the sink's group and DLQ topic are its own."""
+    webhook_grants = connector_acls(
+        NODE, AGENCY, user("cn-webhook"), event_types=[DOSSIER], name="webhook"
+    )
+    sink_grants = connector_acls(NODE, AGENCY, user("cn-sink"), event_types=[], name="dms")
+    webhook_user = await secure_cluster.add_user("cn-webhook", webhook_grants)
+    sink_user = await secure_cluster.add_user("cn-sink", sink_grants)
+    async with (
+        KafkaPublisher(secure_cluster.bootstrap, security=secure_cluster.admin) as admin,
+        AgencyApp().serve() as agency,
+        run_connector(
+            webhook_config(NODE, secure_cluster.bootstrap), _settings_for(webhook_user)
+        ) as webhook,
+        run_connector(
+            HttpSinkConfig.model_validate(
+                {
+                    "name": "dms",
+                    "node": NODE,
+                    "agency": AGENCY,
+                    "bootstrap_servers": secure_cluster.bootstrap,
+                    "url": f"{agency.url}/inbox",
+                }
+            ),
+            _settings_for(sink_user),
+        ),
+    ):
+        async with httpx.AsyncClient() as client:
+            answer = await client.post(
+                f"http://127.0.0.1:{webhook.port}/events/dossier.status",
+                json=dossier_json("H24.22-SECURE"),
+                headers={"X-Api-Key": WARD_KEY},
+            )
+        assert answer.status_code == 202, answer.text
+        envelope, key, value = make_event("dossier.status", source=AGENCY, recipients=[AGENCY])
+        await admin.publish(OutgoingRecord(OWN_INBOX, value, key, envelope.to_headers()))
+        async with asyncio.timeout(60):
+            while envelope.id not in agency.received:  # noqa: ASYNC110
+                await asyncio.sleep(0.2)
+    published = await _read(
+        secure_cluster.bootstrap, EVENTS, f"check-{uuid.uuid4().hex[:6]}", secure_cluster.admin
+    )
+    assert any(b"H24.22-SECURE" in v for v in published)

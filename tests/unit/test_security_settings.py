@@ -18,6 +18,7 @@ from bus.kafka.acls import (
     PatternType,
     ResourceType,
     connector_acls,
+    connector_group,
     gateway_acls,
     user,
 )
@@ -27,6 +28,7 @@ from bus.localkafka.config import server_properties
 from bus.localkafka.layout import ClusterPaths
 from bus.localkafka.secure import SecureFiles, broker_properties, prepare, redact, users
 from bus.settings import Settings
+from connectors.topics import checkpoint_topic, connector_dlq_topic, consumer_group
 
 TYPES = ["vn.gov.dossier.status.v1", "vn.gov.document.sent.v1"]
 
@@ -73,14 +75,22 @@ def test_settings_read_the_security_from_lgsp_kafka_variables(
 
 def test_a_connector_may_publish_events_and_read_only_its_own_inbox() -> None:
     """The connector's ACLs: WRITE on each event topic, READ on its inbox and group, no more."""
-    acls = connector_acls("hanoi", "000.01.02.H24", "User:cn", event_types=TYPES)
+    acls = connector_acls("hanoi", "000.01.02.H24", "User:cn", event_types=TYPES, name="ward-oss")
     assert {(a.resource_name, a.operation) for a in acls} == {
         ("lgsp.hanoi.dossier.status.v1", Operation.WRITE),
         ("lgsp.hanoi.document.sent.v1", Operation.WRITE),
         ("lgsp.hanoi.inbox.000-01-02-h24", Operation.READ),
-        ("lgsp-connector-hanoi-000-01-02-h24", Operation.READ),
+        ("lgsp.hanoi.connector.ward-oss", Operation.READ),
+        ("lgsp.hanoi.connector.ward-oss.", Operation.READ),
+        ("lgsp.hanoi.connector.ward-oss.", Operation.WRITE),
+        ("lgsp.hanoi.connector.ward-oss.", Operation.CREATE),
     }
-    assert all(a.pattern is PatternType.LITERAL for a in acls)
+    prefixed = {a.resource_name for a in acls if a.pattern is PatternType.PREFIXED}
+    assert prefixed == {"lgsp.hanoi.connector.ward-oss."}
+    # the names the connector SDK uses are the ones granted
+    assert connector_group("hanoi", "ward-oss") == consumer_group("hanoi", "ward-oss")
+    for topic in (checkpoint_topic("hanoi", "ward-oss"), connector_dlq_topic("hanoi", "ward-oss")):
+        assert topic.startswith("lgsp.hanoi.connector.ward-oss.")
 
 
 def test_the_gateway_reads_events_and_tiers_and_writes_deliveries_of_its_node_only() -> None:
