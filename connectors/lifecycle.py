@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from abc import ABC, abstractmethod
 from types import TracebackType
 from typing import Any, ClassVar, Generic, Self, TypeVar
 
@@ -17,7 +18,7 @@ from connectors.metrics import ConnectorMetrics
 ConfigT = TypeVar("ConfigT", bound=ConnectorConfig)
 
 
-class Connector(Generic[ConfigT]):
+class Connector(ABC, Generic[ConfigT]):
     """Base of every connector: ``async with Connector(config, context) as c: await c.run()``.
 
     Subclasses open their own resources (HTTP clients, folders) in ``open`` and release them
@@ -54,8 +55,9 @@ class Connector(Generic[ConfigT]):
     async def close(self) -> None:
         """Release them (called on leaving, even after an error)."""
 
+    @abstractmethod
     async def run(self) -> None:
-        raise NotImplementedError
+        """Work until ``stop`` is called."""
 
     async def __aenter__(self) -> Self:
         await self._stack.__aenter__()

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from abc import abstractmethod
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -80,8 +81,9 @@ class _StoppedError(Exception):
 class SinkConnector(Connector[SinkConfigT]):
     """Subclass and write ``deliver``."""
 
+    @abstractmethod
     async def deliver(self, delivery: Delivery) -> None:
-        raise NotImplementedError
+        """Hand one record to the agency's system; raise ``RetriableDeliveryError`` to retry."""
 
     async def open_sink(self) -> None:
         """Open the subclass's own resources (HTTP client, folders)."""

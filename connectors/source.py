@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from abc import abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -48,9 +49,9 @@ class SourceBatch:
 class SourceConnector(Connector[SourceConfigT]):
     """Subclass and write ``poll``; optionally ``acknowledged`` (e.g. to archive files)."""
 
+    @abstractmethod
     async def poll(self, position: str | None) -> SourceBatch:
         """Read what changed since ``position``; raise ``RetriableDeliveryError`` to retry later."""
-        raise NotImplementedError
 
     async def acknowledged(self, batch: SourceBatch) -> None:
         """Called once every event of ``batch`` is acknowledged and its position saved."""
