@@ -164,17 +164,18 @@ async def _throughput(bootstrap: str, count: int) -> tuple[float, float, float]:
         async with _gateway(bootstrap, Path(folder), node) as gateway:
             began = time.perf_counter()  # from ready (joined, state restored), like the baseline
             while _routed(gateway) < count:  # noqa: ASYNC110 - polling the gateway's own counter
-                await asyncio.sleep(0.01)
+                await asyncio.sleep(0.02)
             routed = count / (time.perf_counter() - began)
     await _count_until(bootstrap, portal, count)  # and every routed record is really there
     return bare, durable, routed
 
 
 def _routed(gateway: Gateway) -> float:
+    """Records routed so far, read from the one counter (cheap: this runs in the measured
+    process while it routes)."""
     return sum(
         s.value
-        for m in gateway.registry.collect()
-        if m.name == "lgsp_gateway_records_out"
+        for m in gateway.metrics.records_out.collect()
         for s in m.samples
         if s.name.endswith("_total")
     )

@@ -18,7 +18,6 @@ import structlog
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.coordinator.assignors.range import RangePartitionAssignor
-from aiokafka.structs import ConsumerRecord
 from prometheus_client import CollectorRegistry
 
 from bus.kafka.security import KafkaSecurity, client_options
@@ -26,6 +25,7 @@ from gateway.batching import TransactionBatches
 from gateway.config import GatewayConfig, load_route_table
 from gateway.keystate import PartitionState
 from gateway.metrics import GatewayMetrics
+from gateway.pipeline import Batch, PartitionPipeline
 from gateway.processor import RecordProcessor
 from gateway.producers import PartitionProducers
 from gateway.rebalance import RebalanceListener
@@ -39,7 +39,6 @@ from schemas.errors import LgspError
 from schemas.topics import TopicName, event_topic, gateway_topic
 
 log = structlog.get_logger("lgsp.gateway")
-Batch = dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]
 _TOPIC_REFRESH_S = 2.0
 
 
@@ -98,6 +97,9 @@ class Gateway:
             fetch_max_wait_ms=config.fetch_max_wait_ms,
         )
         self._tasks: list[asyncio.Task[None]] = []
+        self._pipeline = PartitionPipeline(
+            self._process, self.states.__contains__, max_queued=2 * config.max_batch
+        )
 
     @property
     def table(self) -> RouteTable:
@@ -146,27 +148,32 @@ class Gateway:
         self._stopping.set()
 
     async def run(self) -> None:
-        """Consume and route until ``stop()``."""
+        """Consume and route until ``stop()``; the transactions in flight end before it returns."""
         last_prune = time.monotonic()
-        while not self._stopping.is_set():
-            batch = await self._consumer.getmany(timeout_ms=200, max_records=self.config.max_batch)
-            if batch:
+        try:
+            while not self._stopping.is_set():
+                await self._pipeline.room()
+                batch = await self._consumer.getmany(
+                    timeout_ms=200, max_records=self.config.max_batch
+                )
                 by_number: dict[int, Batch] = defaultdict(dict)
                 for tp, records in batch.items():
                     by_number[tp.partition][tp] = records
-                async with self._lock:
-                    ready = set(self.states)  # producers open and state restored
-                    await asyncio.gather(
-                        *(self._process(p, b) for p, b in by_number.items() if p in ready)
-                    )
-            if time.monotonic() - last_prune > 10:
-                now = time.time()
-                for state in self.states.values():
-                    state.prune(now)
-                self.metrics.held_keys.labels(self.config.node).set(
-                    sum(len(s.holds) for s in self.states.values())
-                )
-                last_prune = time.monotonic()
+                for partition, records_of in by_number.items():
+                    self._pipeline.add(partition, records_of)
+                if time.monotonic() - last_prune > 10:
+                    self._prune()
+                    last_prune = time.monotonic()
+        finally:
+            await self._pipeline.close()
+
+    def _prune(self) -> None:
+        now = time.time()
+        for state in self.states.values():
+            state.prune(now)
+        self.metrics.held_keys.labels(self.config.node).set(
+            sum(len(s.holds) for s in self.states.values())
+        )
 
     async def reload(self) -> RouteTable:
         """Load the routing table again; an invalid one raises and the old one stays."""
@@ -198,6 +205,7 @@ class Gateway:
                     outcome = self.processor.handle(record, state, now, self._topic_exists)
                     if outcome.kind == "waiting":
                         self._pause_until(tp, record.offset, outcome.due_at or now)
+                        self._pipeline.drop(partition, tp)  # fetched again when it is due
                         break
                     for out in outcome.outputs:
                         await batches.add(out, partition)
@@ -223,7 +231,7 @@ class Gateway:
             )
             with contextlib.suppress(Exception):
                 await producer.abort_transaction()
-            await self._rewind(partition, list(batch))
+            await self._rewind(partition)
             return
         self.metrics.transactions.labels(self.config.node, "committed").inc()
         self.metrics.count(outcomes, time.perf_counter() - started)
@@ -252,19 +260,24 @@ class Gateway:
         if tp in self._consumer.assignment():
             self._consumer.resume(tp)
 
-    async def _rewind(self, partition: int, tps: list[TopicPartition]) -> None:
+    async def _rewind(self, partition: int) -> None:
         """After an abort: a fresh producer, back to the committed offsets, state rebuilt.
 
         The producer is replaced because some failures (out-of-order sequence, a fenced epoch)
-        leave it unable to run another transaction; a new one re-initialises cleanly.
+        leave it unable to run another transaction; a new one re-initialises cleanly. Records
+        queued meanwhile for this partition number are dropped: they are fetched again.
         """
         if partition not in self.states:
             return
+        tps = self._assigned(partition)
+        self._consumer.pause(*tps)  # nothing more of it is fetched until it is rebuilt
+        self._pipeline.drop(partition)
         await self.producers.close([partition])
         await self.producers.open([partition])
-        committed = {tp: await self._consumer.committed(tp) for tp in self._assigned(partition)}
-        await self._seek_committed({tp: committed.get(tp) for tp in tps})
+        committed = {tp: await self._consumer.committed(tp) for tp in tps}
+        await self._seek_committed(committed)
         self.states.update(await self._restore([partition], committed))
+        self._consumer.resume(*tps)
 
     async def _seek_committed(self, committed: dict[TopicPartition, int | None]) -> None:
         """Position partitions at their committed offsets (the beginning when there is none)."""
@@ -310,11 +323,15 @@ class Gateway:
         log.info("partitions_assigned", node=self.config.node, partitions=numbers)
 
     async def on_revoked(self, revoked: set[TopicPartition]) -> None:
-        async with self._lock:
-            numbers = {tp.partition for tp in revoked}
+        numbers = {tp.partition for tp in revoked}
+        self._pipeline.hold(numbers)  # nothing new starts; what is queued is dropped
+        try:
+            await self._pipeline.settle(numbers)  # the transactions in flight end first
             await self.producers.close(numbers)
             for number in numbers:
                 self.states.pop(number, None)
+        finally:
+            self._pipeline.release(numbers)
         log.info("partitions_revoked", node=self.config.node, partitions=sorted(numbers))
 
     async def _ensure_topics(self) -> None:

@@ -64,8 +64,8 @@ class GatewayMetrics:
         )
         self.routing_seconds = Histogram(
             "lgsp_gateway_routing_seconds",
-            "Time to route one batch of a partition, from poll to transaction commit; every "
-            "record of the batch waited this long.",
+            "Time to route one transaction's records, from its first record's routing to its "
+            "commit; every record of it waited at least this long.",
             ["node"],
             buckets=_LATENCY_BUCKETS,
             registry=registry,

@@ -17,6 +17,8 @@ from aiokafka import AIOKafkaProducer
 
 from bus.kafka.security import KafkaSecurity, client_options
 
+_RETRY_BACKOFF_MS = 20
+
 
 class PartitionProducers:
     """Transactional producers keyed by partition number."""
@@ -48,6 +50,10 @@ class PartitionProducers:
                 acks="all",
                 linger_ms=5,
                 max_batch_size=256 * 1024,
+                # A transaction that begins while the broker still writes the last one's
+                # markers gets CONCURRENT_TRANSACTIONS and is retried after this back-off
+                # (KAFKA-5477); the default 100 ms was a third of a busy partition's time.
+                retry_backoff_ms=_RETRY_BACKOFF_MS,
             )
             await producer.start()
             self._producers[partition] = producer

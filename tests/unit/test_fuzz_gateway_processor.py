@@ -138,3 +138,15 @@ def test_handle_returns_an_outcome_for_any_record(records: list[Rec], exists: bo
         assert outcome.kind in {"routed", "retry", "held", "parked", "duplicate", "waiting"}
         if outcome.kind == "parked":
             assert outcome.code is not None and outcome.code.startswith("LGSP-")
+
+
+def test_a_hand_written_tier_record_behind_a_held_key_is_held_like_a_fresh_one() -> None:
+    """Found by fuzzing: a record written by hand into a retry tier (no park headers) while
+    its key waits in a later tier tripped an assertion; it is now taken as a fresh record and
+    held behind its key's head."""
+    processor, state = _processor(), PartitionState(3600)
+    state.park_in_tier(MAIN, None, 1, "head-id")
+    record = Rec(f"{MAIN}.retry.30s", 0, 7, None, VALUE, tuple(HEADERS))
+    outcome = processor.handle(record, state, 1_800_000_000.0, lambda topic: True)
+    assert outcome.kind == "held"
+    assert outcome.outputs[0].topic == f"{MAIN}.retry.5m"
