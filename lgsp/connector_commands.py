@@ -14,6 +14,7 @@ from prometheus_client import CollectorRegistry
 from rich.console import Console
 from rich.table import Table
 
+from bus.gctuning import tune_gc
 from bus.logging import configure_logging
 from bus.settings import Settings
 from connectors.config import ConnectorConfig
@@ -35,6 +36,7 @@ def run(config: ConfigArgument) -> None:
     records, commit its position, and exit)."""
     settings = Settings()
     configure_logging(settings.log_level, json=settings.log_json)
+    tune_gc()
     asyncio.run(_serve(load_connector_config(config), settings))
 
 

@@ -12,6 +12,7 @@ import structlog
 import typer
 from prometheus_client import CollectorRegistry
 
+from bus.gctuning import tune_gc
 from bus.httpserver import http_server
 from bus.kafka.security import KafkaSecurity
 from bus.logging import configure_logging
@@ -36,6 +37,7 @@ def run(
     """Route the node's records until SIGTERM or Ctrl-C; SIGHUP reloads the routing table."""
     settings = Settings()
     configure_logging(settings.log_level, json=settings.log_json)
+    tune_gc()
     gateway_config = load_gateway_config(config)
     bootstrap = gateway_config.bootstrap_servers or settings.bootstrap_servers
     if not bootstrap:

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from bus.gctuning import tune_gc
 from bus.logging import configure_logging
 from bus.settings import Settings
 from tracker.config import TrackerConfig, load_tracker_config
@@ -33,6 +34,7 @@ def run(config: ConfigOption) -> None:
     """Track the node's dossier and document events and serve the look-up API until SIGTERM."""
     settings = Settings()
     configure_logging(settings.log_level, json=settings.log_json)
+    tune_gc()
     asyncio.run(_serve(load_tracker_config(config), settings))
 
 

@@ -23,6 +23,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from bus.gctuning import tune_gc
 from bus.localkafka import start_cluster, stop_cluster
 from bus.logging import configure_logging
 from bus.settings import Settings
@@ -50,6 +51,7 @@ def demo_command(
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("w", encoding="utf-8") as log_file:
         configure_logging("INFO", stream=log_file, json=True)
+        tune_gc()
         ok = asyncio.run(
             _run(settings, DemoPlan(duration, rate, admin_port, keep_running), log_path)
         )
