@@ -55,6 +55,11 @@ def configure_logging(
     # aiokafka's DEBUG lines print records' keys and values ("Sending (key=... value=...)"),
     # and so citizens' CCCD and phone numbers: never below INFO, whatever LGSP_LOG_LEVEL says.
     logging.getLogger("aiokafka").setLevel(max(root.level, logging.INFO))
+    # Our log readers (link state, receipts) assign their partitions on every read, which
+    # aiokafka logs at INFO each time ("Updating subscribed topics to: ..."): once a second.
+    logging.getLogger("aiokafka.consumer.subscription_state").setLevel(
+        max(root.level, logging.WARNING)
+    )
 
 
 @contextmanager

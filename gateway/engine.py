@@ -40,6 +40,7 @@ from schemas.topics import TopicName, event_topic, gateway_topic
 
 log = structlog.get_logger("lgsp.gateway")
 _TOPIC_REFRESH_S = 2.0
+STOP_GRACE_S = 5.0  # for a transaction in flight, and for each producer, when stopping
 
 
 class Gateway:
@@ -140,7 +141,7 @@ class Gateway:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         await self._consumer.stop()  # leaves the group: the revocation closes the producers
-        await self.producers.close()
+        await self.producers.close(grace_s=STOP_GRACE_S)
         await self._admin.close()
         log.info("gateway_stopped", node=self.config.node)
 
@@ -165,7 +166,7 @@ class Gateway:
                     self._prune()
                     last_prune = time.monotonic()
         finally:
-            await self._pipeline.close()
+            await self._pipeline.close(STOP_GRACE_S)
 
     def _prune(self) -> None:
         now = time.time()
@@ -327,7 +328,7 @@ class Gateway:
         self._pipeline.hold(numbers)  # nothing new starts; what is queued is dropped
         try:
             await self._pipeline.settle(numbers)  # the transactions in flight end first
-            await self.producers.close(numbers)
+            await self.producers.close(numbers, grace_s=STOP_GRACE_S)
             for number in numbers:
                 self.states.pop(number, None)
         finally:

@@ -76,11 +76,19 @@ class PartitionPipeline:
         tasks = [t for p, t in list(self._running.items()) if p in chosen]
         await asyncio.gather(*tasks, return_exceptions=True)
 
-    async def close(self) -> None:
-        """Start nothing more, forget what is queued, and wait for what is in flight."""
+    async def close(self, grace_s: float) -> None:
+        """Start nothing more, forget what is queued, give what is in flight ``grace_s`` to
+        commit, then cancel it: an open transaction is aborted by the broker or fenced by the
+        next owner, so nothing is lost or duplicated (as after a kill)."""
         self._closed = True
         self._queued.clear()
-        await self.settle()
+        running = list(self._running.values())
+        if not running:
+            return
+        _, late = await asyncio.wait(running, timeout=grace_s)
+        for task in late:
+            task.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
 
     def _start(self, partition: int) -> None:
         if self._closed or partition in self._running or partition in self._held:

@@ -13,11 +13,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable
 
+import structlog
 from aiokafka import AIOKafkaProducer
 
 from bus.kafka.security import KafkaSecurity, client_options
 
 _RETRY_BACKOFF_MS = 20
+log = structlog.get_logger("lgsp.gateway")
 
 
 class PartitionProducers:
@@ -60,11 +62,22 @@ class PartitionProducers:
 
         await asyncio.gather(*(start(p) for p in new))
 
-    async def close(self, partitions: Iterable[int] | None = None) -> None:
+    async def close(
+        self, partitions: Iterable[int] | None = None, *, grace_s: float | None = None
+    ) -> None:
+        """Stop producers (all, or those of ``partitions``). A producer flushes what it holds
+        first; with ``grace_s``, one that cannot (its broker gone or not answering) is left to
+        the process's end instead of holding the caller up."""
         chosen = (
             list(self._producers)
             if partitions is None
             else [p for p in partitions if p in self._producers]
         )
-        producers = [self._producers.pop(p) for p in chosen]
-        await asyncio.gather(*(p.stop() for p in producers), return_exceptions=True)
+        stops = [asyncio.create_task(self._producers.pop(p).stop()) for p in chosen]
+        if not stops:
+            return
+        done, late = await asyncio.wait(stops, timeout=grace_s)
+        for task in done:
+            task.exception()  # retrieved: a producer that failed to stop is stopped enough
+        if late:
+            log.warning("producers_not_stopped_in_time", count=len(late), grace_s=grace_s)

@@ -16,10 +16,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Annotated
 
+import structlog
 import typer
 from rich.console import Console
 
@@ -29,9 +32,10 @@ from bus.logging import configure_logging
 from bus.settings import Settings
 from lgsp.demo.contract_tour import contract_tour
 from lgsp.demo.nodes import ROLES
-from lgsp.demo.run_federation import DemoPlan, run_federation
+from lgsp.demo.run_federation import DemoInterruptedError, DemoPlan, run_federation
 
 console = Console()
+log = structlog.get_logger("lgsp.demo")
 
 
 def demo_command(
@@ -52,11 +56,61 @@ def demo_command(
     with log_path.open("w", encoding="utf-8") as log_file:
         configure_logging("INFO", stream=log_file, json=True)
         tune_gc()
-        ok = asyncio.run(
-            _run(settings, DemoPlan(duration, rate, admin_port, keep_running), log_path)
-        )
+        ok = asyncio.run(_main(settings, duration, rate, admin_port, keep_running, log_path))
+    if ok is None:
+        raise typer.Exit(code=130)  # the shell's code for "ended by Ctrl-C"
     if not ok:
         raise typer.Exit(code=1)
+
+
+async def _main(
+    settings: Settings,
+    duration: float,
+    rate: int,
+    admin_port: int,
+    keep_running: bool,
+    log_path: Path,
+) -> bool | None:
+    """Run the demo; Ctrl-C (or SIGTERM) stops it cleanly: None then.
+
+    The first signal sets the plan's ``interrupted`` event (the traffic, drain and keep-running
+    loops watch it) and cancels the run, so whatever it awaits ends and every part is stopped
+    on the way out, clusters last. Further signals only say that it is still stopping.
+    """
+    plan = DemoPlan(duration, rate, admin_port, keep_running)  # its events need this loop
+    work = asyncio.create_task(_run(settings, plan, log_path))
+    loop, began = asyncio.get_running_loop(), 0.0
+
+    def interrupt() -> None:
+        nonlocal began
+        if plan.interrupted.is_set():
+            console.print("still stopping: the clusters stop last, in a few seconds")
+            return
+        began = time.monotonic()
+        log.info("demo_interrupted")
+        plan.interrupted.set()
+        if not plan.exploring.is_set():  # while exploring, Ctrl-C is the normal end
+            work.cancel()
+        console.print("\n[bold]stopping[/]: connectors, gateways, then the clusters")
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, interrupt)
+    try:
+        return await work
+    except (asyncio.CancelledError, DemoInterruptedError):
+        console.print(f"stopped cleanly in {time.monotonic() - began:.1f} s")
+        return None
+    except Exception as error:
+        if not plan.interrupted.is_set():
+            raise
+        # A part cut short by the interruption may fail its own way (an HTTP post whose
+        # connection pool closed under it): it is in the log, not a traceback on the screen.
+        log.warning("demo_interrupted_part_failed", error=repr(error))
+        console.print(f"stopped cleanly in {time.monotonic() - began:.1f} s")
+        return None
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
 
 
 @contextlib.asynccontextmanager
@@ -82,6 +136,7 @@ async def _brokers(settings: Settings, keep_running: bool) -> AsyncIterator[dict
         if keep_running:
             console.print("clusters left running; stop them with: lgsp kafka down --all")
         else:
+            log.info("demo_clusters_stopping")
             with console.status("stopping the three clusters"):  # together: each takes seconds
                 await asyncio.gather(*(stop_cluster(settings, f"demo-{r}") for r in ROLES))
 

@@ -122,6 +122,12 @@ class Posting:
 
     async def finish(self) -> None:
         await asyncio.gather(*self.last.values())
+
+    async def close(self) -> None:
+        """Cancel the posts still under way (on Ctrl-C) and close the HTTP client."""
+        for task in self.last.values():
+            task.cancel()
+        await asyncio.gather(*self.last.values(), return_exceptions=True)
         await self.client.aclose()
 
 

@@ -8,7 +8,7 @@ import contextlib
 import socket
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -55,6 +55,12 @@ class DemoPlan:
     rate: int
     admin_port: int  # NGSP's; the provinces use the next two (0: any free ports)
     keep_running: bool
+    interrupted: asyncio.Event = field(default_factory=asyncio.Event)  # Ctrl-C or SIGTERM
+    exploring: asyncio.Event = field(default_factory=asyncio.Event)  # --keep-running, summary out
+
+
+class DemoInterruptedError(Exception):
+    """Ctrl-C arrived while traffic was generated: unwind, stopping everything on the way."""
 
 
 @dataclass
@@ -100,6 +106,7 @@ async def run_federation(
         )
         stop = asyncio.Event()
         watching = asyncio.create_task(observer.run(stop))
+        stack.push_async_callback(_cancel, watching)
         await asyncio.wait_for(observer.ready.wait(), 60)
         for node in nodes.values():
             console.print(
@@ -133,7 +140,9 @@ async def run_federation(
             + "; the national portal's HTTP sink on NGSP"
         )
         published = await _publish(bootstraps, workload, plan, late, console, nodes, webhooks)
-        await _drain(observer, workload, console)
+        await _drain(observer, workload, console, plan.interrupted)
+        if plan.interrupted.is_set():
+            raise DemoInterruptedError
         with contextlib.suppress(TimeoutError):
             await tracker.wait_caught_up(30)
         gateways = {r: n.gateway for r, n in nodes.items()}
@@ -146,8 +155,8 @@ async def run_federation(
                 f"`lgsp dlq list --config {folder / HANOI / 'node.yaml'}`, "
                 f"`lgsp link receipts --config {folder / NGSP / 'node.yaml'} KEY`; Ctrl-C ends"
             )
-            with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.Event().wait()
+            plan.exploring.set()
+            await plan.interrupted.wait()
         stop.set()
         await watching
     return ok
@@ -207,6 +216,7 @@ async def _publish(
     )
     posting = Posting(webhooks, workload)
     async with contextlib.AsyncExitStack() as stack:
+        stack.push_async_callback(posting.close)
         publishers = {
             role: await stack.enter_async_context(
                 KafkaPublisher(bootstrap, client_id=f"lgsp-demo-agencies-{role}")
@@ -216,7 +226,7 @@ async def _publish(
         with Progress(*columns, console=console, transient=False) as progress:
             task = progress.add_task("agencies publishing", total=total, status="")
             began = time.monotonic()
-            while published < total:
+            while published < total and not plan.interrupted.is_set():
                 due = min(total, int((time.monotonic() - began) * plan.rate) + 1)
                 for item in workload.next_records(due - published):
                     if item.post is not None:
@@ -229,6 +239,8 @@ async def _publish(
                     late_created = True
                 progress.update(task, completed=published, status=_status(nodes))
                 await asyncio.sleep(0.05)
+            if plan.interrupted.is_set():
+                raise DemoInterruptedError
             for publisher in publishers.values():
                 await publisher.flush()
             progress.update(task, status="one-stop-shops finishing their posts")
@@ -260,14 +272,17 @@ def _sum(registry: CollectorRegistry, name: str) -> float:
     )
 
 
-async def _drain(observer: Observer, workload: Workload, console: Console) -> None:
+async def _drain(
+    observer: Observer, workload: Workload, console: Console, interrupted: asyncio.Event
+) -> None:
     """Wait until every published record was delivered somewhere or dead-lettered."""
     with console.status("waiting for retries, links and the last deliveries"):
         deadline = time.monotonic() + 180
-        while time.monotonic() < deadline and not (  # noqa: ASYNC110
-            workload.published_ids <= observer.settled_ids
-            and workload.lookup_ids <= set(observer.replies)
-        ):
+        while time.monotonic() < deadline and not interrupted.is_set():
+            if workload.published_ids <= observer.settled_ids and workload.lookup_ids <= set(
+                observer.replies
+            ):
+                return
             await asyncio.sleep(0.25)
 
 
