@@ -114,7 +114,7 @@ async def _main(
 
 
 @contextlib.asynccontextmanager
-async def _brokers(settings: Settings, keep_running: bool) -> AsyncIterator[dict[str, str]]:
+async def _brokers(settings: Settings) -> AsyncIterator[dict[str, str]]:
     """A fresh local cluster per node (or the one of LGSP_BOOTSTRAP_SERVERS, shared)."""
     if settings.bootstrap_servers:
         yield dict.fromkeys(ROLES, settings.bootstrap_servers)
@@ -132,18 +132,15 @@ async def _brokers(settings: Settings, keep_running: bool) -> AsyncIterator[dict
         for role, bootstrap in bootstraps.items():
             console.print(f"Kafka cluster [bold]demo-{role}[/] at {bootstrap}")
         yield bootstraps
-    finally:
-        if keep_running:
-            console.print("clusters left running; stop them with: lgsp kafka down --all")
-        else:
-            log.info("demo_clusters_stopping")
-            with console.status("stopping the three clusters"):  # together: each takes seconds
-                await asyncio.gather(*(stop_cluster(settings, f"demo-{r}") for r in ROLES))
+    finally:  # also after --keep-running: Ctrl-C ends the exploring and stops everything
+        log.info("demo_clusters_stopping")
+        with console.status("stopping the three clusters"):  # together: each takes seconds
+            await asyncio.gather(*(stop_cluster(settings, f"demo-{r}") for r in ROLES))
 
 
 async def _run(settings: Settings, plan: DemoPlan, log_path: Path) -> bool:
     console.rule("[bold]lgsp demo")
-    async with _brokers(settings, plan.keep_running) as bootstraps:
+    async with _brokers(settings) as bootstraps:
         console.print(
             "\n[bold]1. The contract[/]: every event kind, Avro + CloudEvents, through the broker"
         )
