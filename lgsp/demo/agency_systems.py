@@ -28,6 +28,9 @@ from lgsp.demo.nodes import NGSP, PORTAL_SYSTEM, PROVINCES
 from lgsp.demo.traffic import DossierPost, Workload
 from schemas.ids.directory import AgencyDirectory
 
+_CONNECTIONS = 16  # the one-stop-shops' posts under way at once
+_ATTEMPTS = 5  # per post, when the connection fails
+
 
 @dataclass
 class PortalApp:
@@ -87,12 +90,24 @@ class Webhook:
     async def post(
         self, client: httpx.AsyncClient, agency: str, body: dict[str, Any], idempotency_key: str
     ) -> str | None:
-        """The event id of the accepted dossier, or None when refused."""
-        response = await client.post(
-            f"{self.url}/events/dossier.status",
-            json=body,
-            headers={"X-Api-Key": self.keys[agency], "Idempotency-Key": idempotency_key},
-        )
+        """The event id of the accepted dossier, or None when refused.
+
+        Like a real one-stop-shop system, it sends again when the connection fails (e.g. the
+        server closed an idle keep-alive connection as it was reused): the Idempotency-Key
+        makes the webhook publish the same event id, which the gateway routes once.
+        """
+        for attempt in range(_ATTEMPTS):
+            try:
+                response = await client.post(
+                    f"{self.url}/events/dossier.status",
+                    json=body,
+                    headers={"X-Api-Key": self.keys[agency], "Idempotency-Key": idempotency_key},
+                )
+                break
+            except httpx.TransportError:
+                if attempt == _ATTEMPTS - 1:
+                    raise
+                await asyncio.sleep(0.2 * (attempt + 1))
         self.accepted[response.status_code] += 1
         return str(response.json()["id"]) if response.status_code == 202 else None
 
@@ -103,7 +118,13 @@ class Posting:
 
     def __init__(self, webhooks: dict[str, Webhook], workload: Workload) -> None:
         self.webhooks, self.workload = webhooks, workload
-        self.client = httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=16))
+        # Posts wait for a connection here, not in httpx's pool: its wait scans every waiting
+        # request on each change (half the demo's CPU with thousands queued, then timeouts).
+        self.client = httpx.AsyncClient(
+            timeout=httpx.Timeout(60, pool=None),
+            limits=httpx.Limits(max_connections=_CONNECTIONS),
+        )
+        self.slots = asyncio.Semaphore(_CONNECTIONS)
         self.last: dict[str, asyncio.Task[None]] = {}
 
     def post(self, role: str, post: DossierPost) -> None:
@@ -116,7 +137,8 @@ class Posting:
         if previous is not None:
             await previous
         key = f"{post.dossier_code}/{post.body['statusCode']}"
-        event_id = await self.webhooks[role].post(self.client, post.agency, post.body, key)
+        async with self.slots:
+            event_id = await self.webhooks[role].post(self.client, post.agency, post.body, key)
         if event_id is not None:
             self.workload.published_ids.add(event_id)
 

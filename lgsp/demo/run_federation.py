@@ -225,7 +225,7 @@ async def _publish(
         }
         with Progress(*columns, console=console, transient=False) as progress:
             task = progress.add_task("agencies publishing", total=total, status="")
-            began = time.monotonic()
+            began = shown = time.monotonic()
             while published < total and not plan.interrupted.is_set():
                 due = min(total, int((time.monotonic() - began) * plan.rate) + 1)
                 for item in workload.next_records(due - published):
@@ -237,7 +237,11 @@ async def _publish(
                 if not late_created and time.monotonic() - began > plan.duration_s / 3:
                     await provision(bootstraps[HANOI], [late])  # the late ward's sink comes online
                     late_created = True
-                progress.update(task, completed=published, status=_status(nodes))
+                if time.monotonic() - shown > 0.5:  # the status reads every metric: not each tick
+                    progress.update(task, completed=published, status=_status(nodes))
+                    shown = time.monotonic()
+                else:
+                    progress.update(task, completed=published)
                 await asyncio.sleep(0.05)
             if plan.interrupted.is_set():
                 raise DemoInterruptedError
