@@ -54,6 +54,44 @@ class RetryPolicy(_Strict):
     )
 
 
+def event_type(value: str) -> str:
+    """Validator: a CloudEvents type of the bundled contract, e.g. vn.gov.dossier.status.v1."""
+    try:
+        bundled_catalog().for_event_type(value)
+    except LgspError as error:
+        raise ValueError(f"{value}: {error.message}") from error
+    return value
+
+
+class DeliverySla(_Strict):
+    """How soon after its ``ce_time`` a record must be acknowledged by the agency's system to
+    count as delivered on time (``lgsp_connector_deliveries_total{outcome=...}``)."""
+
+    seconds: float = Field(
+        default=300.0,
+        gt=0,
+        le=30 * 86_400,
+        description="Delivery SLA from ce_time to the target's acknowledgement.",
+    )
+    by_event_type: dict[str, float] = Field(
+        default_factory=dict,
+        description="Per CloudEvents type, an SLA other than `seconds`.",
+    )
+
+    @field_validator("by_event_type")
+    @classmethod
+    def _known_types(cls, value: dict[str, float]) -> dict[str, float]:
+        for name, seconds in value.items():
+            event_type(name)
+            if not 0 < seconds <= 30 * 86_400:
+                raise ValueError(f"{name}: the SLA must be above 0 and at most 30 days")
+        return value
+
+    def for_type(self, event_type: str) -> float:
+        """The SLA in seconds for records of ``event_type``."""
+        return self.by_event_type.get(event_type, self.seconds)
+
+
 class ConnectorConfig(_Strict):
     """Fields common to every connector."""
 
@@ -107,3 +145,4 @@ class SinkConfig(ConnectorConfig):
     )
     retry: RetryPolicy = RetryPolicy()
     max_batch: int = Field(default=500, ge=1, description="Records fetched per poll at most.")
+    sla: DeliverySla = DeliverySla()

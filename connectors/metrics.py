@@ -1,13 +1,29 @@
 """A connector's Prometheus metrics, prefixed ``lgsp_connector_``, on an injected registry.
 
-Labels stay bounded: connector name, outcome, error code, HTTP status class.
+Labels stay bounded: connector name, outcome, error code, HTTP status class; the delivery SLA
+metrics add the node, the receiving agency (the connector's own, from its file) and the
+CloudEvents type (one of the contract's), never an id.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from connectors.sla import OUTCOMES, Outcome, sla_outcome
+
 _BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+# ce_time to the target's acknowledgement: seconds (a record straight through) to a day (an
+# agency system down over a night); 300 is the default SLA, 60/900/3600 the usual overrides
+DELIVERY_BUCKETS = (1, 5, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 43200, 86400)
+_SLA_LABELS = ["node", "connector", "agency", "event_type"]
+
+
+@dataclass(frozen=True)
+class _SlaChildren:
+    seconds: Histogram
+    outcomes: dict[Outcome, Counter]
 
 
 class ConnectorMetrics:
@@ -58,6 +74,47 @@ class ConnectorMetrics:
             ["connector", "status"],
             registry=registry,
         )
+
+        self.delivery_seconds = Histogram(
+            "lgsp_connector_delivery_seconds",
+            "Time from a record's ce_time to the agency system acknowledging it (sinks).",
+            _SLA_LABELS,
+            buckets=DELIVERY_BUCKETS,
+            registry=registry,
+        )
+        self.deliveries = Counter(
+            "lgsp_connector_deliveries_total",
+            "Records the agency system acknowledged, on time or late against the delivery SLA.",
+            [*_SLA_LABELS, "outcome"],
+            registry=registry,
+        )
+        self.sla_seconds = Gauge(
+            "lgsp_connector_delivery_sla_seconds",
+            "The delivery SLA a sink applies, per event type it has delivered.",
+            _SLA_LABELS,
+            registry=registry,
+        )
+        # labelled children by (node, agency, event type, SLA): labels() costs a lock and a
+        # tuple per call, and a sink delivers with the same few label sets all day
+        self._sla_children: dict[tuple[str, str, str, float], _SlaChildren] = {}
+
+    def delivered_in(
+        self, node: str, agency: str, event_type: str, delay_s: float, sla_s: float
+    ) -> None:
+        """One delivery, ``delay_s`` after its ce_time, judged against ``sla_s``. Both outcomes
+        exist from the first delivery on, so a late ratio reads 0, not "no data"."""
+        key = (node, agency, event_type, sla_s)
+        children = self._sla_children.get(key)
+        if children is None:
+            labels = (node, self.connector, agency, event_type)
+            self.sla_seconds.labels(*labels).set(sla_s)
+            children = _SlaChildren(
+                self.delivery_seconds.labels(*labels),
+                {outcome: self.deliveries.labels(*labels, outcome) for outcome in OUTCOMES},
+            )
+            self._sla_children[key] = children
+        children.seconds.observe(delay_s)
+        children.outcomes[sla_outcome(delay_s, sla_s)].inc()
 
     def count(self, outcome: str, amount: int = 1) -> None:
         self.records.labels(self.connector, outcome).inc(amount)

@@ -38,6 +38,7 @@ from connectors.errors import DeliveryError, PermanentDeliveryError, RetriableDe
 from connectors.events import EventBuilder
 from connectors.lifecycle import Connector
 from connectors.retry import backoff_s
+from connectors.sla import delivery_delay_s
 from connectors.topics import consumer_group, dlq_spec
 from schemas.catalog import SchemaVersion
 from schemas.envelope import Envelope
@@ -228,9 +229,20 @@ class SinkConnector(Connector[SinkConfigT]):
             finally:
                 gauge.dec()
             self.metrics.seconds.labels(name).observe(time.perf_counter() - started)
-            self.metrics.count("delivered")
-            log.debug("sink_delivered", attempt=attempt)
+            delay_s = self._delivered(delivery)
+            log.debug("sink_delivered", attempt=attempt, delay_s=round(delay_s, 3))
             return
+
+    def _delivered(self, delivery: Delivery) -> float:
+        """The target acknowledged: count it, and time it from ce_time against the SLA (the
+        delay is returned)."""
+        config = self.config
+        event_type = delivery.schema.event_type  # of the contract: a bounded label
+        delay_s = delivery_delay_s(delivery.envelope.time, datetime.now(UTC))
+        sla_s = config.sla.for_type(event_type)
+        self.metrics.count("delivered")
+        self.metrics.delivered_in(config.node, config.agency, event_type, delay_s, sla_s)
+        return delay_s
 
     async def _park(self, record: Record, code: str, reason: str, attempts: int) -> None:
         info = ParkInfo(

@@ -11,6 +11,7 @@ import sys
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeAlias
 
@@ -132,15 +133,21 @@ async def wait_for_records(
     return records
 
 
-async def publish_dossiers(bootstrap: str, topic: str, codes: list[str]) -> list[str]:
-    """Publish one dossier record per code to ``topic`` (as the gateway delivers to an inbox);
-    return their ce_ids."""
+async def publish_dossiers(
+    bootstrap: str, topic: str, codes: list[str], time: datetime | None = None
+) -> list[str]:
+    """Publish one dossier record per code to ``topic`` (as the gateway delivers to an inbox),
+    with ``ce_time`` now or ``time``; return their ce_ids."""
     ids = []
     async with KafkaPublisher(bootstrap) as publisher:
         futures = []
         for code in codes:
             envelope = Envelope.new(
-                source=WARD, type=DOSSIER.event_type, subject=code, dataschema=DOSSIER.dataschema
+                source=WARD,
+                type=DOSSIER.event_type,
+                subject=code,
+                dataschema=DOSSIER.dataschema,
+                time=time,
             )
             value = CODEC.encode(DOSSIER, from_json(DOSSIER, dossier_json(code)))
             record = OutgoingRecord(topic, value, code.encode(), envelope.to_headers())

@@ -3,12 +3,7 @@ through its HTTP API, with the project's alert rules loaded."""
 
 from __future__ import annotations
 
-import asyncio
-import shutil
-import socket
 from pathlib import Path
-
-import httpx
 
 from bus.httpserver import http_server
 from gateway.admin import admin_app
@@ -22,89 +17,51 @@ from tests.gatewayharness import (
     read_all,
     running_gateway,
 )
-
-RULES = Path(__file__).parent.parent.parent / "deploy" / "prometheus" / "lgsp-*-rules.yml"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-async def _query(client: httpx.AsyncClient, expr: str) -> list[dict[str, object]]:
-    body = (await client.get("/api/v1/query", params={"query": expr})).json()
-    assert body["status"] == "success", body
-    return list(body["data"]["result"])
+from tests.prometheusharness import free_port, query, query_until, running_prometheus
 
 
 async def test_prometheus_scrapes_the_gateway_and_loads_the_rules(
     kafka_bootstrap: str, tmp_path: Path
 ) -> None:
     """Records routed by the gateway show up in Prometheus as lgsp_gateway_records_out_total."""
-    prometheus = shutil.which("prometheus")
-    assert prometheus, (
-        "prometheus is not installed (Debian package prometheus); .ci/run installs it"
-    )
     node = PrivateNode(kafka_bootstrap, tmp_path)
     config = node.write(PORTAL_ROUTES)
     portal = f"lgsp.{node.name}.inbox.portal"
     await node.create(portal)
-    admin_port, prom_port = _free_port(), _free_port()
-    (tmp_path / "prometheus.yml").write_text(f"""
-global: {{scrape_interval: 1s, evaluation_interval: 1s}}
-rule_files: ["{RULES}"]
-scrape_configs:
-  - job_name: lgsp-gateway
-    static_configs: [{{targets: ["127.0.0.1:{admin_port}"]}}]
-""")
-    server = await asyncio.create_subprocess_exec(
-        prometheus,
-        f"--config.file={tmp_path / 'prometheus.yml'}",
-        f"--storage.tsdb.path={tmp_path / 'tsdb'}",
-        f"--web.listen-address=127.0.0.1:{prom_port}",
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
-    try:
-        async with (
-            running_gateway(config) as gateway,
-            http_server(admin_app(gateway), "127.0.0.1", admin_port),
-            httpx.AsyncClient(base_url=f"http://127.0.0.1:{prom_port}", timeout=5) as client,
-        ):
-            events = [make_event("dossier.status", source="000.01.02.H24") for _ in range(7)]
-            await publish(kafka_bootstrap, node.topic(DOSSIER), events)
-            await read_all(kafka_bootstrap, [portal], expected=7, settle_s=0)
-            expr = f'sum(lgsp_gateway_records_out_total{{node="{node.name}"}})'
-            routed: list[dict[str, object]] = []
-            for _ in range(100):
-                try:
-                    routed = await _query(client, expr)
-                except httpx.TransportError:
-                    routed = []  # Prometheus still starting
-                if routed and routed[0]["value"][1] == "7":  # type: ignore[index]
-                    break
-                await asyncio.sleep(0.3)
-            up = await _query(client, 'up{job="lgsp-gateway"}')
-            lag_expr = f'count(lgsp_gateway_consumer_lag_records{{node="{node.name}"}} == 0)'
-            lag: list[dict[str, object]] = []
-            for _ in range(30):  # partitions that routed report their lag: 0 once all is routed
-                lag = await _query(client, lag_expr)
-                if lag and int(lag[0]["value"][1]) >= 1:  # type: ignore[index]
-                    break
-                await asyncio.sleep(0.5)
-            for _title, expr in dashboard_expressions():  # every panel parses and evaluates
-                await _query(client, as_prometheus_query(expr))
-            groups = (await client.get("/api/v1/rules")).json()["data"]["groups"]
-    finally:
-        server.terminate()
-        await asyncio.wait_for(server.wait(), 30)
-    assert routed and routed[0]["value"][1] == "7"  # type: ignore[index]
-    assert up and up[0]["value"][1] == "1"  # type: ignore[index]
-    assert lag and int(lag[0]["value"][1]) >= 1  # type: ignore[index]
+    admin_port = free_port()
+    async with (
+        running_prometheus(tmp_path, {"lgsp-gateway": [f"127.0.0.1:{admin_port}"]}) as client,
+        running_gateway(config) as gateway,
+        http_server(admin_app(gateway), "127.0.0.1", admin_port),
+    ):
+        events = [make_event("dossier.status", source="000.01.02.H24") for _ in range(7)]
+        await publish(kafka_bootstrap, node.topic(DOSSIER), events)
+        await read_all(kafka_bootstrap, [portal], expected=7, settle_s=0)
+        routed = await query_until(
+            client,
+            f'sum(lgsp_gateway_records_out_total{{node="{node.name}"}})',
+            lambda result: bool(result) and result[0]["value"][1] == "7",
+        )
+        up = await query(client, 'up{job="lgsp-gateway"}')
+        # partitions that routed report their lag: 0 once all is routed
+        lag = await query_until(
+            client,
+            f'count(lgsp_gateway_consumer_lag_records{{node="{node.name}"}} == 0)',
+            lambda result: bool(result) and int(result[0]["value"][1]) >= 1,
+            timeout_s=15,
+        )
+        for _title, expr in dashboard_expressions():  # every panel parses and evaluates
+            await query(client, as_prometheus_query(expr))
+        groups = (await client.get("/api/v1/rules")).json()["data"]["groups"]
+    assert routed and routed[0]["value"][1] == "7"
+    assert up and up[0]["value"][1] == "1"
+    assert lag and int(lag[0]["value"][1]) >= 1
     assert {rule["name"] for group in groups for rule in group["rules"]} >= {
         "LgspGatewayDown",
         "LgspDeadLettersGrowing",
         "LgspLinkStalled",
         "LgspTrustRegistryStale",
+        "LgspDeliverySlaBreached",
+        "node_agency_connector:lgsp_connector_deliveries_late:ratio_rate30m",
+        "LgspOnTimeRatioLow",
     }

@@ -91,3 +91,40 @@ def test_the_national_view_covers_what_national_operators_watch() -> None:
         assert all(re.search(r"by \([^)]*\bnode\b", e) for e in uses), f"{metric}: not per node"
     assert any("code" in e and "lgsp_border_refused_records_total" in e for e in exprs)
     assert any('outcome="timeout"' in e for e in exprs)
+
+
+def _exprs(name: str) -> list[str]:
+    return [t["expr"] for panel in dashboards()[name]["panels"] for t in panel["targets"]]
+
+
+def test_the_node_dashboard_shows_the_delivery_sla_and_the_tracker_per_agency() -> None:
+    """Per agency: the on-time share of deliveries, their p95 time from ce_time against the
+    SLA, late deliveries; and the tracker's on-time ratio, backlog, overdue dossiers and
+    documents."""
+    exprs = _exprs("lgsp-node-gateway.json")
+    per_agency = [e for e in exprs if re.search(r"by \([^)]*\bagency\b", e)]
+    assert any(
+        'outcome="on_time"' in e and "/ sum by (agency) (rate(lgsp_connector_deliveries_total" in e
+        for e in per_agency
+    )
+    assert any(
+        e.startswith("histogram_quantile(0.95,") and "lgsp_connector_delivery_seconds_bucket" in e
+        for e in per_agency
+    )
+    for metric in (
+        "lgsp_connector_delivery_sla_seconds",
+        "lgsp_tracker_on_time_ratio",
+        "lgsp_tracker_backlog_dossiers",
+        "lgsp_tracker_overdue_dossiers",
+        "lgsp_tracker_overdue_documents",
+    ):
+        assert any(metric in e for e in per_agency), f"no per-agency panel shows {metric}"
+
+
+def test_the_national_view_shows_the_delivery_sla_per_node_and_agency() -> None:
+    """National operators see each agency's on-time delivery share and p95 delivery time,
+    grouped by node and agency."""
+    exprs = _exprs("lgsp-national.json")
+    sla = [e for e in exprs if "lgsp_connector_deliver" in e and "by (node, agency" in e]
+    assert any('outcome="on_time"' in e for e in sla)
+    assert any("histogram_quantile(0.95" in e and "_bucket" in e for e in sla)
