@@ -14,6 +14,7 @@ from typing import Any
 from aiokafka import TopicPartition
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from bus.batchhistogram import BatchHistogram
 from gateway.records import Outcome
 
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
@@ -70,7 +71,7 @@ class GatewayMetrics:
             buckets=_LATENCY_BUCKETS,
             registry=registry,
         )
-        self.end_to_end_seconds = Histogram(
+        self.end_to_end_seconds = BatchHistogram(  # observed per record: a batch at a time
             "lgsp_gateway_end_to_end_seconds",
             "From ce_time to the routed record's commit.",
             ["node", "event_type"],
@@ -118,21 +119,25 @@ class GatewayMetrics:
         """Count a committed batch: tallied first, so each labelled series is touched once."""
         node, now = self.node, time()
         tally: Tally[tuple[str, str, str]] = Tally()
+        sent: dict[str, list[float]] = {}
         for outcome in outcomes:
-            tally[("in", outcome.event_type, _root(outcome.source))] += 1
+            event_type = outcome.event_type
+            tally[("in", event_type, outcome.source)] += 1
             if outcome.kind == "routed":
                 for route in outcome.routes:
-                    tally[("out", route, outcome.event_type)] += 1
+                    tally[("out", route, event_type)] += 1
                 if outcome.sent_at is not None:
-                    self._child(self.end_to_end_seconds, node, outcome.event_type).observe(
-                        max(0.0, now - outcome.sent_at.timestamp())
-                    )
+                    sent.setdefault(event_type, []).append(outcome.sent_at.timestamp())
             else:
-                tally[(outcome.kind, outcome.code or "", outcome.event_type)] += 1
+                tally[(outcome.kind, outcome.code or "", event_type)] += 1
+        for event_type, times in sent.items():
+            self.end_to_end_seconds.observe_many(
+                (node, event_type), [max(0.0, now - t) for t in times]
+            )
         self._child(self.routing_seconds, node).observe(seconds)
         for (kind, first, event_type), n in tally.items():
             if kind == "in":
-                self._child(self.records_in, node, "main", event_type, first).inc(n)
+                self._child(self.records_in, node, "main", event_type, _root(first)).inc(n)
             elif kind == "out":
                 self._child(self.records_out, node, first, event_type).inc(n)
             elif kind in ("parked", "retry"):
