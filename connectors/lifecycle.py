@@ -1,4 +1,5 @@
-"""What source and sink bases share: start and stop, the stop signal, the metrics endpoint."""
+"""What source and sink bases share: start and stop, the stop signal, and the HTTP port of
+``/metrics``, ``/healthz`` and ``/readyz`` (``metrics_port``)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from abc import ABC, abstractmethod
 from types import TracebackType
 from typing import Any, ClassVar, Generic, Self, TypeVar
 
-from prometheus_client import make_asgi_app
-
+from bus.health import health_and_metrics_app
 from bus.httpserver import http_server
+from bus.readiness import KafkaReadiness
 from connectors.config import ConnectorConfig
 from connectors.context import ConnectorContext
 from connectors.metrics import ConnectorMetrics
@@ -34,6 +35,8 @@ class Connector(ABC, Generic[ConfigT]):
         self._stopping = asyncio.Event()
         self._stack = contextlib.AsyncExitStack()
         self.metrics_port: int | None = None
+        # ready: the cluster answers, plus what the kind adds (a sink: its inbox caught up)
+        self.readiness = KafkaReadiness(context.bootstrap_servers, security=context.security)
 
     @property
     def stopping(self) -> bool:
@@ -63,9 +66,15 @@ class Connector(ABC, Generic[ConfigT]):
         await self._stack.__aenter__()
         try:
             if self.config.metrics_port is not None:
+                await self._stack.enter_async_context(self.readiness)
+                app = health_and_metrics_app(
+                    self.context.registry,
+                    self.readiness.report,
+                    lambda: {"connector": self.config.name},
+                )
                 server = await self._stack.enter_async_context(
                     http_server(
-                        make_asgi_app(self.context.registry),
+                        app,
                         self.config.metrics_host,
                         self.config.metrics_port,
                     )

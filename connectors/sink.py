@@ -108,6 +108,7 @@ class SinkConnector(Connector[SinkConfigT]):
         )
         self.builder = EventBuilder(config.node, config.name, config.agency, self.context.codec)
         self._slots = asyncio.Semaphore(config.max_in_flight)
+        self.readiness.require("inbox consumer started")
         await self.open_sink()
 
     async def run(self) -> None:
@@ -120,6 +121,8 @@ class SinkConnector(Connector[SinkConfigT]):
             max_poll_records=self.config.max_batch,
             security=self.context.security,
         ) as consumer:
+            self.readiness.watch(consumer, consumer_group(self.config.node, self.config.name))
+            self.readiness.done("inbox consumer started")
             log.info("sink_started", connector=self.config.name, inbox=self.inbox)
             while not self.stopping:
                 fetched = await consumer.getmany(timeout_ms=500, max_records=self.config.max_batch)

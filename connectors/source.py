@@ -81,11 +81,13 @@ class SourceConnector(Connector[SourceConfigT]):
             security=self.context.security,
         )
         self._slots = asyncio.Semaphore(config.max_in_flight)
+        self.readiness.require("checkpoint restored")
         await self.open_source()
 
     async def run(self) -> None:
         """Poll, publish and checkpoint until stopped."""
         position = await self.checkpoints.load()
+        self.readiness.done("checkpoint restored")
         log.info("source_started", connector=self.config.name, position=position)
         while not self.stopping:
             try:

@@ -100,6 +100,11 @@ class Gateway:
         self._tasks: list[asyncio.Task[None]] = []
 
     @property
+    def consumer(self) -> AIOKafkaConsumer:
+        """The group consumer (read-only use: its assignment, for readiness)."""
+        return self._consumer
+
+    @property
     def table(self) -> RouteTable:
         return self.processor.table
 
