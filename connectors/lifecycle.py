@@ -27,6 +27,8 @@ class Connector(ABC, Generic[ConfigT]):
     """
 
     config_model: ClassVar[type[ConnectorConfig]]
+    # what a kind must have done before it is ready (besides its cluster answering)
+    readiness_steps: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, config: ConfigT, context: ConnectorContext) -> None:
         self.config = config
@@ -37,6 +39,7 @@ class Connector(ABC, Generic[ConfigT]):
         self.metrics_port: int | None = None
         # ready: the cluster answers, plus what the kind adds (a sink: its inbox caught up)
         self.readiness = KafkaReadiness(context.bootstrap_servers, security=context.security)
+        self.readiness.require("connector opened", *self.readiness_steps)
 
     @property
     def stopping(self) -> bool:
@@ -82,6 +85,7 @@ class Connector(ABC, Generic[ConfigT]):
                 self.metrics_port = bound_port(server)
             self._stack.push_async_callback(self.close)
             await self.open()
+            self.readiness.done("connector opened")
         except BaseException:
             await self._stack.aclose()
             raise

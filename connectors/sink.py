@@ -81,6 +81,8 @@ class _StoppedError(Exception):
 class SinkConnector(Connector[SinkConfigT]):
     """Subclass and write ``deliver``."""
 
+    readiness_steps = ("inbox consumer started",)
+
     @abstractmethod
     async def deliver(self, delivery: Delivery) -> None:
         """Hand one record to the agency's system; raise ``RetriableDeliveryError`` to retry."""
@@ -108,7 +110,6 @@ class SinkConnector(Connector[SinkConfigT]):
         )
         self.builder = EventBuilder(config.node, config.name, config.agency, self.context.codec)
         self._slots = asyncio.Semaphore(config.max_in_flight)
-        self.readiness.require("inbox consumer started")
         await self.open_sink()
 
     async def run(self) -> None:

@@ -49,6 +49,8 @@ class SourceBatch:
 class SourceConnector(Connector[SourceConfigT]):
     """Subclass and write ``poll``; optionally ``acknowledged`` (e.g. to archive files)."""
 
+    readiness_steps = ("checkpoint restored",)
+
     @abstractmethod
     async def poll(self, position: str | None) -> SourceBatch:
         """Read what changed since ``position``; raise ``RetriableDeliveryError`` to retry later."""
@@ -81,7 +83,6 @@ class SourceConnector(Connector[SourceConfigT]):
             security=self.context.security,
         )
         self._slots = asyncio.Semaphore(config.max_in_flight)
-        self.readiness.require("checkpoint restored")
         await self.open_source()
 
     async def run(self) -> None:
