@@ -197,15 +197,16 @@ async def test_tracker_is_ready_once_its_event_topics_are_caught_up(
     committed them all, then 200 on its API port; 503 without its cluster, 200 after."""
     name, bootstrap = own_cluster
     node = f"t{uuid.uuid4().hex[:8]}"
+    port = free_port()
     records = outgoing_records(
         generate_quarter(TrafficSpec(dossiers=3000, documents=300, seed=5)), node
     )
+    config = TrackerConfig(node=node, clock="events", api=ApiConfig(port=port), max_batch=200)
+    await ensure_topics(bootstrap, [TopicSpec(t, config.partitions) for t in source_topics(node)])
     async with KafkaPublisher(bootstrap) as publisher:
         for record in records:
             await publisher.enqueue(record)
         await publisher.flush()
-    port = free_port()
-    config = TrackerConfig(node=node, clock="events", api=ApiConfig(port=port), max_batch=200)
     poller = ReadyzPoller(f"http://127.0.0.1:{port}/readyz")
     ready = asyncio.create_task(poller.until(200, READY_S))
     async with run_tracker(config, Settings(bootstrap_servers=bootstrap)):
