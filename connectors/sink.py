@@ -122,7 +122,8 @@ class SinkConnector(Connector[SinkConfigT]):
             max_poll_records=self.config.max_batch,
             security=self.context.security,
         ) as consumer:
-            self.readiness.watch(consumer, consumer_group(self.config.node, self.config.name))
+            group = consumer_group(self.config.node, self.config.name)
+            self.readiness.watch(consumer, group, name="inbox")
             self.readiness.done("inbox consumer started")
             log.info("sink_started", connector=self.config.name, inbox=self.inbox)
             while not self.stopping:
