@@ -52,9 +52,7 @@ async def test_the_example_gateway_and_webhook_start_and_stop_cleanly(
 ) -> None:
     """`lgsp gateway run --config node.yaml` and `lgsp connector run hanoi-webhook.yaml` on the
     shipped files: /readyz (the gateway's, and the webhook's on its metrics port) and /health
-    answer 200, /metrics lists the example's two routes, SIGTERM ends both with status 0."""`lgsp gateway run --config node.yaml` and `lgsp connector run hanoi-webhook.yaml` on the
-    shipped files: /readyz (the gateway's and the webhook's) and /health answer 200, /metrics lists the example's two routes,
-    SIGTERM ends both with exit status 0."""
+    answer 200, /metrics lists the example's two routes, SIGTERM ends both with status 0."""
     node = f"ex{uuid.uuid4().hex[:8]}"
     admin, webhook, metrics = _free_port(), _free_port(), _free_port()
     node_yaml = _copy(CONFIG / "node.yaml", tmp_path / "node.yaml", node, {8091: admin})
