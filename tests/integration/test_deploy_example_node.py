@@ -84,7 +84,7 @@ async def test_the_example_gateway_and_webhook_start_and_stop_cleanly(
             await _until_ok(client, f"http://127.0.0.1:{webhook}/health")
             await _until_ok(client, f"http://127.0.0.1:{metrics}/metrics")
             connected = await _until_ok(client, f"http://127.0.0.1:{metrics}/readyz")
-            assert connected.json()["connector"] == "hanoi-webhook"
+            assert connected.json()["connector"] == f"{node}-webhook"
     finally:
         for process in processes:
             if process.returncode is None:
