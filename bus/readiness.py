@@ -33,6 +33,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from bus.kafka.security import KafkaSecurity, client_options
 
 Check = Callable[[], str | None]  # what is missing now, or None
+_READS_PER_TICK = 8
 
 
 @dataclass(frozen=True)
@@ -172,10 +173,15 @@ class KafkaReadiness:
             watch.group_id, partitions=sorted(assigned)
         )
         watch.committed = {tp: fetched[tp].offset if tp in fetched else -1 for tp in assigned}
+        reads = _READS_PER_TICK  # each costs a small fetch: bounded, to keep ticks short
         for tp in sorted(assigned - watch.caught):
             committed, target = watch.committed[tp], watch.targets[tp]
-            if committed >= target or await _nothing_between(reader, tp, committed, target):
+            if committed >= target:
                 watch.caught.add(tp)
+            elif reads > 0:
+                reads -= 1
+                if await _nothing_between(reader, tp, committed, target):
+                    watch.caught.add(tp)
 
     async def _clients(self) -> tuple[AIOKafkaAdminClient, AIOKafkaConsumer]:
         options = client_options(self._security)
