@@ -1,4 +1,5 @@
-"""What source and sink bases share: start and stop, the stop signal, the metrics endpoint."""
+"""What source and sink bases share: start and stop, the stop signal, and the HTTP port of
+``/metrics``, ``/healthz`` and ``/readyz`` (``metrics_port``)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from abc import ABC, abstractmethod
 from types import TracebackType
 from typing import Any, ClassVar, Generic, Self, TypeVar
 
-from prometheus_client import make_asgi_app
-
+from bus.health import health_and_metrics_app
 from bus.httpserver import http_server
+from bus.readiness import KafkaReadiness
 from connectors.config import ConnectorConfig
 from connectors.context import ConnectorContext
 from connectors.metrics import ConnectorMetrics
@@ -26,6 +27,8 @@ class Connector(ABC, Generic[ConfigT]):
     """
 
     config_model: ClassVar[type[ConnectorConfig]]
+    # what a kind must have done before it is ready (besides its cluster answering)
+    readiness_steps: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, config: ConfigT, context: ConnectorContext) -> None:
         self.config = config
@@ -34,6 +37,9 @@ class Connector(ABC, Generic[ConfigT]):
         self._stopping = asyncio.Event()
         self._stack = contextlib.AsyncExitStack()
         self.metrics_port: int | None = None
+        # ready: the cluster answers, plus what the kind adds (a sink: its inbox caught up)
+        self.readiness = KafkaReadiness(context.bootstrap_servers, security=context.security)
+        self.readiness.require("connector opened", *self.readiness_steps)
 
     @property
     def stopping(self) -> bool:
@@ -63,9 +69,15 @@ class Connector(ABC, Generic[ConfigT]):
         await self._stack.__aenter__()
         try:
             if self.config.metrics_port is not None:
+                await self._stack.enter_async_context(self.readiness)
+                app = health_and_metrics_app(
+                    self.context.registry,
+                    self.readiness.report,
+                    lambda: {"connector": self.config.name},
+                )
                 server = await self._stack.enter_async_context(
                     http_server(
-                        make_asgi_app(self.context.registry),
+                        app,
                         self.config.metrics_host,
                         self.config.metrics_port,
                     )
@@ -73,6 +85,7 @@ class Connector(ABC, Generic[ConfigT]):
                 self.metrics_port = bound_port(server)
             self._stack.push_async_callback(self.close)
             await self.open()
+            self.readiness.done("connector opened")
         except BaseException:
             await self._stack.aclose()
             raise

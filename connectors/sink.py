@@ -82,6 +82,8 @@ class _StoppedError(Exception):
 class SinkConnector(Connector[SinkConfigT]):
     """Subclass and write ``deliver``."""
 
+    readiness_steps = ("inbox consumer started",)
+
     @abstractmethod
     async def deliver(self, delivery: Delivery) -> None:
         """Hand one record to the agency's system; raise ``RetriableDeliveryError`` to retry."""
@@ -121,6 +123,9 @@ class SinkConnector(Connector[SinkConfigT]):
             max_poll_records=self.config.max_batch,
             security=self.context.security,
         ) as consumer:
+            group = consumer_group(self.config.node, self.config.name)
+            self.readiness.watch(consumer, group, name="inbox")
+            self.readiness.done("inbox consumer started")
             log.info("sink_started", connector=self.config.name, inbox=self.inbox)
             while not self.stopping:
                 fetched = await consumer.getmany(timeout_ms=500, max_records=self.config.max_batch)

@@ -49,6 +49,8 @@ class SourceBatch:
 class SourceConnector(Connector[SourceConfigT]):
     """Subclass and write ``poll``; optionally ``acknowledged`` (e.g. to archive files)."""
 
+    readiness_steps = ("checkpoint restored",)
+
     @abstractmethod
     async def poll(self, position: str | None) -> SourceBatch:
         """Read what changed since ``position``; raise ``RetriableDeliveryError`` to retry later."""
@@ -86,6 +88,7 @@ class SourceConnector(Connector[SourceConfigT]):
     async def run(self) -> None:
         """Poll, publish and checkpoint until stopped."""
         position = await self.checkpoints.load()
+        self.readiness.done("checkpoint restored")
         log.info("source_started", connector=self.config.name, position=position)
         while not self.stopping:
             try:

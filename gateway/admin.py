@@ -6,40 +6,45 @@ document is at ``/openapi.json``.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from fastapi import FastAPI, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from bus.health import add_health_routes
+from bus.readiness import KafkaReadiness
 from bus.yamlconfig import ConfigError
 from gateway.engine import Gateway
 from gateway.federation.admin import add_federation_routes
 from gateway.federation.runtime import Federation
+from gateway.readiness import gateway_checks, local_report
 
 
-def admin_app(gateway: Gateway, federation: Federation | None = None) -> FastAPI:
+def admin_app(
+    gateway: Gateway,
+    federation: Federation | None = None,
+    readiness: KafkaReadiness | None = None,
+) -> FastAPI:
+    """The admin API; ``readiness`` (``gateway.readiness.gateway_readiness``) makes /readyz
+    also require the cluster connected and the event topics caught up."""
     app = FastAPI(
         title=f"lgsp gateway {gateway.config.node}",
         version="1",
         description="Health, readiness, metrics and routing-table reload of one gateway.",
     )
 
-    @app.get("/healthz", summary="Liveness: the process and its event loop answer")
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok", "node": gateway.config.node}
-
-    @app.get(
-        "/readyz", summary="Readiness: in the consumer group with its partitions' state restored"
+    if readiness is not None:
+        report = readiness.report
+    else:  # embedded without a probe task: the gateway's own checks only
+        checks = gateway_checks(gateway, federation)
+        report = functools.partial(local_report, checks)
+    add_health_routes(
+        app,
+        report,
+        lambda: {"node": gateway.config.node, "partitions": sorted(gateway.producers.owned())},
     )
-    async def readyz() -> JSONResponse:
-        ready = gateway.ready.is_set()
-        body = {
-            "ready": ready,
-            "node": gateway.config.node,
-            "partitions": sorted(gateway.producers.owned()),
-        }
-        return JSONResponse(body, status_code=200 if ready else 503)
 
     @app.get("/metrics", summary="Prometheus metrics")
     async def metrics() -> Response:

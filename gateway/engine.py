@@ -103,6 +103,11 @@ class Gateway:
         )
 
     @property
+    def consumer(self) -> AIOKafkaConsumer:
+        """The group consumer (read-only use: its assignment, for readiness)."""
+        return self._consumer
+
+    @property
     def table(self) -> RouteTable:
         return self.processor.table
 

@@ -22,6 +22,7 @@ from gateway.admin import admin_app
 from gateway.config import GatewayConfig, load_gateway_config
 from gateway.engine import Gateway
 from gateway.federation.runtime import federation_of
+from gateway.readiness import gateway_readiness
 from schemas.errors import LgspError
 
 app = typer.Typer(help="Run a node's gateway.", no_args_is_help=True)
@@ -67,9 +68,12 @@ async def _serve(config: GatewayConfig, bootstrap: str, security: KafkaSecurity)
         loop.add_signal_handler(signal.SIGHUP, reload_on_hup)
         async with contextlib.AsyncExitStack() as stack:
             if config.admin.port:
+                readiness = await stack.enter_async_context(gateway_readiness(gateway, federation))
                 await stack.enter_async_context(
                     http_server(
-                        admin_app(gateway, federation), config.admin.host, config.admin.port
+                        admin_app(gateway, federation, readiness),
+                        config.admin.host,
+                        config.admin.port,
                     )
                 )
             await gateway.run()

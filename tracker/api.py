@@ -19,6 +19,8 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from pydantic import BaseModel
 
+from bus.health import add_health_routes
+from bus.readiness import ReadinessReport
 from tracker.documents import DocumentState, overdue_recipients
 from tracker.dossiers import (
     CHANNELS,
@@ -44,6 +46,7 @@ class ApiContext:
     calendar: WorkingCalendar
     now_ms: Callable[[], int]
     registry: CollectorRegistry
+    readiness: Callable[[], ReadinessReport]  # what /readyz answers
 
 
 class StatusStepView(BaseModel):
@@ -179,9 +182,7 @@ def tracker_api(ctx: ApiContext) -> FastAPI:
             status_code=422,
         )
 
-    @app.get("/healthz")
-    async def healthz() -> dict[str, Any]:
-        return {"status": "ok", "dossiers": len(ctx.state.dossiers)}
+    add_health_routes(app, ctx.readiness, lambda: {"dossiers": len(ctx.state.dossiers)})
 
     @app.get("/metrics")
     async def metrics() -> Response:

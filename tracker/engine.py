@@ -123,6 +123,11 @@ class Tracker:
         if self._producer is not None:
             await self._producer.stop()
 
+    @property
+    def consumer(self) -> AIOKafkaConsumer | None:
+        """The source topics' consumer once started (read-only use: readiness)."""
+        return self._consumer
+
     async def _restore(self) -> None:
         started = time.perf_counter()
         changelog = await topic_partitions(self._bootstrap, [self._changelog])

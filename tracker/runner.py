@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -14,7 +15,8 @@ from typing import Any
 import structlog
 from prometheus_client import CollectorRegistry
 
-from bus.httpserver import http_server
+from bus.httpserver import bound_port, http_server
+from bus.readiness import KafkaReadiness
 from bus.settings import Settings
 from tracker.api import ApiContext, tracker_api
 from tracker.config import TrackerConfig
@@ -47,9 +49,7 @@ class RunningTracker:
         return f"http://{self.api_host}:{self.api_port}"
 
     def now_ms(self) -> int:
-        if self.engine.config.clock == "events":
-            return self.engine.state.latest_ms
-        return int(time.time() * 1000)
+        return _now_ms(self.engine)
 
     def figures(self, group_by: str = "agency") -> dict[str, DossierCounts]:
         return count_dossiers(self.engine.state.iter_dossiers(), group_by, self.now_ms())
@@ -92,18 +92,30 @@ async def run_tracker(
     bootstrap = resolve_bootstrap(config, settings)
     calendar = load_calendar(config.holidays)
     metrics = TrackerMetrics(registry)
-    async with Tracker(config, bootstrap, metrics) as engine:
+    engine = Tracker(config, bootstrap, metrics)
+    # ready: the changelog restored, the cluster answering and the event topics caught up
+    readiness = KafkaReadiness(bootstrap)
+    readiness.require("changelog restored")
+    context = ApiContext(
+        engine.state, calendar, functools.partial(_now_ms, engine), registry, readiness.report
+    )
+    # the API (/healthz, /readyz) answers while the changelog is being restored
+    async with (
+        readiness,
+        http_server(tracker_api(context), config.api.host, config.api.port) as srv,
+        engine,
+    ):
+        readiness.done("changelog restored")
+        if engine.consumer is not None:
+            readiness.watch(engine.consumer, config.group_id, name="event topics")
         task = asyncio.create_task(engine.run(), name="tracker")
         handle = RunningTracker(
-            engine, calendar, registry, config.api.host, config.api.port, bootstrap, task
+            engine, calendar, registry, config.api.host, bound_port(srv), bootstrap, task
         )
         refresher = asyncio.create_task(_refresh(handle, metrics), name="tracker-metrics")
-        context = ApiContext(engine.state, calendar, handle.now_ms, registry)
         try:
-            async with http_server(tracker_api(context), config.api.host, config.api.port) as srv:
-                handle.api_port = srv.servers[0].sockets[0].getsockname()[1]
-                log.info("tracker_started", node=config.node, api=handle.api_url)
-                yield handle
+            log.info("tracker_started", node=config.node, api=handle.api_url)
+            yield handle
         finally:
             engine.stop()
             refresher.cancel()
@@ -113,6 +125,12 @@ async def run_tracker(
                 await asyncio.wait([task], timeout=10)
             if task.done() and not task.cancelled() and task.exception() is not None:
                 raise task.exception()  # type: ignore[misc]
+
+
+def _now_ms(engine: Tracker) -> int:
+    if engine.config.clock == "events":
+        return engine.state.latest_ms
+    return int(time.time() * 1000)
 
 
 async def _refresh(handle: RunningTracker, metrics: TrackerMetrics) -> None:

@@ -51,8 +51,8 @@ async def test_the_example_gateway_and_webhook_start_and_stop_cleanly(
     kafka_bootstrap: str, tmp_path: Path
 ) -> None:
     """`lgsp gateway run --config node.yaml` and `lgsp connector run hanoi-webhook.yaml` on the
-    shipped files: /readyz and /health answer 200, /metrics lists the example's two routes,
-    SIGTERM ends both with exit status 0."""
+    shipped files: /readyz (the gateway's, and the webhook's on its metrics port) and /health
+    answer 200, /metrics lists the example's two routes, SIGTERM ends both with status 0."""
     node = f"ex{uuid.uuid4().hex[:8]}"
     admin, webhook, metrics = _free_port(), _free_port(), _free_port()
     node_yaml = _copy(CONFIG / "node.yaml", tmp_path / "node.yaml", node, {8091: admin})
@@ -83,6 +83,8 @@ async def test_the_example_gateway_and_webhook_start_and_stop_cleanly(
             assert f'lgsp_gateway_routes{{node="{node}"}} 2.0' in exported
             await _until_ok(client, f"http://127.0.0.1:{webhook}/health")
             await _until_ok(client, f"http://127.0.0.1:{metrics}/metrics")
+            connected = await _until_ok(client, f"http://127.0.0.1:{metrics}/readyz")
+            assert connected.json()["connector"] == f"{node}-webhook"
     finally:
         for process in processes:
             if process.returncode is None:

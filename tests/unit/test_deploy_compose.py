@@ -77,7 +77,8 @@ def _host_path(service: dict[str, Any], container_path: str) -> Path:
 
 def test_health_checks_probe_the_admin_and_webhook_ports_of_the_config() -> None:
     """The gateway's healthcheck asks /readyz on node.yaml's admin port; the webhook's asks
-    /health on its configured port; both ports are published."""
+    /readyz on its configured metrics port; the gateway's and the webhook's ports are
+    published."""
     services = _services()
     node = yaml_documents(DEPLOY / "config" / "node.yaml")[0]
     webhook = yaml_documents(DEPLOY / "config" / "connectors" / "hanoi-webhook.yaml")[0]
@@ -85,7 +86,8 @@ def test_health_checks_probe_the_admin_and_webhook_ports_of_the_config() -> None
     assert f"127.0.0.1:{node['admin']['port']}/readyz" in gateway_check
     assert f"{node['admin']['port']}:{node['admin']['port']}" in services["gateway"]["ports"]
     webhook_check = " ".join(services["webhook"]["healthcheck"]["test"])
-    assert f"127.0.0.1:{webhook['port']}/health" in webhook_check
+    assert f"127.0.0.1:{webhook['metrics_port']}/readyz" in webhook_check
+    assert f"{webhook['port']}:{webhook['port']}" in services["webhook"]["ports"]
 
 
 def test_prometheus_loads_the_rules_and_scrapes_both_processes(tmp_path: Path) -> None:

@@ -129,15 +129,16 @@ def test_gateway_probes_ask_the_admin_api_for_liveness_and_readiness() -> None:
     assert gateway["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "admin"}
 
 
-def test_connector_probes_ask_its_own_http_port() -> None:
-    """The webhook's probes ask /health on the port its file configures; metrics on its
-    metrics port."""
+def test_connector_probes_ask_its_metrics_port_for_liveness_and_readiness() -> None:
+    """The connector's probes ask /healthz and /readyz on the metrics port its file configures
+    (where every connector kind serves them); the webhook's own port is published too."""
     config = yaml_documents(CONFIG / "connectors" / "hanoi-webhook.yaml")[0]
     connector = _container("lgsp-connector-hanoi-webhook")
     ports = _ports(connector)
     assert ports == {"http": config["port"], "metrics": config["metrics_port"]}
-    for probe in ("livenessProbe", "readinessProbe"):
-        assert connector[probe]["httpGet"] == {"path": "/health", "port": "http"}
+    assert config["metrics_host"] == "0.0.0.0"
+    assert connector["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "metrics"}
+    assert connector["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "metrics"}
 
 
 @pytest.mark.parametrize(
