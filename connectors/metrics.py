@@ -7,8 +7,12 @@ CloudEvents type (one of the contract's), never an id.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from dataclasses import dataclass
 
+from aiokafka import AIOKafkaConsumer
+from aiokafka.errors import KafkaError
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from connectors.sla import OUTCOMES, Outcome, sla_outcome
@@ -68,6 +72,14 @@ class ConnectorMetrics:
             ["connector"],
             registry=registry,
         )
+        self.lag = Gauge(
+            "lgsp_connector_consumer_lag_records",
+            "Records in a sink's inbox partition not yet acknowledged by the agency's system: "
+            "the partition's end minus the group's committed offset, per partition this process "
+            "reads (refreshed every 5 s).",
+            ["connector", "partition"],
+            registry=registry,
+        )
         self.requests = Counter(
             "lgsp_connector_http_requests_total",
             "Requests a webhook answered, by status code.",
@@ -115,6 +127,29 @@ class ConnectorMetrics:
             self._sla_children[key] = children
         children.seconds.observe(delay_s)
         children.outcomes[sla_outcome(delay_s, sla_s)].inc()
+
+    async def report_lag_forever(self, consumer: AIOKafkaConsumer, every_s: float = 5.0) -> None:
+        """Keep a sink's lag fresh, also while a batch waits on a target that is down."""
+        while True:
+            with contextlib.suppress(KafkaError):
+                await self.report_lag(consumer)
+            await asyncio.sleep(every_s)
+
+    async def report_lag(self, consumer: AIOKafkaConsumer) -> None:
+        """Lag per partition this process reads: the inbox's end (the last stable offset: the
+        sink reads committed records only) minus the group's committed offset, i.e. records
+        not yet acknowledged by the agency's system. Partitions given up are dropped."""
+        assigned = list(consumer.assignment())
+        ends = await consumer.end_offsets(assigned) if assigned else {}
+        lags = {}
+        for tp in assigned:
+            done = await consumer.committed(tp)
+            if done is None:  # nothing committed yet: from the start of the log
+                done = (await consumer.beginning_offsets([tp]))[tp]
+            lags[tp.partition] = max(0, ends[tp] - done)
+        self.lag.clear()
+        for partition, lag in lags.items():
+            self.lag.labels(self.connector, str(partition)).set(lag)
 
     def count(self, outcome: str, amount: int = 1) -> None:
         self.records.labels(self.connector, outcome).inc(amount)

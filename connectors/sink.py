@@ -127,21 +127,27 @@ class SinkConnector(Connector[SinkConfigT]):
             self.readiness.watch(consumer, group, name="inbox")
             self.readiness.done("inbox consumer started")
             log.info("sink_started", connector=self.config.name, inbox=self.inbox)
-            while not self.stopping:
-                fetched = await consumer.getmany(timeout_ms=500, max_records=self.config.max_batch)
-                if not fetched:
-                    continue
-                done = await self._deliver_batch(fetched)
-                offsets = _committable(fetched, done)
-                if offsets:
-                    try:
-                        await consumer.commit(offsets)
-                    except (CommitFailedError, IllegalStateError) as error:
-                        # partitions moved to another process of the group mid-batch: it
-                        # delivers them again, and the target drops what it already has
-                        log.warning("sink_commit_skipped", reason=str(error))
+            lag = asyncio.create_task(self.metrics.report_lag_forever(consumer))
+            try:
+                while not self.stopping:
+                    fetched = await consumer.getmany(
+                        timeout_ms=500, max_records=self.config.max_batch
+                    )
+                    if not fetched:
                         continue
-                    self.metrics.checkpoints.labels(self.config.name).inc()
+                    done = await self._deliver_batch(fetched)
+                    offsets = _committable(fetched, done)
+                    if offsets:
+                        try:
+                            await consumer.commit(offsets)
+                        except (CommitFailedError, IllegalStateError) as error:
+                            # partitions moved to another process of the group mid-batch: it
+                            # delivers them again, and the target drops what it already has
+                            log.warning("sink_commit_skipped", reason=str(error))
+                            continue
+                        self.metrics.checkpoints.labels(self.config.name).inc()
+            finally:
+                lag.cancel()
         log.info("sink_stopped", connector=self.config.name)
 
     async def _deliver_batch(

@@ -64,6 +64,7 @@ async def test_a_target_down_then_back_gets_every_record_once_and_nothing_is_par
             assert len(agency.received) == 20, "delivered while the target was down"
             assert not running.task.done(), "the sink stopped while its target was down"
             held_at = await committed_total(kafka_bootstrap, group)
+            lag_while_down = _lag(registry)
             async with http_server(agency.app(), "127.0.0.1", agency.port):  # back, same port
                 await _until(lambda: len(agency.received) == len(ids), timeout_s=60)
                 async with asyncio.timeout(30):
@@ -71,6 +72,7 @@ async def test_a_target_down_then_back_gets_every_record_once_and_nothing_is_par
                         await asyncio.sleep(0.3)
             watcher.cancel()
             final = await committed_total(kafka_bootstrap, group)
+            await _until(lambda: _lag(registry) == 0, timeout_s=15)  # refreshed every 5 s
     parked = await read_topic(kafka_bootstrap, connector_dlq_topic(node, "dms"))
     print(
         f"\ntarget down {DOWN_S:.0f} s: published {len(ids)}, received {len(agency.received)} "
@@ -80,7 +82,18 @@ async def test_a_target_down_then_back_gets_every_record_once_and_nothing_is_par
     assert set(agency.received) == set(ids)
     assert not violations, violations
     assert held_at <= 20 and final == len(ids)
+    assert lag_while_down == len(ids) - held_at  # lgsp_connector_consumer_lag_records
     assert parked == []
     assert registry.get_sample_value(
         "lgsp_connector_records_total", {"connector": "dms", "outcome": "delivered"}
     ) == len(ids)
+
+
+def _lag(registry: CollectorRegistry) -> float:
+    """The sink's lag gauge summed over its partitions."""
+    return sum(
+        sample.value
+        for family in registry.collect()
+        if family.name == "lgsp_connector_consumer_lag_records"
+        for sample in family.samples
+    )
