@@ -271,19 +271,35 @@ class Gateway:
 
         The producer is replaced because some failures (out-of-order sequence, a fenced epoch)
         leave it unable to run another transaction; a new one re-initialises cleanly. Records
-        queued meanwhile for this partition number are dropped: they are fetched again.
+        queued for this partition number are dropped: they are fetched again. While the
+        cluster is unreachable the rebuild fails; it is tried again (with back-off) until it
+        succeeds, the partitions are revoked or the gateway stops, and only then resumed.
         """
         if partition not in self.states:
             return
         tps = self._assigned(partition)
         self._consumer.pause(*tps)  # nothing more of it is fetched until it is rebuilt
         self._pipeline.drop(partition)
-        await self.producers.close([partition])
-        await self.producers.open([partition])
-        committed = {tp: await self._consumer.committed(tp) for tp in tps}
-        await self._seek_committed(committed)
-        self.states.update(await self._restore([partition], committed))
-        self._consumer.resume(*tps)
+        delay = 0.5
+        while not (self._stopping.is_set() or self._pipeline.held(partition)):
+            try:
+                await self.producers.close([partition], grace_s=STOP_GRACE_S)
+                await self.producers.open([partition])
+                committed = {tp: await self._consumer.committed(tp) for tp in tps}
+                await self._seek_committed(committed)
+                self.states.update(await self._restore([partition], committed))
+                break
+            except Exception as error:  # the cluster is away: try again, paused meanwhile
+                log.warning(
+                    "partition_rebuild_failed",
+                    node=self.config.node,
+                    partition=partition,
+                    error=repr(error),
+                    retry_in_s=delay,
+                )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
+        self._consumer.resume(*(tp for tp in tps if tp in self._consumer.assignment()))
 
     async def _seek_committed(self, committed: dict[TopicPartition, int | None]) -> None:
         """Position partitions at their committed offsets (the beginning when there is none)."""

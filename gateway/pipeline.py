@@ -13,10 +13,12 @@ import asyncio
 from collections.abc import Callable, Coroutine, Iterable
 from typing import Any
 
+import structlog
 from aiokafka import TopicPartition
 from aiokafka.structs import ConsumerRecord
 
 Batch = dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]
+log = structlog.get_logger("lgsp.gateway")
 
 
 class PartitionPipeline:
@@ -67,6 +69,9 @@ class PartitionPipeline:
             self._held.add(partition)
             self.drop(partition)
 
+    def held(self, partition: int) -> bool:
+        return partition in self._held
+
     def release(self, partitions: Iterable[int]) -> None:
         self._held.difference_update(partitions)
 
@@ -98,8 +103,13 @@ class PartitionPipeline:
             return
         task = asyncio.create_task(self._process(partition, batch))
         self._running[partition] = task
-        task.add_done_callback(lambda _: self._finished(partition))
+        task.add_done_callback(lambda done: self._finished(partition, done))
 
-    def _finished(self, partition: int) -> None:
+    def _finished(self, partition: int, task: asyncio.Task[None]) -> None:
         self._running.pop(partition, None)
+        if not task.cancelled() and task.exception() is not None:
+            # ``process`` handles its own failures; one escaping is a bug: said, not hidden
+            log.error(
+                "partition_processing_failed", partition=partition, error=repr(task.exception())
+            )
         self._start(partition)
