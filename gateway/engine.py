@@ -25,12 +25,12 @@ from gateway.batching import TransactionBatches
 from gateway.config import GatewayConfig, load_route_table
 from gateway.keystate import PartitionState
 from gateway.metrics import GatewayMetrics
+from gateway.ownership import STOP_GRACE_S, PartitionOwnership
 from gateway.pipeline import Batch, PartitionPipeline
 from gateway.processor import RecordProcessor
 from gateway.producers import PartitionProducers
 from gateway.rebalance import RebalanceListener
 from gateway.records import Outcome, Output
-from gateway.restore import restore_partitions
 from gateway.routes import RouteTable
 from gateway.tiers import RetryTiers, parse_delay
 from gateway.topology import consumed_topics, ensure_gateway_topics
@@ -40,7 +40,6 @@ from schemas.topics import TopicName, event_topic, gateway_topic
 
 log = structlog.get_logger("lgsp.gateway")
 _TOPIC_REFRESH_S = 2.0
-STOP_GRACE_S = 5.0  # for a transaction in flight, and for each producer, when stopping
 
 
 class Gateway:
@@ -80,10 +79,10 @@ class Gateway:
         self.states: dict[int, PartitionState] = {}
         self._routed_topic = gateway_topic(config.node, "routed")
         self._partition_counts: dict[str, int] = {}
-        self._positions: dict[TopicPartition, int] = {}  # next offset to route, for lag
+        self.positions: dict[TopicPartition, int] = {}  # next offset to route, for lag
         self.ready = asyncio.Event()
         self._lock = asyncio.Lock()
-        self._stopping = asyncio.Event()
+        self.stopping = asyncio.Event()
         self._known_topics: set[str] = set()
         self._admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **client_options(security))
         self._consumer = AIOKafkaConsumer(
@@ -98,9 +97,10 @@ class Gateway:
             fetch_max_wait_ms=config.fetch_max_wait_ms,
         )
         self._tasks: list[asyncio.Task[None]] = []
-        self._pipeline = PartitionPipeline(
+        self.pipeline = PartitionPipeline(
             self._process, self.states.__contains__, max_queued=2 * config.max_batch
         )
+        self.ownership = PartitionOwnership(self)
 
     @property
     def consumer(self) -> AIOKafkaConsumer:
@@ -125,7 +125,7 @@ class Gateway:
         except BaseException:
             await self._admin.close()
             raise
-        self._consumer.subscribe(self.consumed_topics(), listener=RebalanceListener(self))
+        self._consumer.subscribe(self.consumed_topics(), listener=RebalanceListener(self.ownership))
         self._tasks.append(asyncio.create_task(self._refresh_topics_forever()))
         log.info(
             "gateway_started",
@@ -141,7 +141,7 @@ class Gateway:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self._stopping.set()
+        self.stopping.set()
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -151,14 +151,14 @@ class Gateway:
         log.info("gateway_stopped", node=self.config.node)
 
     def stop(self) -> None:
-        self._stopping.set()
+        self.stopping.set()
 
     async def run(self) -> None:
         """Consume and route until ``stop()``; the transactions in flight end before it returns."""
         last_prune = time.monotonic()
         try:
-            while not self._stopping.is_set():
-                await self._pipeline.room()
+            while not self.stopping.is_set():
+                await self.pipeline.room()
                 batch = await self._consumer.getmany(
                     timeout_ms=200, max_records=self.config.max_batch
                 )
@@ -166,12 +166,12 @@ class Gateway:
                 for tp, records in batch.items():
                     by_number[tp.partition][tp] = records
                 for partition, records_of in by_number.items():
-                    self._pipeline.add(partition, records_of)
+                    self.pipeline.add(partition, records_of)
                 if time.monotonic() - last_prune > 10:
                     self._prune()
                     last_prune = time.monotonic()
         finally:
-            await self._pipeline.close(STOP_GRACE_S)
+            await self.pipeline.close(STOP_GRACE_S)
 
     def _prune(self) -> None:
         now = time.time()
@@ -191,7 +191,7 @@ class Gateway:
         async with self._lock:
             self.processor.table = table
         await self._ensure_topics()
-        self._consumer.subscribe(self.consumed_topics(), listener=RebalanceListener(self))
+        self._consumer.subscribe(self.consumed_topics(), listener=RebalanceListener(self.ownership))
         self.metrics.reloads.labels(self.config.node, "applied").inc()
         self.metrics.routes.labels(self.config.node).set(len(table.spec.routes))
         log.info("routes_reloaded", node=self.config.node, routes=len(table.spec.routes))
@@ -211,7 +211,7 @@ class Gateway:
                     outcome = self.processor.handle(record, state, now, self._topic_exists)
                     if outcome.kind == "waiting":
                         self._pause_until(tp, record.offset, outcome.due_at or now)
-                        self._pipeline.drop(partition, tp)  # fetched again when it is due
+                        self.pipeline.drop(partition, tp)  # fetched again when it is due
                         break
                     for out in outcome.outputs:
                         await batches.add(out, partition)
@@ -237,11 +237,11 @@ class Gateway:
             )
             with contextlib.suppress(Exception):
                 await producer.abort_transaction()
-            await self._rewind(partition)
+            await self.ownership.rebuild(partition)
             return
         self.metrics.transactions.labels(self.config.node, "committed").inc()
         self.metrics.count(outcomes, time.perf_counter() - started)
-        self._positions.update(offsets)
+        self.positions.update(offsets)
 
     def _topic_exists(self, topic: str) -> bool:
         return topic in self._known_topics
@@ -252,7 +252,7 @@ class Gateway:
             with contextlib.suppress(Exception):
                 self._known_topics = set(await self._admin.list_topics())
             self.metrics.report_lag(
-                self._positions, self._consumer.last_stable_offset, set(self.states)
+                self.positions, self._consumer.last_stable_offset, set(self.states)
             )
             await asyncio.sleep(_TOPIC_REFRESH_S)
 
@@ -265,96 +265,6 @@ class Gateway:
     def _resume(self, tp: TopicPartition) -> None:
         if tp in self._consumer.assignment():
             self._consumer.resume(tp)
-
-    async def _rewind(self, partition: int) -> None:
-        """After an abort: a fresh producer, back to the committed offsets, state rebuilt.
-
-        The producer is replaced because some failures (out-of-order sequence, a fenced epoch)
-        leave it unable to run another transaction; a new one re-initialises cleanly. Records
-        queued for this partition number are dropped: they are fetched again. While the
-        cluster is unreachable the rebuild fails; it is tried again (with back-off) until it
-        succeeds, the partitions are revoked or the gateway stops, and only then resumed.
-        """
-        if partition not in self.states:
-            return
-        tps = self._assigned(partition)
-        self._consumer.pause(*tps)  # nothing more of it is fetched until it is rebuilt
-        self._pipeline.drop(partition)
-        delay = 0.5
-        while not (self._stopping.is_set() or self._pipeline.held(partition)):
-            try:
-                await self.producers.close([partition], grace_s=STOP_GRACE_S)
-                await self.producers.open([partition])
-                committed = {tp: await self._consumer.committed(tp) for tp in tps}
-                await self._seek_committed(committed)
-                self.states.update(await self._restore([partition], committed))
-                break
-            except Exception as error:  # the cluster is away: try again, paused meanwhile
-                log.warning(
-                    "partition_rebuild_failed",
-                    node=self.config.node,
-                    partition=partition,
-                    error=repr(error),
-                    retry_in_s=delay,
-                )
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 10.0)
-        self._consumer.resume(*(tp for tp in tps if tp in self._consumer.assignment()))
-
-    async def _seek_committed(self, committed: dict[TopicPartition, int | None]) -> None:
-        """Position partitions at their committed offsets (the beginning when there is none)."""
-        for tp, offset in committed.items():
-            if offset is None:
-                await self._consumer.seek_to_beginning(tp)
-                self._positions.pop(tp, None)
-            else:
-                self._consumer.seek(tp, offset)
-                self._positions[tp] = offset
-
-    def _assigned(self, partition: int) -> list[TopicPartition]:
-        return [tp for tp in self._consumer.assignment() if tp.partition == partition]
-
-    async def _restore(
-        self, numbers: list[int], committed: dict[TopicPartition, int | None]
-    ) -> dict[int, PartitionState]:
-        return await restore_partitions(
-            self.bootstrap,
-            numbers,
-            self.main_topics(),
-            self.tiers,
-            self.processor,
-            committed,
-            self.window_s,
-            security=self.security,
-        )
-
-    async def on_assigned(self, assigned: set[TopicPartition]) -> None:
-        numbers = sorted({tp.partition for tp in assigned})
-        # aiokafka fetches while this callback runs: hold the partitions until their state is back.
-        self._consumer.pause(*assigned)
-        # Fence first: opening a partition's producer aborts a former owner's open transaction,
-        # so the state restored next reads only what was really committed.
-        await self.producers.open(numbers)
-        committed = {tp: await self._consumer.committed(tp) for tp in assigned}
-        states = await self._restore(numbers, committed)
-        await self._seek_committed(committed)
-        self.states.update(states)
-        self._consumer.resume(*assigned)
-        self.metrics.partitions.labels(self.config.node).set(len(numbers))
-        self.ready.set()
-        log.info("partitions_assigned", node=self.config.node, partitions=numbers)
-
-    async def on_revoked(self, revoked: set[TopicPartition]) -> None:
-        numbers = {tp.partition for tp in revoked}
-        self._pipeline.hold(numbers)  # nothing new starts; what is queued is dropped
-        try:
-            await self._pipeline.settle(numbers)  # the transactions in flight end first
-            await self.producers.close(numbers, grace_s=STOP_GRACE_S)
-            for number in numbers:
-                self.states.pop(number, None)
-        finally:
-            self._pipeline.release(numbers)
-        log.info("partitions_revoked", node=self.config.node, partitions=sorted(numbers))
 
     async def _ensure_topics(self) -> None:
         await ensure_gateway_topics(

@@ -130,7 +130,7 @@ async def test_malformed_headers_and_values_are_parked_with_their_codes_and_good
         await _produce(kafka_bootstrap, node.topic(DOSSIER), records)
         parked = await read_all(kafka_bootstrap, [dlq], len(HEADER_CASES) + len(VALUE_CASES))
         delivered = await read_all(kafka_bootstrap, [portal], len(good_ids))
-        assert not gateway._stopping.is_set()
+        assert not gateway.stopping.is_set()
     codes = {}
     for record in parked:
         park = dict(record.headers)
@@ -172,7 +172,7 @@ async def test_a_record_larger_than_the_gateway_can_produce_is_parked_not_retrie
         await _produce(kafka_bootstrap, node.topic(DOSSIER), records)
         delivered = await read_all(kafka_bootstrap, [portal], len(good), timeout_s=30)
         parked = await read_all(kafka_bootstrap, [dlq], 1, timeout_s=10)
-        assert not gateway._stopping.is_set()
+        assert not gateway.stopping.is_set()
     assert {headers_of(r)["ce_id"] for r in delivered} == {g[0] for g in good}
     [letter] = parked
     park = dict(letter.headers)

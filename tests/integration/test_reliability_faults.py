@@ -139,7 +139,7 @@ async def test_an_abort_while_the_broker_is_down_is_rebuilt_once_it_is_back(
     await node.create(portal, node.topic(DOSSIER))
     async with running_gateway(config) as gateway:
         await stop_cluster(settings, name)
-        rebuild = asyncio.create_task(gateway._rewind(0))  # what an abort runs
+        rebuild = asyncio.create_task(gateway.ownership.rebuild(0))  # what an abort runs
         await asyncio.sleep(8)
         assert not rebuild.done(), "the rebuild gave up (or pretended) while the broker was down"
         await start_cluster(settings, name)
@@ -147,6 +147,6 @@ async def test_an_abort_while_the_broker_is_down_is_rebuilt_once_it_is_back(
         async with Counter(bootstrap, portal) as counter:
             ids = await publish_many(bootstrap, node.topic(DOSSIER), 300)
             await counter.wait_for(len(ids), timeout_s=120)
-        assert not gateway._stopping.is_set()
+        assert not gateway.stopping.is_set()
     assert set(counter.seen) == ids
     assert max(counter.seen.values()) == 1
