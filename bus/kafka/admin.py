@@ -11,7 +11,8 @@ from aiokafka import TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
-from bus.kafka.security import KafkaSecurity, client_options
+from bus.kafka.factory import new_admin
+from bus.kafka.security import PLAINTEXT, KafkaSecurity
 from schemas.errors import LgspError
 
 
@@ -146,7 +147,7 @@ def admin_client(
     bootstrap_servers: str, security: KafkaSecurity | None = None
 ) -> AIOKafkaAdminClient:
     """An admin client (not started) with the given security."""
-    return AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, **client_options(security))
+    return new_admin(bootstrap_servers, security or PLAINTEXT)
 
 
 def _usable(described: dict[str, Any], partitions: int) -> bool:
