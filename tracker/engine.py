@@ -89,7 +89,9 @@ class Tracker:
             TopicSpec(self._changelog, self.config.partitions, configs=COMPACTED),
             TopicSpec(self._parked, self.config.partitions),
         ]
-        await ensure_topics(self._bootstrap, specs, security=self._security)
+        await ensure_topics(
+            self._bootstrap, specs, security=self._security, replication=self.config.replication
+        )
         # Fence first: an older tracker's open transaction is aborted before the changelog and
         # the committed offsets are read, so both are read as of the same commit.
         self._producer = new_transactional_producer(

@@ -73,6 +73,7 @@ async def publish_report(
         bootstrap,
         [TopicSpec(report_topic(config.node), config.partitions)],
         security=security,
+        replication=config.replication,
     )
     async with KafkaPublisher(bootstrap, client_id=config.group_id, security=security) as publisher:
         futures = [await publisher.enqueue(record) for record in outgoing]

@@ -49,3 +49,32 @@ class Replication(BaseModel):
 
 
 CLUSTER_DEFAULT = Replication()
+
+
+class ReplicationFields(BaseModel):
+    """The two settings of every configuration file whose process creates topics (node.yaml,
+    a connector's file, tracker.yaml); unset: the cluster's defaults."""
+
+    replication_factor: int | None = Field(
+        default=None, ge=1, le=32, description="Replicas of each topic created; unset: cluster's."
+    )
+    min_insync_replicas: int | None = Field(
+        default=None, ge=1, le=32, description="min.insync.replicas of each; unset: cluster's."
+    )
+
+    @model_validator(mode="after")
+    def _replication_consistent(self) -> ReplicationFields:
+        rf, isr = self.replication_factor, self.min_insync_replicas
+        if rf is not None and isr is not None and isr > rf:
+            raise ValueError(
+                f"min_insync_replicas {isr} is above replication_factor {rf}: no write could "
+                "ever be acknowledged"
+            )
+        return self
+
+    @property
+    def replication(self) -> Replication:
+        return Replication(
+            replication_factor=self.replication_factor,
+            min_insync_replicas=self.min_insync_replicas,
+        )

@@ -19,6 +19,8 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from bus.httpserver import http_server
 from bus.kafka import KafkaPublisher, delete_topics
+from bus.kafka.access import ClusterAccess
+from bus.kafka.factory import PLAINTEXT
 from bus.requestreply import LookupMetrics, LookupResponder
 from bus.settings import Settings
 from gateway.admin import admin_app
@@ -90,7 +92,7 @@ async def run_federation(
             )
         directory = nodes[NGSP].gateway.directory
         responder = LookupResponder(
-            bootstraps[NGSP],
+            ClusterAccess(bootstraps[NGSP], PLAINTEXT),
             NGSP,
             POPULATION_DB,
             _population_database,
