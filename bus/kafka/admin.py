@@ -10,6 +10,7 @@ from typing import Any
 from aiokafka import TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.protocol.metadata import MetadataRequest
 
 from bus.kafka.createtopics import CLUSTER_DEFAULT_REPLICATION, create_topics
 from bus.kafka.factory import new_admin
@@ -101,13 +102,19 @@ async def list_topics(
 async def _wait_until_described(
     admin: AIOKafkaAdminClient, partitions: dict[str, int], timeout_s: float = 30
 ) -> None:
-    """Wait until new topics show all their partitions, each with a leader: only then can
-    records be produced to them."""
+    """Wait until every broker of the cluster shows the new topics with all their partitions,
+    each with a leader: only then can any client, whichever broker it asks, produce to them
+    (on a 3-broker cluster the others learn of a topic a moment after the controller)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s
+    names = list(partitions)
     while True:
-        described = await admin.describe_topics(list(partitions))
-        if all(_usable(t, partitions[t["topic"]]) for t in described):
+        brokers = [b.nodeId for b in admin._client.cluster.brokers()] or [None]
+        answers = [
+            (await admin._send_request(MetadataRequest(names), node)).to_object()["topics"]
+            for node in brokers
+        ]
+        if all(_usable(t, partitions[t["topic"]]) for described in answers for t in described):
             return
         if loop.time() > deadline:
             raise LgspError(
