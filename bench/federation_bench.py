@@ -24,6 +24,7 @@ from pathlib import Path
 from prometheus_client import CollectorRegistry
 
 from bus.kafka import KafkaPublisher, OutgoingRecord, TopicSpec, ensure_topics, kafka_consumer
+from bus.kafka.access import ClusterAccess
 from bus.kafka.factory import PLAINTEXT, new_consumer, new_producer
 from bus.localkafka import local_cluster, stop_cluster
 from bus.settings import Settings
@@ -162,7 +163,7 @@ async def _link_and_border(a: str, b: str, folder: Path, count: int) -> float:
     await ensure_topics(b, [TopicSpec(destination, PARTITIONS)])
     border = Border(
         "b",
-        b,
+        ClusterAccess(b, PLAINTEXT),
         ["a"],
         PARTITIONS,
         trust_b,
@@ -173,8 +174,9 @@ async def _link_and_border(a: str, b: str, folder: Path, count: int) -> float:
         timedelta(days=1),
         timedelta(days=1),
     )
-    async with LinkControl(a, "a") as control:
-        link = Link("a", "b", a, b, PARTITIONS, lambda: signer, trust_a, control, metrics_a)
+    local, peer = ClusterAccess(a, PLAINTEXT), ClusterAccess(b, PLAINTEXT)
+    async with LinkControl(local, "a") as control:
+        link = Link("a", "b", local, peer, PARTITIONS, lambda: signer, trust_a, control, metrics_a)
         started = time.perf_counter()
         tasks = [asyncio.create_task(border.run()), asyncio.create_task(link.run())]
         try:

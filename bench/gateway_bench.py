@@ -142,7 +142,7 @@ async def _gateway(bootstrap: str, folder: Path, node: str) -> AsyncIterator[Gat
         json.dumps({"node": node, "partitions": PARTITIONS, "admin": {"port": 0}})
     )
     config = load_gateway_config(folder / "node.yaml")
-    async with Gateway(config, bootstrap, CollectorRegistry()) as gateway:
+    async with Gateway(config, bootstrap, CollectorRegistry(), security=PLAINTEXT) as gateway:
         task = asyncio.create_task(gateway.run())
         await gateway.ready.wait()
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
 from pathlib import Path
 from typing import Annotated
@@ -53,7 +54,7 @@ async def _serve(config: GatewayConfig, bootstrap: str, security: KafkaSecurity)
     registry = CollectorRegistry()
     async with (
         Gateway(config, bootstrap, registry, security=security) as gateway,
-        federation_of(gateway) as federation,
+        federation_of(gateway, dict(os.environ)) as federation,
     ):
         loop = asyncio.get_running_loop()
         loop.add_signal_handler(signal.SIGTERM, gateway.stop)

@@ -15,7 +15,7 @@ from gateway.federation.links.control import set_link_paused
 from gateway.federation.metrics import FederationMetrics
 from gateway.federation.receipts.book import receipts_for
 from gateway.federation.trust.store import TrustStore
-from lgsp.node_config import federation_of_config, node_and_bootstrap
+from lgsp.node_config import federation_of_config, node_cluster
 from schemas.errors import LgspError
 
 app = typer.Typer(help="Pause, resume and inspect links to other nodes.", no_args_is_help=True)
@@ -25,14 +25,14 @@ Peer = Annotated[str, typer.Argument(help="The peer node's name, e.g. ngsp.")]
 
 
 def _set(config: Path, peer: str, paused: bool) -> None:
-    gateway_config, bootstrap = node_and_bootstrap(config)
+    gateway_config, cluster = node_cluster(config)
     peers = [link.peer for link in federation_of_config(gateway_config).links]
     if peer not in peers:
         raise LgspError(
             f"no link to {peer!r}; links: {', '.join(peers) or 'none'}",
             code="LGSP-FED-UNKNOWN-PEER",
         )
-    asyncio.run(set_link_paused(bootstrap, gateway_config.node, peer, paused))
+    asyncio.run(set_link_paused(cluster, gateway_config.node, peer, paused))
     console.print(f"link {gateway_config.node} -> {peer} {'paused' if paused else 'resumed'}")
 
 
@@ -54,7 +54,7 @@ def receipts(
     key: Annotated[str, typer.Argument(help="The document's key (documentId).")],
 ) -> None:
     """Who received a document sent from this node, and when (signatures checked)."""
-    gateway_config, bootstrap = node_and_bootstrap(config)
+    gateway_config, cluster = node_cluster(config)
     federation = federation_of_config(gateway_config)
     store = TrustStore(
         federation.trust,
@@ -64,7 +64,7 @@ def receipts(
 
     async def run() -> list[dict[str, object]]:
         registry = await store.refresh()
-        found = await receipts_for(bootstrap, gateway_config.node, key, registry)
+        found = await receipts_for(cluster, gateway_config.node, key, registry)
         return [r.as_json() for r in found]
 
     for receipt in asyncio.run(run()):

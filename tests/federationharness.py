@@ -13,7 +13,7 @@ import csv
 import io
 import json
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from prometheus_client import CollectorRegistry
 
+from bus.kafka.security import PLAINTEXT, KafkaSecurity
 from bus.localkafka import start_cluster, stop_cluster
 from bus.settings import Settings
 from gateway.config import load_gateway_config
@@ -239,14 +240,21 @@ class Federated:
 
 
 @contextlib.asynccontextmanager
-async def running_node(config: Path) -> AsyncIterator[tuple[Gateway, Federation]]:
-    """A node's gateway and its federation, running in this process until the block ends."""
+async def running_node(
+    config: Path,
+    security: KafkaSecurity = PLAINTEXT,
+    environ: Mapping[str, str] | None = None,
+) -> AsyncIterator[tuple[Gateway, Federation]]:
+    """A node's gateway and its federation, running in this process until the block ends
+    (``security``: on its own cluster; ``environ``: where links' password_env are read)."""
     gateway_config = load_gateway_config(config)
     registry = CollectorRegistry()
-    async with Gateway(gateway_config, gateway_config.bootstrap_servers or "", registry) as gw:
+    async with Gateway(
+        gateway_config, gateway_config.bootstrap_servers or "", registry, security=security
+    ) as gw:
         task = asyncio.create_task(gw.run())
         try:
-            async with federation_of(gw) as federation:
+            async with federation_of(gw, environ) as federation:
                 assert federation is not None
                 await asyncio.wait_for(gw.ready.wait(), 60)
                 await asyncio.wait_for(federation.border.ready.wait(), 60)

@@ -18,6 +18,7 @@ from aiokafka.structs import ConsumerRecord
 from prometheus_client import CollectorRegistry
 
 from bus.kafka import KafkaPublisher, OutgoingRecord, TopicSpec, ensure_topics, kafka_consumer
+from bus.kafka.security import PLAINTEXT, KafkaSecurity
 from gateway.config import load_gateway_config
 from gateway.runtime.gateway import Gateway
 from schemas.catalog import bundled_catalog
@@ -96,12 +97,17 @@ class PrivateNode:
 
 @contextlib.asynccontextmanager
 async def running_gateway(
-    config: Path, registry: CollectorRegistry | None = None
+    config: Path,
+    registry: CollectorRegistry | None = None,
+    security: KafkaSecurity = PLAINTEXT,
 ) -> AsyncIterator[Gateway]:
     """A gateway running in this process until the block ends."""
     gateway_config = load_gateway_config(config)
     async with Gateway(
-        gateway_config, gateway_config.bootstrap_servers or "", registry or CollectorRegistry()
+        gateway_config,
+        gateway_config.bootstrap_servers or "",
+        registry or CollectorRegistry(),
+        security=security,
     ) as gw:
         task = asyncio.create_task(gw.run())
         await asyncio.wait_for(gw.ready.wait(), 60)

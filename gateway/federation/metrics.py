@@ -33,6 +33,13 @@ class FederationMetrics:
             ["node", "peer"],
             registry=registry,
         )
+        self.link_failing = Gauge(
+            "lgsp_link_failing",
+            "1 while a link's last attempt failed for this reason (code: LGSP-FED-LINK-DOWN, "
+            "-AUTH, -TLS, -DENIED), else 0.",
+            ["node", "peer", "code"],
+            registry=registry,
+        )
         self.accepted = Counter(
             "lgsp_border_accepted_records_total",
             "Records from another node verified and let in, by peer and event type.",

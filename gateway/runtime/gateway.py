@@ -16,11 +16,11 @@ from types import TracebackType
 
 import structlog
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 from prometheus_client import CollectorRegistry
 
-from bus.kafka.security import KafkaSecurity, client_options
+from bus.kafka.factory import new_admin, new_consumer
+from bus.kafka.security import KafkaSecurity
 from gateway.config import GatewayConfig, load_route_table
 from gateway.metrics import GatewayMetrics
 from gateway.routing.partition_state import PartitionState
@@ -52,7 +52,7 @@ class Gateway:
         registry: CollectorRegistry,
         catalog: SchemaCatalog | None = None,
         *,
-        security: KafkaSecurity | None = None,
+        security: KafkaSecurity,
     ) -> None:
         self.security = security
         self.config = config
@@ -84,14 +84,11 @@ class Gateway:
         self._lock = asyncio.Lock()
         self.stopping = asyncio.Event()
         self._known_topics: set[str] = set()
-        self._admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **client_options(security))
-        self._consumer = AIOKafkaConsumer(
-            bootstrap_servers=bootstrap,
-            **client_options(security),
+        self._admin = new_admin(bootstrap, security)
+        self._consumer = new_consumer(
+            bootstrap,
+            security,
             group_id=config.group_id,
-            enable_auto_commit=False,
-            isolation_level="read_committed",
-            auto_offset_reset="earliest",
             partition_assignment_strategy=(RangePartitionAssignor,),
             max_poll_records=config.max_batch,
             fetch_max_wait_ms=config.fetch_max_wait_ms,
@@ -275,5 +272,6 @@ class Gateway:
             self.config.partitions,
             self.window_s,
             security=self.security,
+            replication=self.config.replication,
         )
         self._known_topics = set(await self._admin.list_topics())

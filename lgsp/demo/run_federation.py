@@ -166,7 +166,7 @@ async def run_federation(
 
 @contextlib.asynccontextmanager
 async def _node(role: str, config: Any, bootstrap: str, port: int) -> AsyncIterator[RunningNode]:
-    async with Gateway(config, bootstrap, CollectorRegistry()) as gateway:
+    async with Gateway(config, bootstrap, CollectorRegistry(), security=PLAINTEXT) as gateway:
         routing = asyncio.create_task(gateway.run())
         try:
             async with (

@@ -26,7 +26,7 @@ from bus.settings import Settings
 from connectors.httpsink import HttpSinkConfig
 from connectors.runner import run_connector
 from gateway.config import load_gateway_config
-from gateway.engine import Gateway
+from gateway.runtime.gateway import Gateway
 from tests.connectorharness import WARD, AgencyApp
 from tests.gatewayharness import PORTAL_ROUTES, PrivateNode
 from tests.readinessharness import free_port

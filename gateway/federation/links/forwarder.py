@@ -20,7 +20,10 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.structs import ConsumerRecord
 
 from bus.kafka import TopicSpec, ensure_topics
+from bus.kafka.access import ClusterAccess
+from bus.kafka.factory import new_consumer, new_producer
 from gateway.federation.links.control import LinkControl
+from gateway.federation.links.failures import LinkFailure, classify
 from gateway.federation.metrics import FederationMetrics
 from gateway.federation.trust.signing import NodeSigner, signed_text
 from gateway.federation.trust.store import TrustStore
@@ -58,8 +61,8 @@ class Link:
         self,
         node: str,
         peer: str,
-        local_bootstrap: str,
-        peer_bootstrap: str,
+        local: ClusterAccess,
+        peer_cluster: ClusterAccess,
         partitions: int,
         signer: Callable[[], NodeSigner | None],
         trust: TrustStore,
@@ -68,7 +71,7 @@ class Link:
         max_batch: int = 1000,
     ) -> None:
         self.node, self.peer = node, peer
-        self.local_bootstrap, self.peer_bootstrap = local_bootstrap, peer_bootstrap
+        self.local, self.peer_cluster = local, peer_cluster
         self.partitions = partitions
         self.signer = signer
         self.trust, self.control, self.metrics = trust, control, metrics
@@ -78,15 +81,18 @@ class Link:
         self.connected = asyncio.Event()
 
     async def run(self) -> None:
-        await ensure_topics(self.local_bootstrap, [TopicSpec(self.outbox, self.partitions)])
-        consumer = AIOKafkaConsumer(
+        await ensure_topics(
+            self.local.bootstrap_servers,
+            [TopicSpec(self.outbox, self.partitions)],
+            security=self.local.security,
+            replication=self.local.replication,
+        )
+        consumer = new_consumer(
+            self.local.bootstrap_servers,
+            self.local.security,
             self.outbox,
-            bootstrap_servers=self.local_bootstrap,
             group_id=f"lgsp-link-{self.node}-{self.peer}",
             client_id=f"lgsp-link-{self.node}-{self.peer}",
-            enable_auto_commit=False,
-            isolation_level="read_committed",
-            auto_offset_reset="earliest",
             max_poll_records=self.max_batch,
             fetch_max_wait_ms=100,
         )
@@ -96,13 +102,16 @@ class Link:
             while True:
                 try:
                     await self._forward(consumer)
-                except Exception as error:  # the peer is down or unreachable: retry the batch
+                except Exception as error:  # the peer is down or refuses us: retry the batch
                     self.connected.clear()
+                    failure = classify(error)
+                    self._failing(failure)
                     self.metrics.link_errors.labels(self.node, self.peer).inc()
-                    log.warning(
+                    (log.error if failure.needs_operator else log.warning)(
                         "link_down",
                         node=self.node,
                         peer=self.peer,
+                        code=failure.value,
                         error=repr(error),
                         retry_in_s=backoff,
                     )
@@ -115,17 +124,24 @@ class Link:
             await consumer.stop()
 
     async def _forward(self, consumer: AIOKafkaConsumer) -> None:
-        await ensure_topics(self.peer_bootstrap, [TopicSpec(self.destination, self.partitions)])
-        producer = AIOKafkaProducer(
-            bootstrap_servers=self.peer_bootstrap,
+        # The peer's border creates this topic; a link granted only its write (grant-link)
+        # finds it there, and waits (retrying) while it is not.
+        await ensure_topics(
+            self.peer_cluster.bootstrap_servers,
+            [TopicSpec(self.destination, self.partitions)],
+            security=self.peer_cluster.security,
+            replication=self.peer_cluster.replication,
+        )
+        producer = new_producer(
+            self.peer_cluster.bootstrap_servers,
+            self.peer_cluster.security,
             client_id=f"lgsp-link-{self.node}-{self.peer}",
-            enable_idempotence=True,
-            acks="all",
             linger_ms=5,
             max_batch_size=256 * 1024,
             request_timeout_ms=15_000,
         )
         await producer.start()
+        self._failing(None)
         self.connected.set()
         log.info("link_connected", node=self.node, peer=self.peer, topic=self.destination)
         last_lag = 0.0
@@ -144,6 +160,13 @@ class Link:
                     await self._send(producer, consumer, batch)
         finally:
             await producer.stop()
+
+    def _failing(self, failure: LinkFailure | None) -> None:
+        """Export which failure (if any) holds the link: 1 for it, 0 for the others."""
+        for each in LinkFailure:
+            self.metrics.link_failing.labels(self.node, self.peer, each.value).set(
+                1 if each is failure else 0
+            )
 
     def _may_forward(self) -> bool:
         paused = self.control.paused(self.peer)
