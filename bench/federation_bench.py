@@ -176,7 +176,9 @@ async def _link_and_border(a: str, b: str, folder: Path, count: int) -> float:
     )
     local, peer = ClusterAccess(a, PLAINTEXT), ClusterAccess(b, PLAINTEXT)
     async with LinkControl(local, "a") as control:
-        link = Link("a", "b", local, peer, PARTITIONS, lambda: signer, trust_a, control, metrics_a)
+        link = Link(
+            "a", "b", local, lambda: peer, PARTITIONS, lambda: signer, trust_a, control, metrics_a
+        )
         started = time.perf_counter()
         tasks = [asyncio.create_task(border.run()), asyncio.create_task(link.run())]
         try:

@@ -137,6 +137,9 @@ class Federated:
     suffix: str = field(default_factory=lambda: uuid.uuid4().hex[:6])
     grace: str = "24h"
     max_age: str = "7d"
+    roles: tuple[str, ...] = ROLES
+    # (node role, peer role) -> the link's ``security`` section in node.yaml
+    link_security: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.names = {role: f"{role[:2]}{self.suffix}" for role in ROLES}
@@ -146,15 +149,15 @@ class Federated:
     def write(self, registry_source: str | None = None) -> dict[str, Path]:
         """Keys, the signed registry, and each node's directory, routes and node.yaml."""
         write_key_pair(self.keys, "anchor-1")
-        for role in ROLES:
+        for role in self.roles:
             write_key_pair(self.keys, f"{self.names[role]}-k1", ALGORITHM[role])  # type: ignore[arg-type]
         self.sign_registry()
-        return {role: self._write_node(role, registry_source) for role in ROLES}
+        return {role: self._write_node(role, registry_source) for role in self.roles}
 
     def registry_nodes(self, extra_keys: dict[str, list[str]] | None = None) -> list[RegistryNode]:
         now = datetime.now(UTC)
         nodes = []
-        for role in ROLES:
+        for role in self.roles:
             agencies = MINISTRIES if role == "ngsp" else [f"under {OPERATOR[role]}"]
             key_ids = [f"{self.names[role]}-k1", *(extra_keys or {}).get(role, [])]
             keys = [
@@ -203,7 +206,9 @@ class Federated:
                 "OTHER", PROVINCE[role][1]
             )
         (folder / "routes.yaml").write_text(routes, encoding="utf-8")
-        peers = ["hanoi", "danang"] if role == "ngsp" else ["ngsp"]
+        peers = [
+            p for p in (["hanoi", "danang"] if role == "ngsp" else ["ngsp"]) if p in self.roles
+        ]
         federation = {
             "keys": [
                 {
@@ -219,7 +224,13 @@ class Federated:
             },
             "upstream": None if role == "ngsp" else self.names["ngsp"],
             "links": [
-                {"peer": self.names[p], "bootstrap_servers": self.clusters[p]} for p in peers
+                {"peer": self.names[p], "bootstrap_servers": self.clusters[p]}
+                | (
+                    {"security": self.link_security[(role, p)]}
+                    if (role, p) in self.link_security
+                    else {}
+                )
+                for p in peers
             ],
             "max_age": self.max_age,
         }

@@ -141,9 +141,12 @@ def make_event(
 
 
 async def publish(
-    bootstrap: str, topic: str, events: Sequence[tuple[Envelope, bytes, bytes]]
+    bootstrap: str,
+    topic: str,
+    events: Sequence[tuple[Envelope, bytes, bytes]],
+    security: KafkaSecurity = PLAINTEXT,
 ) -> None:
-    async with KafkaPublisher(bootstrap) as publisher:
+    async with KafkaPublisher(bootstrap, security=security) as publisher:
         futures = [
             await publisher.enqueue(
                 OutgoingRecord(topic=topic, key=key, value=value, headers=envelope.to_headers())
@@ -160,11 +163,12 @@ async def read_all(
     *,
     settle_s: float = 1.0,
     timeout_s: float = 60,
+    security: KafkaSecurity = PLAINTEXT,
 ) -> list[Record]:
     """Committed records of ``topics``: waits for ``expected`` of them, then ``settle_s`` more
     to catch any extra (a duplicate would show up there)."""
     found: list[Record] = []
-    async with kafka_consumer(bootstrap, *topics, group_id=None) as consumer:
+    async with kafka_consumer(bootstrap, *topics, group_id=None, security=security) as consumer:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout_s
         while len(found) < expected and loop.time() < deadline:

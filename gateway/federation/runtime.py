@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -59,7 +60,7 @@ class Federation:
                 node,
                 link.peer,
                 cluster,
-                peer_access(link, base_dir, environ),
+                _checked(functools.partial(peer_access, link, base_dir, environ)),
                 partitions,
                 self.signer,
                 self.trust,
@@ -136,6 +137,11 @@ def choose_signer(
         return None
     key_id = max(valid)[1]
     return NodeSigner(key_id, keys[key_id])
+
+
+def _checked(access: Callable[[], ClusterAccess]) -> Callable[[], ClusterAccess]:
+    access()  # a missing password file or variable fails the start, with its code
+    return access
 
 
 def peer_access(link: LinkConfig, base_dir: Path, environ: Mapping[str, str]) -> ClusterAccess:

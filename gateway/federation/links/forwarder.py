@@ -17,10 +17,12 @@ from typing import TypeAlias
 
 import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.errors import KafkaConnectionError
 from aiokafka.structs import ConsumerRecord
 
 from bus.kafka import TopicSpec, ensure_topics
 from bus.kafka.access import ClusterAccess
+from bus.kafka.diagnose import connection_error
 from bus.kafka.factory import new_consumer, new_producer
 from gateway.federation.links.control import LinkControl
 from gateway.federation.links.failures import LinkFailure, classify
@@ -62,7 +64,7 @@ class Link:
         node: str,
         peer: str,
         local: ClusterAccess,
-        peer_cluster: ClusterAccess,
+        peer_cluster: Callable[[], ClusterAccess],
         partitions: int,
         signer: Callable[[], NodeSigner | None],
         trust: TrustStore,
@@ -104,7 +106,7 @@ class Link:
                     await self._forward(consumer)
                 except Exception as error:  # the peer is down or refuses us: retry the batch
                     self.connected.clear()
-                    failure = classify(error)
+                    failure = await self._diagnose(error)
                     self._failing(failure)
                     self.metrics.link_errors.labels(self.node, self.peer).inc()
                     (log.error if failure.needs_operator else log.warning)(
@@ -124,17 +126,20 @@ class Link:
             await consumer.stop()
 
     async def _forward(self, consumer: AIOKafkaConsumer) -> None:
+        # Read at every attempt: a password or CA file fixed by the operator is used at the
+        # next retry, without a restart.
+        peer = self.peer_cluster()
         # The peer's border creates this topic; a link granted only its write (grant-link)
         # finds it there, and waits (retrying) while it is not.
         await ensure_topics(
-            self.peer_cluster.bootstrap_servers,
+            peer.bootstrap_servers,
             [TopicSpec(self.destination, self.partitions)],
-            security=self.peer_cluster.security,
-            replication=self.peer_cluster.replication,
+            security=peer.security,
+            replication=peer.replication,
         )
         producer = new_producer(
-            self.peer_cluster.bootstrap_servers,
-            self.peer_cluster.security,
+            peer.bootstrap_servers,
+            peer.security,
             client_id=f"lgsp-link-{self.node}-{self.peer}",
             linger_ms=5,
             max_batch_size=256 * 1024,
@@ -160,6 +165,16 @@ class Link:
                     await self._send(producer, consumer, batch)
         finally:
             await producer.stop()
+
+    async def _diagnose(self, error: Exception) -> LinkFailure:
+        """The failure behind ``error``; when aiokafka hid it ("Unable to bootstrap"), one
+        direct connection to the peer with the same security tells it."""
+        failure = classify(error)
+        if failure is LinkFailure.DOWN and isinstance(error, KafkaConnectionError):
+            peer = self.peer_cluster()
+            found = await connection_error(peer.bootstrap_servers, peer.security)
+            failure = classify(found) if found is not None else failure
+        return failure
 
     def _failing(self, failure: LinkFailure | None) -> None:
         """Export which failure (if any) holds the link: 1 for it, 0 for the others."""
