@@ -10,11 +10,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gateway.federation import errors, merkle
+from gateway.federation import errors
+from gateway.federation.border.verify import Refusal, Verified, VerifiedRoots, verify_record
 from gateway.federation.errors import TrustError
-from gateway.federation.link import batch_signed_headers, signed_headers
-from gateway.federation.signing import NodeSigner, load_private_key
-from gateway.federation.verify import Refusal, Verified, VerifiedRoots, verify_record
+from gateway.federation.links.forwarder import batch_signed_headers, signed_headers
+from gateway.federation.trust import merkle
+from gateway.federation.trust.signing import NodeSigner, load_private_key
 from schemas.envelope import Envelope, header_value
 from tests.unit.test_federation_trust import keys, registry  # noqa: F401 - the shared fixture
 

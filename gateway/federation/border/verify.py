@@ -12,10 +12,11 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from gateway.federation import errors, merkle
+from gateway.federation import errors
 from gateway.federation.errors import TrustError
-from gateway.federation.registry import TrustRegistry
-from gateway.federation.signing import PublicKey, signed_text, split_signature, verify_bytes
+from gateway.federation.trust import merkle
+from gateway.federation.trust.registry import TrustRegistry
+from gateway.federation.trust.signing import PublicKey, signed_text, split_signature, verify_bytes
 from schemas.envelope import Envelope, Headers, format_time, header_value
 from schemas.errors import LgspError
 
