@@ -25,6 +25,7 @@ import asyncio
 import contextlib
 import json
 import statistics
+import sys
 import tempfile
 import time
 import uuid
@@ -37,6 +38,7 @@ from benchbroker import bench_broker  # a sibling script
 from librdkafka_passthrough import librdkafka_passthrough  # a sibling script
 from prometheus_client import CollectorRegistry
 
+from bus.eventloop import run_service
 from bus.gctuning import tune_gc
 from bus.kafka import KafkaPublisher, OutgoingRecord, TopicSpec, ensure_topics, kafka_consumer
 from bus.settings import Settings
@@ -261,12 +263,14 @@ async def main() -> None:
     parser.add_argument("--rate", type=int, default=2_000)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--rounds", type=int, default=3, help="throughput rounds (median shown)")
+    parser.add_argument("--asyncio", action="store_true", help="asyncio's loop, not uvloop")
     args = parser.parse_args()
     tune_gc()  # as `lgsp gateway run` does; the baselines run in this process too
     settings = Settings()
     async with bench_broker(settings) as bootstrap:
         await _throughput(bootstrap, min(args.records, 20_000))  # warm the broker's JIT up first
-        print(f"{args.records} dossier records, {PARTITIONS} partitions, one process each")
+        loop = "asyncio" if args.asyncio else "uvloop"
+        print(f"{args.records} dossier records, {PARTITIONS} partitions, one process each, {loop}")
         print(
             "round  bare acks=1  bare durable*  librdkafka  librdkafka tx**  gateway"
             "  ratio to bare  to durable*  to librdkafka  to librdkafka tx**"
@@ -307,4 +311,4 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    run_service(main(), use_uvloop="--asyncio" not in sys.argv)  # as the gateway runs

@@ -12,6 +12,7 @@ import structlog
 import typer
 from prometheus_client import CollectorRegistry
 
+from bus.eventloop import run_service
 from bus.gctuning import tune_gc
 from bus.httpserver import http_server
 from bus.kafka.security import KafkaSecurity
@@ -46,7 +47,9 @@ def run(
             "no Kafka to connect to: set bootstrap_servers in the config or LGSP_BOOTSTRAP_SERVERS",
             code="LGSP-CONFIG-INVALID",
         )
-    asyncio.run(_serve(gateway_config, bootstrap, settings.kafka_security()))
+    run_service(
+        _serve(gateway_config, bootstrap, settings.kafka_security()), use_uvloop=settings.uvloop
+    )
 
 
 async def _serve(config: GatewayConfig, bootstrap: str, security: KafkaSecurity) -> None:
