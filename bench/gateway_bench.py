@@ -32,12 +32,12 @@ from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from benchbroker import bench_broker  # a sibling script
-from prometheus_client import CollectorRegistry
 
 from bus.gctuning import tune_gc
 from bus.kafka import KafkaPublisher, OutgoingRecord, TopicSpec, ensure_topics, kafka_consumer
 from bus.settings import Settings
 from gateway.config import load_gateway_config
+from gateway.runner import run_gateway
 from gateway.runtime.gateway import Gateway
 from schemas.catalog import bundled_catalog
 from schemas.codec import AvroCodec
@@ -144,14 +144,9 @@ async def _gateway(bootstrap: str, folder: Path, node: str) -> AsyncIterator[Gat
         json.dumps({"node": node, "partitions": PARTITIONS, "admin": {"port": 0}})
     )
     config = load_gateway_config(folder / "node.yaml")
-    async with Gateway(config, bootstrap, CollectorRegistry()) as gateway:
-        task = asyncio.create_task(gateway.run())
-        await gateway.ready.wait()
-        try:
-            yield gateway
-        finally:
-            gateway.stop()
-            await task
+    async with run_gateway(config, Settings(), bootstrap=bootstrap) as running:
+        await running.wait_ready(timeout_s=600)
+        yield running.gateway
 
 
 async def _throughput(bootstrap: str, count: int) -> tuple[float, float, float]:

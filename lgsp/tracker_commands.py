@@ -16,9 +16,9 @@ from bus.logging import configure_logging
 from bus.settings import Settings
 from tracker.config import TrackerConfig, load_tracker_config
 from tracker.periods import parse_quarter
+from tracker.quarterly_report import report_csv
 from tracker.replay import replay_quarter
-from tracker.report import report_csv
-from tracker.reporting import compute_report, publish_report, read_tables
+from tracker.report_publisher import compute_report, publish_report, read_tables
 from tracker.runner import resolve_bootstrap, run_tracker
 from tracker.traffic import TrafficSpec
 from tracker.workdays import load_calendar
