@@ -66,11 +66,16 @@ def report(
     bootstrap = resolve_bootstrap(tracker_config, settings)
 
     async def go() -> tuple[int, int]:
-        state = await read_tables(bootstrap, tracker_config.node)
+        security = settings.kafka_security()
+        state = await read_tables(bootstrap, tracker_config.node, security=security)
         records = compute_report(state, period, load_calendar(tracker_config.holidays))
         if csv is not None:
             csv.write_text(report_csv(records), encoding="utf-8")
-        sent = await publish_report(bootstrap, tracker_config, records) if publish else 0
+        sent = (
+            await publish_report(bootstrap, tracker_config, records, security=security)
+            if publish
+            else 0
+        )
         return len(records), sent
 
     agencies, sent = asyncio.run(go())

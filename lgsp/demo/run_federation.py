@@ -18,6 +18,8 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from bus.kafka import KafkaPublisher, delete_topics
+from bus.kafka.access import ClusterAccess
+from bus.kafka.factory import PLAINTEXT
 from bus.requestreply import LookupMetrics, LookupResponder
 from bus.settings import Settings
 from gateway.config import load_gateway_config
@@ -88,7 +90,7 @@ async def run_federation(
             )
         directory = nodes[NGSP].gateway.directory
         responder = LookupResponder(
-            bootstraps[NGSP],
+            ClusterAccess(bootstraps[NGSP], PLAINTEXT),
             NGSP,
             POPULATION_DB,
             _population_database,
