@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
-from gateway.engine import Gateway
 from prometheus_client import CollectorRegistry
 
 from bus.kafka import KafkaPublisher, OutgoingRecord, TopicSpec, ensure_topics, list_topics
@@ -27,6 +26,7 @@ from bus.settings import Settings
 from connectors.httpsink import HttpSinkConfig
 from connectors.runner import run_connector
 from gateway.config import load_gateway_config
+from gateway.runtime.gateway import Gateway
 from tests.connectorharness import WARD, AgencyApp
 from tests.gatewayharness import PORTAL_ROUTES, PrivateNode
 from tests.readinessharness import free_port
