@@ -24,12 +24,12 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from mirrormaker import mirror_maker, mirror_maker_jars  # a sibling script
 from prometheus_client import CollectorRegistry
 
 from bus.gctuning import tune_gc
 from bus.kafka import KafkaPublisher, OutgoingRecord, TopicSpec, ensure_topics, kafka_consumer
+from bus.kafka.factory import PLAINTEXT, new_consumer, new_producer
 from bus.localkafka import local_cluster, stop_cluster
 from bus.settings import Settings
 from gateway.federation.border.admission import Border
@@ -122,22 +122,14 @@ async def _arrivals(
 
 
 async def _bare_copy(source: str, topic: str, target: str, target_topic: str, count: int) -> None:
-    consumer = AIOKafkaConsumer(
+    consumer = new_consumer(
+        source,
+        PLAINTEXT,
         topic,
-        bootstrap_servers=source,
         group_id=f"bare-{uuid.uuid4().hex[:6]}",
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
         max_poll_records=1000,
-        isolation_level="read_committed",
     )
-    producer = AIOKafkaProducer(
-        bootstrap_servers=target,
-        acks="all",
-        enable_idempotence=True,
-        linger_ms=5,
-        max_batch_size=256 * 1024,
-    )
+    producer = new_producer(target, PLAINTEXT, linger_ms=5, max_batch_size=256 * 1024)
     await consumer.start()
     await producer.start()
     try:

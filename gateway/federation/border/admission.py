@@ -224,9 +224,7 @@ class Border:
         entry = state.append(
             {**audit, "decision": "refused", "code": refusal.code, "reason": refusal.reason}
         )
-        park = ParkInfo(
-            refusal.code, refusal.reason, record.topic, record.partition, record.offset, 0, now
-        )
+        park = ParkInfo.of_record(record, refusal.code, refusal.reason, at=now)
         headers = [*record.headers, *park.to_headers()]
         return [
             Output(refused_topic(self.node), record.key, record.value, headers),

@@ -19,6 +19,7 @@ import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.structs import ConsumerRecord
 
+from bus.backoff import Backoff
 from bus.kafka import TopicSpec, ensure_topics
 from gateway.federation.config import SigningMode
 from gateway.federation.links.control import LinkControl
@@ -124,25 +125,25 @@ class Link:
         )
         await consumer.start()
         try:
-            backoff = 0.5
+            backoff = Backoff(first_s=0.5, max_s=10.0)
             while True:
                 try:
                     await self._forward(consumer)
                 except Exception as error:  # the peer is down or unreachable: retry the batch
                     self.connected.clear()
                     self.metrics.link_errors.labels(self.node, self.peer).inc()
+                    delay = backoff.next()
                     log.warning(
                         "link_down",
                         node=self.node,
                         peer=self.peer,
                         error=repr(error),
-                        retry_in_s=backoff,
+                        retry_in_s=delay,
                     )
                     await _rewind(consumer)
-                    await asyncio.sleep(backoff)
-                    backoff = min(backoff * 2, 10.0)
+                    await asyncio.sleep(delay)
                 else:
-                    backoff = 0.5
+                    backoff.reset()
         finally:
             await consumer.stop()
 
