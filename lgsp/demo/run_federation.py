@@ -26,7 +26,13 @@ from gateway.config import load_gateway_config
 from gateway.engine import Gateway
 from gateway.federation.border import refused_topic
 from gateway.federation.runtime import federation_of
-from lgsp.demo.agency_systems import Posting, Webhook, agency_systems
+from lgsp.demo.agency_systems import (
+    Posting,
+    Webhook,
+    agency_systems,
+    portal_caught_up,
+    portal_summary,
+)
 from lgsp.demo.nodes import (
     HANOI,
     LATE_AGENCY,
@@ -137,7 +143,7 @@ async def run_federation(
         console.print(
             "connectors: a webhook per province for the one-stop-shop systems "
             + ", ".join(f"{r} {w.url}/docs" for r, w in webhooks.items())
-            + "; the national portal's HTTP sink on NGSP"
+            + f"; the national portal's dvcqg-sink on NGSP to {portal.url} (DVCQG protocol)"
         )
         published = await _publish(bootstraps, workload, plan, late, console, nodes, webhooks)
         await _drain(observer, workload, console, plan.interrupted)
@@ -147,8 +153,9 @@ async def run_federation(
             await tracker.wait_caught_up(30)
         gateways = {r: n.gateway for r, n in nodes.items()}
         ok = report(console, workload, observer, gateways, published, tracker.figures("agency"))
-        await portal.caught_up(sum(len(s) for s in workload.dossier_statuses.values()))
-        console.print(portal.summary(webhooks))
+        await portal_caught_up(portal, sum(len(s) for s in workload.dossier_statuses.values()))
+        console.print(portal_summary(portal, webhooks))
+        ok = ok and portal.duplicated == 0
         if plan.keep_running:
             console.print(
                 "[bold]still running[/]: explore with kcat, the admin APIs, "
