@@ -100,17 +100,23 @@ class Posting:
         )
         self.slots = asyncio.Semaphore(_CONNECTIONS)
         self.last: dict[str, asyncio.Task[None]] = {}
+        self.latest: dict[str, tuple[str, DossierPost]] = {}  # each dossier's last post
 
-    def post(self, role: str, post: DossierPost) -> None:
+    def post(self, role: str, post: DossierPost, change: str = "") -> None:
+        """Post after the dossier's earlier posts; ``change`` tells apart two posts of one
+        status (e.g. the fee paid while processing) in the Idempotency-Key."""
         previous = self.last.get(post.dossier_code)
-        self.last[post.dossier_code] = asyncio.create_task(self._after(previous, role, post))
+        self.latest[post.dossier_code] = (role, post)
+        self.last[post.dossier_code] = asyncio.create_task(
+            self._after(previous, role, post, change)
+        )
 
     async def _after(
-        self, previous: asyncio.Task[None] | None, role: str, post: DossierPost
+        self, previous: asyncio.Task[None] | None, role: str, post: DossierPost, change: str
     ) -> None:
         if previous is not None:
             await previous
-        key = f"{post.dossier_code}/{post.body['statusCode']}"
+        key = f"{post.dossier_code}/{post.body['statusCode']}{change}"
         async with self.slots:
             event_id = await self.webhooks[role].post(self.client, post.agency, post.body, key)
         if event_id is not None:

@@ -46,6 +46,7 @@ from lgsp.demo.nodes import (
     write_trust,
 )
 from lgsp.demo.observer import Observer, Watch
+from lgsp.demo.payments import DemoPayments, payment_platform
 from lgsp.demo.report import report
 from lgsp.demo.traffic import Workload
 from schemas.catalog import bundled_catalog
@@ -145,7 +146,12 @@ async def run_federation(
             + ", ".join(f"{r} {w.url}/docs" for r, w in webhooks.items())
             + f"; the national portal's dvcqg-sink on NGSP to {portal.url} (DVCQG protocol)"
         )
-        published = await _publish(bootstraps, workload, plan, late, console, nodes, webhooks)
+        payments = await stack.enter_async_context(
+            payment_platform(bootstraps, nodes[NGSP].gateway.registry)
+        )
+        published = await _publish(
+            bootstraps, workload, plan, late, console, nodes, webhooks, payments
+        )
         await _drain(observer, workload, console, plan.interrupted)
         if plan.interrupted.is_set():
             raise DemoInterruptedError
@@ -155,7 +161,12 @@ async def run_federation(
         ok = report(console, workload, observer, gateways, published, tracker.figures("agency"))
         await portal_caught_up(portal, sum(len(s) for s in workload.dossier_statuses.values()))
         console.print(portal_summary(portal, webhooks))
-        ok = ok and portal.duplicated == 0
+        console.print(payments.summary())
+        ok = (
+            ok
+            and portal.duplicated == 0
+            and payments.paid + len(payments.refused) == payments.asked
+        )
         if plan.keep_running:
             console.print(
                 "[bold]still running[/]: explore with kcat, the admin APIs, "
@@ -211,6 +222,7 @@ async def _publish(
     console: Console,
     nodes: dict[str, RunningNode],
     webhooks: dict[str, Webhook],
+    payments: DemoPayments,
 ) -> int:
     total = int(plan.duration_s * plan.rate)
     published, late_created = 0, False
@@ -255,6 +267,9 @@ async def _publish(
             for publisher in publishers.values():
                 await publisher.flush()
             progress.update(task, status="one-stop-shops finishing their posts")
+            await posting.finish()
+            progress.update(task, status="one-stop-shops paying fees online")
+            await payments.pay(posting, workload)
             await posting.finish()
     if not late_created:
         await provision(bootstraps[HANOI], [late])
