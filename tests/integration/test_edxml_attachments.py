@@ -23,7 +23,7 @@ from schemas.examples import example_json
 from schemas.jsonform import from_json
 from schemas.parking import read_park_info
 from schemas.topics import event_topic, inbox_topic
-from tests.connectorharness import CODEC, DOCUMENT, private_node, wait_for_records
+from tests.connectorharness import CODEC, DOCUMENT, private_node, read_topic, wait_for_records
 
 OFFICE = "000.00.00.H24"
 # the package's size; LGSP_TEST_ATTACHMENT_MB scales it (20 MB by default)
@@ -156,3 +156,44 @@ async def test_bad_attachments_are_parked_with_their_codes(
         assert info is not None
         codes[ids[Envelope.from_headers(record.headers).id]] = info.code
     assert codes == {case: case for case in cases if case != "good"}
+
+
+async def test_packages_the_source_cannot_store_are_rejected_with_their_code(
+    kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    """Without an attachment store, a package with embedded files is rejected
+    (LGSP-CONN-ATTACHMENT-NO-STORE), never published without them; with a store, a file over
+    attachments.max_bytes is rejected with LGSP-CONN-ATTACHMENT-TOO-LARGE; nothing is
+    published."""
+    content = b"x" * 4096
+    sha256 = hashlib.sha256(content).hexdigest()
+    document = example_json(DOCUMENT) | {"attachments": [_attachment(content, "cid:x")]}
+    package = format_package(
+        document, {sha256: content}, received_by=OFFICE, received_at="2026-11-20T03:00:00Z"
+    )
+    settings = Settings(bootstrap_servers=kafka_bootstrap)
+    stores = {
+        "LGSP-CONN-ATTACHMENT-NO-STORE": None,
+        "LGSP-CONN-ATTACHMENT-TOO-LARGE": {
+            "folder": str(tmp_path / "store"),
+            "url": "http://127.0.0.1:1",
+            "max_bytes": 1024,
+        },
+    }
+    for code, store in stores.items():
+        node = private_node()
+        topic = str(event_topic(node, DOCUMENT.event_type))
+        await ensure_topics(kafka_bootstrap, [TopicSpec(topic, 1)])
+        drop = tmp_path / code
+        drop.mkdir()
+        (drop / "SendDocument.000.00.00.G22.p.edxml").write_bytes(package)
+        source = EdxmlSourceConfig.model_validate(
+            {"name": "vanthu-out", "node": node, "agency": OFFICE, "folder": str(drop),
+             "poll_interval_s": 0.1, "attachments": store}
+        )  # fmt: skip
+        reason = drop / "rejected" / "SendDocument.000.00.00.G22.p.edxml.reason.txt"
+        async with run_connector(source, settings):
+            await _until_file(reason)
+        assert reason.read_text().startswith(code)
+        assert await read_topic(kafka_bootstrap, topic) == []
+    assert not (tmp_path / "store" / "sha256").exists()
