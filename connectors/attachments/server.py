@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +16,9 @@ from fastapi import FastAPI
 from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from bus.health import add_health_routes
 from bus.httpserver import bound_port, http_server
+from bus.readiness import ReadinessReport
 from connectors.attachments.errors import MISSING
 from connectors.attachments.store import AttachmentStore, is_sha256
 
@@ -36,8 +39,15 @@ class AttachmentStoreConfig(BaseModel):
     prune_interval_s: float = Field(default=3600, gt=0, description="How often to prune.")
 
 
+def _readiness(store: AttachmentStore) -> ReadinessReport:
+    if store.folder.is_dir() and os.access(store.folder, os.W_OK | os.X_OK):
+        return ReadinessReport(True)
+    return ReadinessReport(False, (f"folder {store.folder}: missing or not writable",))
+
+
 def attachment_app(store: AttachmentStore) -> FastAPI:
     api = FastAPI(title="LGSP attachment store")
+    add_health_routes(api, lambda: _readiness(store), lambda: {"process": "attachment-store"})
 
     @api.get("/sha256/{digest}", response_model=None)
     async def attachment(digest: str) -> Response:

@@ -10,6 +10,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from bus.kafka import KafkaPublisher, OutgoingRecord, TopicSpec, ensure_topics
 from bus.settings import Settings
 from connectors.attachments.server import AttachmentStoreConfig, serve_attachment_store
@@ -197,3 +199,25 @@ async def test_packages_the_source_cannot_store_are_rejected_with_their_code(
         assert reason.read_text().startswith(code)
         assert await read_topic(kafka_bootstrap, topic) == []
     assert not (tmp_path / "store" / "sha256").exists()
+
+
+async def test_the_store_serves_files_by_hash_and_answers_its_probes(tmp_path: Path) -> None:
+    """GET /sha256/{hex} returns a stored file, 404 with LGSP-CONN-ATTACHMENT-MISSING for an
+    unknown or malformed name; /readyz is 200 while its folder is usable, 503 once it is gone."""
+    config = AttachmentStoreConfig(folder=tmp_path / "store", port=0)
+    async with serve_attachment_store(config) as store, httpx.AsyncClient() as client:
+        stored = store.store.put(b"to trinh")
+        found = await client.get(f"{store.url}/sha256/{stored.sha256}")
+        unknown = await client.get(f"{store.url}/sha256/{'b' * 64}")
+        malformed = await client.get(f"{store.url}/sha256/..%2f..%2fetc")
+        ready = await client.get(f"{store.url}/readyz")
+        store.store.path_of(stored.sha256).unlink()
+        for folder in sorted((tmp_path / "store").rglob("*"), reverse=True):
+            folder.rmdir()
+        (tmp_path / "store").rmdir()
+        gone = await client.get(f"{store.url}/readyz")
+    assert (found.status_code, found.content) == (200, b"to trinh")
+    assert unknown.status_code == 404
+    assert unknown.json()["code"] == "LGSP-CONN-ATTACHMENT-MISSING"
+    assert malformed.status_code == 404
+    assert (ready.status_code, gone.status_code) == (200, 503)

@@ -10,11 +10,13 @@ import time
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from connectors.attachments.errors import TOO_LARGE
 from connectors.attachments.store import AttachmentStore
 from connectors.edxml.document import EdxmlError, format_edxml
 from connectors.edxml.package import format_package, read_package
+from lgsp.cli import app
 from schemas.catalog import bundled_catalog
 from schemas.examples import example_json
 from schemas.jsonform import from_json
@@ -134,10 +136,6 @@ def test_the_store_names_nothing_but_a_sha256(tmp_path: Path, name: str) -> None
 
 def test_the_prune_command_deletes_what_is_past_its_retention(tmp_path: Path) -> None:
     """`lgsp attachments prune` deletes files older than --retention-days and says how many."""
-    from typer.testing import CliRunner
-
-    from lgsp.cli import app
-
     store = AttachmentStore(tmp_path)
     old = store.path_of(store.put(b"old").sha256)
     os.utime(old, (time.time() - 3 * 86_400,) * 2)

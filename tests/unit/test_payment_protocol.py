@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from datetime import UTC, datetime
 from typing import Any
 
@@ -57,9 +59,6 @@ def test_a_signed_message_checks_and_any_change_breaks_it() -> None:
 
 def test_the_checksum_is_hmac_sha256_of_the_fields_in_order() -> None:
     """The documented formula: HMAC-SHA256 hex of the listed fields joined by |."""
-    import hashlib
-    import hmac
-
     reply = {"MaLoi": "00", "MaDoiTac": "P", "MaThamChieu": "R", "MaGiaoDich": "G"}
     expected = hmac.new(KEY, b"00|P|R|G", hashlib.sha256).hexdigest()
     assert checksum("Init.reply", reply, KEY) == expected
