@@ -4,7 +4,7 @@ and turn every answer into success or a delivery error the SDK understands."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 import httpx
@@ -40,10 +40,13 @@ class PortalSession:
         self.logins = 0
         self._login_lock = asyncio.Lock()
 
-    async def call(self, service: str, fields: Mapping[str, Any]) -> PortalReply:
-        """Call ``service`` and return its successful reply; raise RetriableDeliveryError
-        (5xx, timeouts, retriable error codes, a session that expires twice in a row) or
-        PermanentDeliveryError (a refusal, with the portal's code and message)."""
+    async def call(
+        self, service: str, fields: Mapping[str, Any], *, also_ok: Collection[str] = ()
+    ) -> PortalReply:
+        """Call ``service`` and return its successful reply (or one whose error_code is in
+        ``also_ok``); raise RetriableDeliveryError (5xx, timeouts, retriable error codes, a
+        session that expires twice in a row) or PermanentDeliveryError (a refusal, with the
+        portal's code and message)."""
         for _ in range(2):
             session = await self._session()
             reply = await self._post(service, {"session": session, "service": service, **fields})
@@ -51,6 +54,8 @@ class PortalSession:
                 log.info("dvcqg_session_expired", service=service, error_code=reply.error_code)
                 self._expired(session)
                 continue
+            if reply.error_code in also_ok:
+                return reply
             return self._judge(service, reply)
         raise RetriableDeliveryError(
             f"the portal refused a fresh session for {service} (error_code {reply.error_code}: "

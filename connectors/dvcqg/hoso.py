@@ -146,7 +146,10 @@ def read_reply(body: Any, codes: ReplyCodes) -> PortalReply:
 
 
 def found_dossier(reply: PortalReply) -> bool:
-    """Whether a successful ``TraCuuHoSo`` found the dossier (``result`` holds it)."""
+    """Whether ``TraCuuHoSo`` found the dossier: a success whose ``result`` holds it (a
+    "not found" code the sink accepts is not)."""
+    if reply.kind is not ReplyKind.SUCCESS:
+        return False
     result = reply.body.get("result")
     if isinstance(result, list):
         return bool(result)

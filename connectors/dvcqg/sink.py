@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import ClassVar, Literal
 
 import httpx
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 
 from connectors.config import ConnectorConfig, SinkConfig
 from connectors.dvcqg.client import PortalSession
@@ -50,6 +50,18 @@ class DvcqgSinkConfig(SinkConfig):
         default_factory=lambda: ["99"],
         description="error_code values meaning 'busy, come back later': retried.",
     )
+    not_found_codes: list[str] = Field(
+        default_factory=list,
+        description="error_code values with which TraCuuHoSo says 'no such dossier' "
+        "(besides a success with an empty result): the dossier is synchronised as new.",
+    )
+
+    @field_validator("service_url", "login_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"{value!r}: an http:// or https:// URL")
+        return value
 
 
 class DvcqgSink(SinkConnector[DvcqgSinkConfig]):
@@ -81,7 +93,9 @@ class DvcqgSink(SinkConnector[DvcqgSinkConfig]):
     async def deliver(self, delivery: Delivery) -> None:
         record = delivery.record
         dossier = hoso(record)
-        looked_up = await self.portal.call("TraCuuHoSo", {"MaHoSo": dossier["MaHoSo"]})
+        looked_up = await self.portal.call(
+            "TraCuuHoSo", {"MaHoSo": dossier["MaHoSo"]}, also_ok=self.config.not_found_codes
+        )
         updating = found_dossier(looked_up)
         await self.portal.call("DongBoHoSoMC", {"isUpdating": updating, "data": [dossier]})
         step = progress(record)

@@ -75,6 +75,7 @@ class DvcqgPortal:
     username: str = "motcua"
     password: str = "demo-password"
     session_ttl_s: float = 3600.0
+    not_found_code: str | None = None  # answer TraCuuHoSo of an unknown dossier with it
     faults: PortalFaults = field(default_factory=PortalFaults)
     dossiers: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     steps: dict[str, dict[tuple[str, int], dict[str, Any]]] = field(default_factory=dict)
@@ -149,7 +150,10 @@ class DvcqgPortal:
     def _look_up(self, body: dict[str, Any]) -> JSONResponse:
         code = str(body.get("MaHoSo", ""))
         self.calls.append(("TraCuuHoSo", code))
-        return _answer(0, "Thành công", result=self.latest(code))
+        found = self.latest(code)
+        if found is None and self.not_found_code is not None:
+            return _answer(self.not_found_code, f"Không tìm thấy hồ sơ {code}")
+        return _answer(0, "Thành công", result=found)
 
     def _sync(self, body: dict[str, Any]) -> JSONResponse:
         data = body.get("data")

@@ -71,9 +71,10 @@ async def _inbox(bootstrap: str) -> tuple[str, str]:
     return node, inbox
 
 
-def _config(node: str, bootstrap: str, portal: DvcqgPortal) -> DvcqgSinkConfig:
+def _config(node: str, bootstrap: str, portal: DvcqgPortal, **extra: Any) -> DvcqgSinkConfig:
     return DvcqgSinkConfig.model_validate(
-        {
+        extra
+        | {
             "name": "dvcqg",
             "node": node,
             "agency": PORTAL_SYSTEM,
@@ -193,3 +194,28 @@ async def test_a_refused_dossier_is_parked_with_the_portal_code_and_message(
     assert "error_code 01" in info.reason and "thủ tục không thuộc đơn vị" in info.reason
     assert Envelope.from_headers(parked[0].headers).id == ids[0]
     assert "H24.22-BAD" not in portal.steps and "H24.22-BAD" not in portal.dossiers
+
+
+async def test_a_look_up_that_answers_not_found_with_a_code_syncs_the_dossier_as_new(
+    kafka_bootstrap: str,
+) -> None:
+    """A portal whose TraCuuHoSo answers an unknown dossier with error_code "04" (set in
+    not_found_codes): the first status is sent as new, the second as an update; without the
+    setting, the same answer parks the record as a refusal."""
+    node, inbox = await _inbox(kafka_bootstrap)
+    await _publish(kafka_bootstrap, inbox, [_status("H24.22-NF", 1, 0), _status("H24.22-NF", 2, 5)])
+    portal = DvcqgPortal(not_found_code="04")
+    async with (
+        portal.serve(),
+        run_connector(_config(node, kafka_bootstrap, portal, not_found_codes=["04"]), Settings()),
+    ):
+        await _until(lambda: len(portal.steps.get("H24.22-NF", {})) == 2)
+    assert (portal.created, portal.updated, portal.duplicated) == (1, 1, 0)
+    node, inbox = await _inbox(kafka_bootstrap)
+    await _publish(kafka_bootstrap, inbox, [_status("H24.22-NF2", 1, 0)])
+    strict = DvcqgPortal(not_found_code="04")
+    async with strict.serve(), run_connector(_config(node, kafka_bootstrap, strict), Settings()):
+        [parked] = await wait_for_records(kafka_bootstrap, connector_dlq_topic(node, "dvcqg"), 1)
+    info = read_park_info(parked.headers)
+    assert info is not None and "TraCuuHoSo: portal error_code 04" in info.reason
+    assert strict.syncs == 0

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from connectors.dvcqg.hoso import (
     ReplyCodes,
@@ -17,6 +18,7 @@ from connectors.dvcqg.hoso import (
     progress,
     read_reply,
 )
+from connectors.dvcqg.sink import DvcqgSinkConfig
 from schemas.catalog import bundled_catalog
 from schemas.examples import example_json
 from schemas.jsonform import from_json
@@ -120,3 +122,19 @@ def test_a_look_up_finds_a_dossier_only_when_it_returns_one() -> None:
     assert found_dossier(read_reply({"error_code": 0, "result": {"MaHoSo": "x"}}, CODES))
     assert not found_dossier(read_reply({"error_code": 0, "result": None}, CODES))
     assert not found_dossier(read_reply({"error_code": 0, "result": []}, CODES))
+
+
+def test_the_sink_file_needs_http_urls_for_the_portal() -> None:
+    """A service_url without http:// or https:// is a configuration problem, not a retry."""
+    fields = {
+        "name": "dvcqg",
+        "node": "ngsp",
+        "agency": "000.00.10.G22",
+        "service_url": "dvcqg.example.vn/api/service",
+        "login_url": "https://dvcqg.example.vn/api/login",
+        "username": "u",
+        "password": "p",
+    }
+    with pytest.raises(ValidationError, match="an http:// or https:// URL"):
+        DvcqgSinkConfig.model_validate(fields)
+    assert DvcqgSinkConfig.model_validate(fields | {"service_url": "https://x/api"}).service_url
