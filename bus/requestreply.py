@@ -27,6 +27,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from bus.exchanges import LOOKUP, Exchange
 from bus.kafka import KafkaPublisher, OutgoingRecord, TopicSpec, ensure_topics, kafka_consumer
+from bus.kafka.access import ClusterAccess
 from schemas.catalog import SchemaCatalog, bundled_catalog
 from schemas.codec import AvroCodec
 from schemas.envelope import Envelope
@@ -90,10 +91,18 @@ class LookupMetrics:
         )
 
 
-async def _ensure_inbox(bootstrap: str, node: str, agency: str, partitions: int) -> str:
-    topic = inbox_topic(node, agency)
-    await ensure_topics(bootstrap, [TopicSpec(topic, partitions)])
+async def _ensure_topic(cluster: ClusterAccess, topic: str, partitions: int) -> str:
+    await ensure_topics(
+        cluster.bootstrap_servers,
+        [TopicSpec(topic, partitions)],
+        security=cluster.security,
+        replication=cluster.replication,
+    )
     return topic
+
+
+async def _ensure_inbox(cluster: ClusterAccess, node: str, agency: str, partitions: int) -> str:
+    return await _ensure_topic(cluster, inbox_topic(node, agency), partitions)
 
 
 class LookupRequester:
@@ -101,7 +110,7 @@ class LookupRequester:
 
     def __init__(
         self,
-        bootstrap: str,
+        cluster: ClusterAccess,
         node: str,
         agency: str,
         metrics: LookupMetrics,
@@ -109,7 +118,8 @@ class LookupRequester:
         partitions: int = 3,
         exchange: Exchange = LOOKUP,
     ) -> None:
-        self.bootstrap, self.node, self.agency = bootstrap, node, agency
+        self.cluster, self.node, self.agency = cluster, node, agency
+        self.bootstrap = cluster.bootstrap_servers
         self.metrics, self.partitions, self.exchange = metrics, partitions, exchange
         self.catalog = catalog or bundled_catalog()
         self.codec = AvroCodec(self.catalog)
@@ -119,11 +129,20 @@ class LookupRequester:
         self._publisher: KafkaPublisher | None = None
 
     async def __aenter__(self) -> LookupRequester:
-        inbox = await _ensure_inbox(self.bootstrap, self.node, self.agency, self.partitions)
+        inbox = await _ensure_inbox(self.cluster, self.node, self.agency, self.partitions)
+        security = self.cluster.security
         await self._stack.__aenter__()
-        self._publisher = await self._stack.enter_async_context(KafkaPublisher(self.bootstrap))
+        self._publisher = await self._stack.enter_async_context(
+            KafkaPublisher(self.bootstrap, security=security)
+        )
         consumer = await self._stack.enter_async_context(
-            kafka_consumer(self.bootstrap, inbox, group_id=None, auto_offset_reset="latest")
+            kafka_consumer(
+                self.bootstrap,
+                inbox,
+                group_id=None,
+                auto_offset_reset="latest",
+                security=security,
+            )
         )
         task = asyncio.create_task(self._read_replies(consumer))
         self._stack.callback(task.cancel)
@@ -208,7 +227,7 @@ class LookupResponder:
 
     def __init__(
         self,
-        bootstrap: str,
+        cluster: ClusterAccess,
         node: str,
         agency: str,
         handler: Handler,
@@ -217,7 +236,8 @@ class LookupResponder:
         partitions: int = 3,
         exchange: Exchange = LOOKUP,
     ) -> None:
-        self.bootstrap, self.node, self.agency = bootstrap, node, agency
+        self.cluster, self.node, self.agency = cluster, node, agency
+        self.bootstrap = cluster.bootstrap_servers
         self.handler, self.metrics, self.partitions = handler, metrics, partitions
         self.exchange = exchange
         self.catalog = catalog or bundled_catalog()
@@ -229,13 +249,14 @@ class LookupResponder:
         return f"{inbox_topic(self.node, self.agency)}.dlq"
 
     async def run(self) -> None:
-        inbox = await _ensure_inbox(self.bootstrap, self.node, self.agency, self.partitions)
-        await ensure_topics(self.bootstrap, [TopicSpec(self.parked_topic, self.partitions)])
+        inbox = await _ensure_inbox(self.cluster, self.node, self.agency, self.partitions)
+        await _ensure_topic(self.cluster, self.parked_topic, self.partitions)
         schema = self.catalog.for_event_type(self.exchange.reply_type)
         group = f"lgsp-{self.exchange.name}-{self.node}-{self.agency}"
+        security = self.cluster.security
         async with (
-            KafkaPublisher(self.bootstrap) as publisher,
-            kafka_consumer(self.bootstrap, inbox, group_id=group) as consumer,
+            KafkaPublisher(self.bootstrap, security=security) as publisher,
+            kafka_consumer(self.bootstrap, inbox, group_id=group, security=security) as consumer,
         ):
             while True:
                 batch = await consumer.getmany(timeout_ms=200)

@@ -45,7 +45,7 @@ def admin_app(
         report,
         lambda: {
             "node": gateway.config.node,
-            "partitions": sorted(gateway.producers.owned()),
+            "partitions": sorted(gateway.ownership.owned()),
         },
     )
 

@@ -17,6 +17,8 @@ import httpx
 from prometheus_client import CollectorRegistry
 
 from bus.exchanges import PAYMENT
+from bus.kafka.access import ClusterAccess
+from bus.kafka.factory import PLAINTEXT
 from bus.requestreply import LookupMetrics, LookupRequester, LookupResponder
 from connectors.payments.dossier import paid_dossier
 from connectors.payments.errors import PaymentError
@@ -64,7 +66,11 @@ class DemoPayments:
         request = self._request(role, post)
         metrics = LookupMetrics(CollectorRegistry(), "payment")
         async with LookupRequester(
-            self.bootstraps[role], role, post.agency, metrics, exchange=PAYMENT
+            ClusterAccess(self.bootstraps[role], PLAINTEXT),
+            role,
+            post.agency,
+            metrics,
+            exchange=PAYMENT,
         ) as one_stop_shop:
             self.asked += 1
             result = await one_stop_shop.lookup(request, PAYMENT_PLATFORM, deadline_s=120)
@@ -128,7 +134,7 @@ async def payment_platform(
             return await partner.pay(request)
 
         responder = LookupResponder(
-            bootstraps[NGSP],
+            ClusterAccess(bootstraps[NGSP], PLAINTEXT),
             NGSP,
             PAYMENT_PLATFORM,
             pay,

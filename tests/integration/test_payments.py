@@ -16,6 +16,8 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from bus.exchanges import PAYMENT
+from bus.kafka.access import ClusterAccess
+from bus.kafka.factory import PLAINTEXT
 from bus.requestreply import LookupMetrics, LookupRequester, LookupResponder
 from bus.settings import Settings
 from connectors.payments.dossier import paid_dossier
@@ -82,7 +84,7 @@ async def test_a_fee_paid_through_ngsp_marks_the_dossier_paid_online_in_the_repo
         httpx.AsyncClient(timeout=30) as client,
     ):
         responder = LookupResponder(
-            clusters["ngsp"],
+            ClusterAccess(clusters["ngsp"], PLAINTEXT),
             ngsp,
             PLATFORM,
             PlatformClient(client, platform.url, PARTNER, KEY).pay,
@@ -93,7 +95,7 @@ async def test_a_fee_paid_through_ngsp_marks_the_dossier_paid_online_in_the_repo
         serving = asyncio.create_task(responder.run())
         try:
             async with LookupRequester(
-                clusters["hanoi"],
+                ClusterAccess(clusters["hanoi"], PLAINTEXT),
                 hanoi,
                 WARD,
                 LookupMetrics(CollectorRegistry(), "payment"),
