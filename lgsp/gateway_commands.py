@@ -14,7 +14,6 @@ from prometheus_client import CollectorRegistry
 
 from bus.gctuning import tune_gc
 from bus.httpserver import http_server
-from bus.kafka.security import KafkaSecurity
 from bus.logging import configure_logging
 from bus.settings import Settings
 from bus.yamlconfig import ConfigError
@@ -46,10 +45,11 @@ def run(
             "no Kafka to connect to: set bootstrap_servers in the config or LGSP_BOOTSTRAP_SERVERS",
             code="LGSP-CONFIG-INVALID",
         )
-    asyncio.run(_serve(gateway_config, bootstrap, settings.kafka_security()))
+    asyncio.run(_serve(gateway_config, bootstrap, settings))
 
 
-async def _serve(config: GatewayConfig, bootstrap: str, security: KafkaSecurity) -> None:
+async def _serve(config: GatewayConfig, bootstrap: str, settings: Settings) -> None:
+    security = settings.kafka_security()
     registry = CollectorRegistry()
     async with (
         Gateway(config, bootstrap, registry, security=security) as gateway,
@@ -71,8 +71,8 @@ async def _serve(config: GatewayConfig, bootstrap: str, security: KafkaSecurity)
                 readiness = await stack.enter_async_context(gateway_readiness(gateway, federation))
                 await stack.enter_async_context(
                     http_server(
-                        admin_app(gateway, federation, readiness),
-                        config.admin.host,
+                        admin_app(gateway, federation, readiness, settings.admin_tokens),
+                        settings.admin_host or config.admin.host,
                         config.admin.port,
                     )
                 )

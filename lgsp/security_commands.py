@@ -23,6 +23,7 @@ from bus.localkafka import cluster_status, secure
 from bus.localkafka.layout import ClusterPaths, check_principal_name
 from bus.settings import Settings
 from gateway.config import load_gateway_config
+from lgsp.token_commands import token_hash
 from schemas.catalog import bundled_catalog
 from schemas.errors import LocalKafkaError
 
@@ -31,6 +32,7 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 console = Console(stderr=True)
+app.command("token-hash")(token_hash)
 
 ClusterOption = Annotated[
     str | None,
