@@ -10,6 +10,7 @@ from rich.console import Console
 from lgsp import (
     audit_commands,
     connector_commands,
+    console_commands,
     demo,
     dlq_commands,
     gateway_commands,
@@ -39,6 +40,7 @@ app.add_typer(tracker_commands.app, name="tracker")
 app.add_typer(connector_commands.app, name="connector")
 app.add_typer(security_commands.app, name="security")
 app.command("demo")(demo.demo_command)
+app.command("console")(console_commands.console_command)
 
 
 def main() -> None:
