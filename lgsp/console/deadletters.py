@@ -21,6 +21,8 @@ VIETNAM = timezone(timedelta(hours=7))
 PERSONAL_FIELDS = frozenset(
     {"idNumber", "fullName", "phone", "mobile", "email", "address", "birthDate", "dateOfBirth"}
 )
+# Records that describe a person (a dossier's owner, a citizen looked up): every text in them.
+PERSONAL_RECORDS = frozenset({"owner", "citizen", "person", "applicant"})
 FILTER_FIELDS = ("code", "agency", "event_type", "since", "until", "ce_id", "ref")
 
 
@@ -81,14 +83,21 @@ def parse_selection(form: Mapping[str, str], include_done: bool = False) -> Sele
     return Selection(selection, given["ref"] or None)
 
 
-def mask_personal(value: Any) -> Any:
-    """A copy of a decoded record with every personal field masked (kept: 3 first, 2 last)."""
+def mask_personal(value: Any, *, inside_person: bool = False) -> Any:
+    """A copy of a decoded record with every personal field masked (kept: 3 first, 2 last):
+    the fields named in ``PERSONAL_FIELDS`` anywhere, and every text of a person's record."""
     if isinstance(value, list):
-        return [mask_personal(v) for v in value]
+        return [mask_personal(v, inside_person=inside_person) for v in value]
+    if isinstance(value, str) and inside_person:
+        return mask_citizen_id(value)
     if not isinstance(value, dict):
         return value
     return {
-        k: (mask_citizen_id(v) if k in PERSONAL_FIELDS and isinstance(v, str) else mask_personal(v))
+        k: (
+            mask_citizen_id(v)
+            if k in PERSONAL_FIELDS and isinstance(v, str)
+            else mask_personal(v, inside_person=inside_person or k in PERSONAL_RECORDS)
+        )
         for k, v in value.items()
     }
 
