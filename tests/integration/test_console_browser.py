@@ -258,7 +258,7 @@ async def test_console_in_chromium_on_a_federated_node(
         statuses = [
             make_event(
                 "document.status",
-                source="000.00.12.H24",
+                source=SENDER,
                 recipients=[G22],
                 changes={"documentId": f"DOC-{i}"},
             )
