@@ -42,6 +42,7 @@ def test_lgsp_demo_runs_the_contract_tour_and_a_national_exchange(kafka_bootstra
     assert "answered by the national population database" in output
     assert "through its HTTP sink connector" in output and "x 202" in output
     assert "tracker: " in output and "on-time rate" in output
+    assert "admin API token of this run (operator): " in output
 
 
 def test_ctrl_c_during_live_traffic_stops_the_demo_cleanly(kafka_bootstrap: str) -> None:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+
 import pydantic
 import pytest
 
@@ -68,3 +72,34 @@ def test_a_token_hash_must_be_sha256_hex() -> None:
         AdminToken(name="x", role=Role.VIEWER, token_sha256="the-token-itself")
     upper = AdminToken(name="x", role=Role.VIEWER, token_sha256=hash_admin_token("t").upper())
     assert upper.token_sha256 == hash_admin_token("t")
+
+
+def test_token_hash_prints_a_new_token_and_the_entry_of_its_hash() -> None:
+    """`lgsp security token-hash` shows a new token once and an LGSP_ADMIN_TOKENS entry that
+    holds its SHA-256, never the token; --stdin hashes a given one and refuses a short one."""
+
+    def run(*args: str, given: str = "") -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "lgsp", "security", "token-hash", *args],
+            input=given,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    made = run("--name", "binh-ops", "--role", "operator")
+    assert made.returncode == 0, made.stderr
+    token = made.stdout.split("token: ")[1].split()[0]
+    entry = json.loads(made.stdout.split("entry: ")[1])
+    assert entry == {
+        "name": "binh-ops",
+        "role": "operator",
+        "token_sha256": hash_admin_token(token),
+    }
+    assert token not in made.stdout.split("entry: ")[1]
+    given = run("--name", "an", "--role", "viewer", "--stdin", given="a-token-of-twenty-chars\n")
+    assert json.loads(given.stdout.split("entry: ")[1])["token_sha256"] == hash_admin_token(
+        "a-token-of-twenty-chars"
+    )
+    short = run("--name", "an", "--role", "viewer", "--stdin", given="short\n")
+    assert short.returncode == 1 and "LGSP-ADMIN-TOKEN-WEAK" in short.stderr

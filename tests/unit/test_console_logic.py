@@ -4,11 +4,14 @@ rates per minute and charts from samples, the "where would this go?" question, s
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+import pydantic
 import pytest
 
 from bus.adminauth import AdminToken, Role, hash_admin_token
+from lgsp.console.config import ConsoleConfig, ProcessKind, ProcessSpec, load_console_config
 from lgsp.console.deadletters import VIETNAM, mask_personal, parse_selection, parse_time
 from lgsp.console.errors import ConsoleError
 from lgsp.console.overview import per_minute, sparkline
@@ -119,3 +122,27 @@ def test_log_in_gives_a_new_session_id_and_keeps_the_role() -> None:
     assert store.get(pending.session_id) is None and store.get(session.session_id) == session
     assert session.may(Role.VIEWER) and session.csrf_ok(session.csrf)
     assert not session.csrf_ok("forged") and not session.csrf_ok(None)
+
+
+def test_the_example_console_file_loads_and_points_at_the_example_node() -> None:
+    """deploy/config/console.yaml is valid, names the example node.yaml beside it and the
+    gateway's admin port and the webhook's metrics port of the example files."""
+    import yaml
+
+    folder = Path(__file__).parent.parent.parent / "deploy" / "config"
+    config = load_console_config(folder / "console.yaml")
+    node = yaml.safe_load((folder / "node.yaml").read_text())
+    webhook = yaml.safe_load((folder / "connectors" / "hanoi-webhook.yaml").read_text())
+    assert config.gateway_path == folder.resolve() / "node.yaml"
+    assert config.url_of(ProcessKind.GATEWAY) == f"http://127.0.0.1:{node['admin']['port']}"
+    assert config.url_of(ProcessKind.CONNECTOR) == f"http://127.0.0.1:{webhook['metrics_port']}"
+    assert config.listen.host == "127.0.0.1"
+
+
+def test_a_console_file_needs_exactly_one_gateway() -> None:
+    """Without a gateway process the console has no admin API to act through: refused."""
+    with pytest.raises(pydantic.ValidationError, match="exactly one gateway"):
+        ConsoleConfig(
+            gateway_config=Path("node.yaml"),
+            processes=[ProcessSpec(name="t", kind=ProcessKind.TRACKER, url="http://127.0.0.1:1")],
+        )
