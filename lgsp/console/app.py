@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from lgsp.console import pages_node, pages_records
 from lgsp.console.context import ConsoleContext, static_dir
-from lgsp.console.errors import ConsoleError, ConsoleNotFoundError
+from lgsp.console.errors import ConsoleCsrfError, ConsoleError, ConsoleNotFoundError
 from lgsp.console.sessions import COOKIE
 from lgsp.console.web import (
     NotLoggedInError,
@@ -92,10 +92,7 @@ def console_app(ctx: ConsoleContext) -> FastAPI:
             log.warning("console_login", outcome="csrf")
             return error_page(
                 request,
-                ConsoleError(
-                    "the login form expired or was forged: open /login again",
-                    code="LGSP-CONSOLE-CSRF",
-                ),
+                ConsoleCsrfError("the login form expired or was forged: open /login again"),
             )
         token = form.get("token")
         session = sessions.log_in(pending, token.strip() if isinstance(token, str) else "")

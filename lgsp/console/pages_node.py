@@ -72,6 +72,19 @@ def add_routes(app: FastAPI) -> None:
     async def links(request: Request) -> Response:
         session = session_of(request)
         ctx = ctx_of(request)
+        if ctx.gateway.federation is None:  # a node without federation has no links
+            return page(
+                request,
+                "links.html",
+                session,
+                info={"links": []},
+                lags={},
+                errors={},
+                why={},
+                registry=None,
+                registry_error=None,
+                now=None,
+            )
         answer = await ctx.node.gateway("GET", "/admin/links", session.token)
         if not answer.ok:
             raise _refusal(answer.status, answer.body)

@@ -8,7 +8,10 @@
   var url = live.getAttribute("data-refresh");
   function refresh() {
     fetch(url, { credentials: "same-origin", headers: { "Accept": "text/html" } })
-      .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+      .then(function (r) {
+        if (r.redirected) { window.location.assign(r.url); }  // the session ended: log in
+        return r.ok && !r.redirected ? r.text() : Promise.reject(r.status);
+      })
       .then(function (html) { live.innerHTML = html; })
       .catch(function () { /* keep the last figures; try again next time */ })
       .then(function () { window.setTimeout(refresh, every); });
