@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -17,7 +18,15 @@ from bus.httpserver import bound_port, http_server
 from gateway.admin import admin_app
 from lgsp.console.config import ConsoleConfig, ListenConfig, ProcessKind, ProcessSpec
 from lgsp.console.server import running_console
-from tests.gatewayharness import PORTAL_ROUTES, PrivateNode, running_gateway
+from tests.gatewayharness import (
+    DOSSIER,
+    PORTAL_ROUTES,
+    PrivateNode,
+    make_event,
+    publish,
+    read_all,
+    running_gateway,
+)
 
 VIEWER = "http-viewer-token-0123456789"
 OPERATOR = "http-operator-token-0123456789"
@@ -27,10 +36,17 @@ TOKENS = [
 ]
 
 
+@dataclass
+class Console:
+    url: str
+    node: PrivateNode
+
+
 @pytest.fixture
-async def console(kafka_bootstrap: str, tmp_path: Path) -> AsyncIterator[str]:
+async def console(kafka_bootstrap: str, tmp_path: Path) -> AsyncIterator[Console]:
     """A private node's gateway, its admin API and its console, all on loopback."""
-    config = PrivateNode(kafka_bootstrap, tmp_path).write(PORTAL_ROUTES)
+    node = PrivateNode(kafka_bootstrap, tmp_path)
+    config = node.write(PORTAL_ROUTES)
     async with (
         running_gateway(config) as gateway,
         http_server(admin_app(gateway, tokens=TOKENS), "127.0.0.1", 0) as admin,
@@ -49,7 +65,7 @@ async def console(kafka_bootstrap: str, tmp_path: Path) -> AsyncIterator[str]:
             ],
         )
         async with running_console(console_config, TOKENS) as (_, server):
-            yield f"http://127.0.0.1:{bound_port(server)}"
+            yield Console(f"http://127.0.0.1:{bound_port(server)}", node)
 
 
 @contextlib.asynccontextmanager
@@ -67,10 +83,10 @@ def _csrf(html: str) -> str:
     return found.group(1)
 
 
-async def test_session_cookie_login_and_csrf(console: str) -> None:
+async def test_session_cookie_login_and_csrf(console: Console) -> None:
     """The cookie is HttpOnly and SameSite=Strict; pages need a login; a wrong token or a
     login without the form's CSRF token is refused; a logged-in form without CSRF is 403."""
-    async with httpx.AsyncClient(base_url=console, timeout=30) as anonymous:
+    async with httpx.AsyncClient(base_url=console.url, timeout=30) as anonymous:
         assert (await anonymous.get("/dead-letters")).headers["location"] == "/login"
         login = await anonymous.get("/login")
         cookie = login.headers["set-cookie"].lower()
@@ -79,7 +95,7 @@ async def test_session_cookie_login_and_csrf(console: str) -> None:
         assert no_csrf.status_code == 403 and "LGSP-CONSOLE-CSRF" in no_csrf.text
         wrong = await anonymous.post("/login", data={"csrf": _csrf(login.text), "token": "x"})
         assert wrong.status_code == 401 and "That token is not one of this" in wrong.text
-    async with _logged_in(console, OPERATOR) as operator:
+    async with _logged_in(console.url, OPERATOR) as operator:
         overview = await operator.get("/")
         assert overview.status_code == 200 and "binh-ops · operator" in overview.text
         forged = await operator.post(
@@ -90,11 +106,11 @@ async def test_session_cookie_login_and_csrf(console: str) -> None:
         assert missing.status_code == 403 and "LGSP-CONSOLE-CSRF" in missing.text
 
 
-async def test_viewer_actions_and_bad_input_get_pages_with_codes(console: str) -> None:
+async def test_viewer_actions_and_bad_input_get_pages_with_codes(console: Console) -> None:
     """A viewer's reload is 403 LGSP-ADMIN-FORBIDDEN; unknown refs, bad times, unknown event
     types and actions, a node without links and a process that does not answer all give a page
     with a code, never a 500."""
-    async with _logged_in(console, VIEWER) as viewer:
+    async with _logged_in(console.url, VIEWER) as viewer:
         page = await viewer.get("/routes")
         assert page.status_code == 200 and "dossiers-to-portal" in page.text
         csrf = _csrf(page.text)
@@ -135,3 +151,33 @@ async def test_viewer_actions_and_bad_input_get_pages_with_codes(console: str) -
         assert where.status_code == 200 and "dossiers-to-portal" in where.text
         overview = await viewer.get("/overview/live")
         assert overview.status_code == 200 and "gone" in overview.text
+
+
+async def test_purge_confirms_the_count_and_refuses_a_changed_selection(
+    console: Console, kafka_bootstrap: str
+) -> None:
+    """An operator's purge of the filtered dead letters first shows how many it touches; the
+    act with that count purges them; the same act again finds the selection changed (0 now)
+    and does nothing."""
+    dossier = make_event("dossier.status", source="000.01.02.H24")
+    await publish(kafka_bootstrap, console.node.topic(DOSSIER), [dossier])
+    await read_all(kafka_bootstrap, [console.node.topic(DOSSIER) + ".dlq"], 1, timeout_s=60)
+    async with _logged_in(console.url, OPERATOR) as operator:
+        listed = await operator.get("/dead-letters", params={"event_type": DOSSIER})
+        assert "1 dead letter(s)." in listed.text
+        csrf = _csrf(listed.text)
+        selection = {"csrf": csrf, "event_type": DOSSIER, "ce_id": dossier[0].id}
+        confirm = await operator.post(
+            "/dead-letters/confirm", data={**selection, "action": "purge"}
+        )
+        assert confirm.status_code == 200 and "<b>1</b> dead letter(s)" in confirm.text
+        done = await operator.post(
+            "/dead-letters/act", data={**selection, "action": "purge", "count": "1"}
+        )
+        assert done.status_code == 200 and "1 dead letter(s) purged." in done.text
+        again = await operator.post(
+            "/dead-letters/act", data={**selection, "action": "purge", "count": "1"}
+        )
+        assert again.status_code == 422 and "the selection changed" in again.text
+        everything = await operator.get("/dead-letters", params={"all": "on"})
+        assert "purged" in everything.text
