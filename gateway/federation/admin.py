@@ -8,8 +8,8 @@ from fastapi import Depends, FastAPI
 from fastapi.responses import JSONResponse
 
 from bus.adminauth import AdminGuard
-from gateway.federation.linkcontrol import set_link_paused
-from gateway.federation.receiptbook import receipts_for
+from gateway.federation.links.control import set_link_paused
+from gateway.federation.receipts.book import receipts_for
 from gateway.federation.runtime import Federation
 
 

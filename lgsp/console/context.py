@@ -13,9 +13,9 @@ from prometheus_client import CollectorRegistry
 from bus.adminauth import AdminToken
 from bus.kafka.security import KafkaSecurity
 from gateway.config import GatewayConfig, load_gateway_config
-from gateway.dlq import DeadLetters
 from gateway.federation.metrics import FederationMetrics
-from gateway.federation.truststore import TrustStore
+from gateway.federation.trust.store import TrustStore
+from gateway.ops.dlq import DeadLetters
 from lgsp.console.config import ConsoleConfig
 from lgsp.console.deadletters import ConsoleDeadLetters
 from lgsp.console.node import NodeClient

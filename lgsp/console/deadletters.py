@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from gateway.dlq import DeadLetter, DeadLetterFilter, DeadLetters
+from gateway.ops.dlq import DeadLetter, DeadLetterFilter, DeadLetters
 from lgsp.console.errors import ConsoleConflictError, ConsoleError, ConsoleNotFoundError
 from schemas.codec import AvroCodec
 from schemas.errors import LgspError

@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from gateway.routes import Decision, RouteTable, RoutingTableSpec
+from gateway.routing.table import Decision, RouteTable, RoutingTableSpec
 from lgsp.console.errors import ConsoleError
 from schemas.catalog import SchemaCatalog
 from schemas.ids.agency import AgencyCode

@@ -13,9 +13,9 @@ from aiokafka import TopicPartition
 
 from bus.kafka import LogReader, topic_partitions
 from bus.kafka.security import KafkaSecurity
-from gateway.dlq import DeadLetterFilter
-from gateway.federation.audit import ChainCheck, check_chain
-from gateway.federation.borderstate import audit_topic
+from gateway.federation.border.audit import ChainCheck, check_chain
+from gateway.federation.border.state import audit_topic
+from gateway.ops.dlq import DeadLetterFilter
 from lgsp.console.deadletters import ConsoleDeadLetters, Selection
 from lgsp.console.node import NodeClient
 

@@ -14,7 +14,7 @@ import structlog
 
 from bus.adminauth import AdminToken, Role, hash_admin_token
 from bus.httpserver import bound_port, http_server
-from gateway.admin import admin_app
+from gateway.ops.admin import admin_app
 from tests.federationharness import Federated, clusters, running_federation
 from tests.gatewayharness import PORTAL_ROUTES, PrivateNode, running_gateway
 

@@ -17,7 +17,7 @@ from bus.adminauth import AdminToken, Role, hash_admin_token
 from bus.httpserver import bound_port, http_server
 from bus.kafka import TopicSpec, ensure_topics
 from bus.settings import Settings
-from gateway.admin import admin_app
+from gateway.ops.admin import admin_app
 from lgsp.console.config import ConsoleConfig, ListenConfig, ProcessKind, ProcessSpec
 from lgsp.console.server import running_console
 from schemas.catalog import bundled_catalog

@@ -15,7 +15,7 @@ import pytest
 
 from bus.adminauth import AdminToken, Role, hash_admin_token
 from bus.httpserver import bound_port, http_server
-from gateway.admin import admin_app
+from gateway.ops.admin import admin_app
 from lgsp.console.config import ConsoleConfig, ListenConfig, ProcessKind, ProcessSpec
 from lgsp.console.server import running_console
 from tests.gatewayharness import (

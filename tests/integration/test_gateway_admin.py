@@ -10,7 +10,7 @@ import httpx
 
 from bus.adminauth import AdminToken, Role, hash_admin_token
 from bus.httpserver import http_server
-from gateway.admin import admin_app
+from gateway.ops.admin import admin_app
 from tests.gatewayharness import (
     DOSSIER,
     PORTAL_ROUTES,
