@@ -257,15 +257,7 @@ class SinkConnector(Connector[SinkConfigT]):
         return delay_s
 
     async def _park(self, record: Record, code: str, reason: str, attempts: int) -> None:
-        info = ParkInfo(
-            code=code,
-            reason=reason,
-            original_topic=record.topic,
-            original_partition=record.partition,
-            original_offset=record.offset,
-            attempts=attempts,
-            first_failure=datetime.now(UTC),
-        )
+        info = ParkInfo.of_record(record, code, reason, attempts=attempts)
         await self.publisher.publish(
             self.builder.parked_record(
                 value=record.value or b"", key=record.key, headers=record.headers, info=info

@@ -19,7 +19,9 @@ from prometheus_client import CollectorRegistry
 
 from bus.kafka import KafkaPublisher, OutgoingRecord, TopicSpec, ensure_topics, kafka_consumer
 from bus.kafka.security import PLAINTEXT, KafkaSecurity
+from bus.settings import Settings
 from gateway.config import load_gateway_config
+from gateway.runner import run_gateway
 from gateway.runtime.gateway import Gateway
 from schemas.catalog import bundled_catalog
 from schemas.codec import AvroCodec
@@ -102,20 +104,15 @@ async def running_gateway(
     security: KafkaSecurity = PLAINTEXT,
 ) -> AsyncIterator[Gateway]:
     """A gateway running in this process until the block ends."""
-    gateway_config = load_gateway_config(config)
-    async with Gateway(
-        gateway_config,
-        gateway_config.bootstrap_servers or "",
-        registry or CollectorRegistry(),
+    async with run_gateway(
+        load_gateway_config(config),
+        Settings(),
+        registry=registry,
+        admin_port=0,
         security=security,
-    ) as gw:
-        task = asyncio.create_task(gw.run())
-        await asyncio.wait_for(gw.ready.wait(), 60)
-        try:
-            yield gw
-        finally:
-            gw.stop()
-            await task
+    ) as running:
+        await running.wait_ready(60)
+        yield running.gateway
 
 
 def make_event(

@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, TypeAlias
 
@@ -248,15 +247,7 @@ class Tracker:
                 partition=record.partition,
                 offset=record.offset,
             )
-        info = ParkInfo(
-            code=error.code,
-            reason=error.message,
-            original_topic=record.topic,
-            original_partition=record.partition,
-            original_offset=record.offset,
-            attempts=0,
-            first_failure=datetime.now(UTC),
-        )
+        info = ParkInfo.of_record(record, error.code, error.message)
         future: asyncio.Future[Any] = await self._producer.send(
             self._parked,
             key=record.key,

@@ -26,8 +26,8 @@ from tracker.errors import TrackerConfigError
 from tracker.figures import DossierCounts, count_dossiers
 from tracker.metrics import TrackerMetrics
 from tracker.periods import parse_quarter
-from tracker.report import quarter_report
-from tracker.reporting import publish_report
+from tracker.quarterly_report import quarter_report
+from tracker.report_publisher import publish_report
 from tracker.workdays import WorkingCalendar, load_calendar
 
 log = structlog.get_logger("lgsp.tracker")

@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Protocol
 
 from aiokafka.structs import RecordMetadata
 
@@ -25,12 +24,6 @@ class OutgoingRecord:
     key: bytes | None = None
     headers: Headers = field(default_factory=tuple)
     partition: int | None = None
-
-
-class Publisher(Protocol):
-    """Something that durably publishes records and says where each one landed."""
-
-    async def publish(self, record: OutgoingRecord) -> RecordMetadata: ...
 
 
 class KafkaPublisher:

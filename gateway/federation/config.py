@@ -12,6 +12,7 @@ federation:
   links:
     - peer: ngsp
       bootstrap_servers: 127.0.0.1:19092
+      signing: batch                  # or: record
       security:                       # the link's own principal on the peer's cluster
         protocol: SASL_SSL            # unset section: plaintext
         username: link-hanoi          # granted there by `lgsp security grant-link`
@@ -24,6 +25,7 @@ federation:
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -56,11 +58,17 @@ class TrustConfig(BaseModel):
     _refresh = field_validator("refresh", "grace")(classmethod(lambda cls, v: _delay(v)))
 
 
+# "batch": one signature per forwarded batch over a Merkle tree, each record with its
+# inclusion proof (docs/decisions/0003); "record": one signature per record.
+SigningMode = Literal["batch", "record"]
+
+
 class LinkConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     peer: str
     bootstrap_servers: str
+    signing: SigningMode = "batch"
     security: SecurityConfig | None = None  # None: plaintext to the peer (a dev cluster)
 
     @field_validator("peer")

@@ -20,7 +20,7 @@ def gateway_checks(gateway: Gateway, federation: Federation | None = None) -> li
     def owned() -> str | None:
         if not gateway.ready.is_set():
             return "partitions: none owned yet (joining the group, or restoring their state)"
-        waiting = {tp.partition for tp in gateway.consumer.assignment()} - set(gateway.states)
+        waiting = gateway.ownership.restoring()
         if waiting:
             return f"partitions: state of {sorted(waiting)} not restored yet"
         return None

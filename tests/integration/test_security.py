@@ -22,7 +22,6 @@ from aiokafka.errors import (
     TopicAuthorizationFailedError,
     TransactionalIdAuthorizationFailed,
 )
-from prometheus_client import CollectorRegistry
 
 from bus.kafka import (
     KafkaPublisher,
@@ -39,7 +38,7 @@ from bus.settings import Settings
 from connectors import run_connector
 from connectors.httpsink import HttpSinkConfig
 from gateway.config import load_gateway_config
-from gateway.runtime.gateway import Gateway
+from gateway.runner import run_gateway
 from schemas.errors import LocalKafkaError
 from schemas.topics import event_topic, inbox_topic
 from tests.connectorharness import WARD_KEY, AgencyApp, dossier_json, webhook_config
@@ -327,27 +326,22 @@ async def test_the_gateway_routes_on_a_secure_broker_with_only_its_own_grants(
     )
     config = load_gateway_config(tmp_path / "node.yaml")
     envelope, key, value = make_event("dossier.status", source=AGENCY, recipients=[AGENCY])
-    async with Gateway(
-        config, secure_cluster.bootstrap, CollectorRegistry(), security=security
-    ) as gateway:
-        routing = asyncio.create_task(gateway.run())
-        try:
-            await asyncio.wait_for(gateway.ready.wait(), 60)
-            async with KafkaPublisher(
-                secure_cluster.bootstrap, security=secure_cluster.admin
-            ) as publisher:
-                await publisher.publish(OutgoingRecord(EVENTS, value, key, envelope.to_headers()))
-            ids: set[str] = set()
-            async with kafka_consumer(
-                secure_cluster.bootstrap, OWN_INBOX, group_id=None, security=secure_cluster.admin
-            ) as consumer:
-                async with asyncio.timeout(60):
-                    while envelope.id not in ids:
-                        for records in (await consumer.getmany(timeout_ms=500)).values():
-                            ids |= {dict(r.headers).get("ce_id", b"").decode() for r in records}
-        finally:
-            gateway.stop()
-            await routing
+    async with run_gateway(
+        config, Settings(), bootstrap=secure_cluster.bootstrap, security=security
+    ) as running:
+        await running.wait_ready(60)
+        async with KafkaPublisher(
+            secure_cluster.bootstrap, security=secure_cluster.admin
+        ) as publisher:
+            await publisher.publish(OutgoingRecord(EVENTS, value, key, envelope.to_headers()))
+        ids: set[str] = set()
+        async with kafka_consumer(
+            secure_cluster.bootstrap, OWN_INBOX, group_id=None, security=secure_cluster.admin
+        ) as consumer:
+            async with asyncio.timeout(60):
+                while envelope.id not in ids:
+                    for records in (await consumer.getmany(timeout_ms=500)).values():
+                        ids |= {dict(r.headers).get("ce_id", b"").decode() for r in records}
     assert envelope.id in ids
 
 

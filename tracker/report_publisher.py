@@ -22,7 +22,7 @@ from schemas.envelope import Envelope
 from tracker.config import TrackerConfig
 from tracker.errors import TrackerConfigError
 from tracker.periods import Period
-from tracker.report import avro_record, quarter_report
+from tracker.quarterly_report import avro_record, quarter_report
 from tracker.state import TrackerState
 from tracker.topics import REPORT_QUARTERLY, report_topic, tracker_topic
 from tracker.workdays import WorkingCalendar
