@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from gateway import errors
+from gateway.admission import Admission
 from gateway.deliveries import Deliverer, TransformError
 from gateway.keystate import PartitionState
 from gateway.records import Incoming, Outcome, Output
@@ -46,6 +47,7 @@ class RecordProcessor:
         self.directory = directory
         self.catalog = catalog
         self.deliverer = Deliverer(directory, catalog)
+        self.admission = Admission(catalog, directory)
         self._topics: dict[str, tuple[TopicName, int | None]] = {}
 
     def classify(self, topic: str) -> tuple[TopicName, int | None]:
@@ -103,6 +105,11 @@ class RecordProcessor:
         if tier is None:
             if state.seen(envelope.id, now):
                 return Outcome("duplicate", event_type=envelope.type, source=envelope.source)
+            refused = self.admission.refusal(record)
+            if refused is not None:  # breaks a rule of the standards: parked, never routed
+                return self._dead(
+                    record, base, envelope, refused.code, refused.reason, info, now, state
+                )
             hold = state.hold_of(str(base), record.key)
             if hold is not None:
                 state.park_in_tier(str(base), record.key, hold.tier, envelope.id)

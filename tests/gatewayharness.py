@@ -25,6 +25,7 @@ from schemas.codec import AvroCodec
 from schemas.envelope import Envelope
 from schemas.examples import example_record
 from schemas.topics import event_topic, inbox_topic
+from tests.coherent import at_status
 
 CODEC = AvroCodec()
 DOSSIER = "vn.gov.dossier.status.v1"
@@ -123,6 +124,8 @@ def make_event(
     """An envelope, key and value for the example of ``subject``, changed as asked."""
     schema = bundled_catalog().get(subject, version)
     record = example_record(schema) | (changes or {})
+    if subject == "dossier.status":  # keep its dates coherent with a changed status
+        record = at_status(record, record["statusCode"])
     key = str(next(iter(record.values())))
     envelope = Envelope.new(
         source=source,
