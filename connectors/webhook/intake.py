@@ -16,7 +16,7 @@ from schemas.catalog import bundled_catalog
 from schemas.errors import LgspError
 from schemas.jsonform import from_json
 from schemas.validation import MAX_JSON_DEPTH, Violation, json_depth_violation, violations
-from schemas.validation.violations import JSON_DEPTH
+from schemas.validation.codes import JSON_DEPTH
 
 
 @dataclass(frozen=True)

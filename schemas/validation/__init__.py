@@ -28,7 +28,7 @@ from schemas.validation.exchanges import (
 )
 from schemas.validation.shapes import MAX_JSON_DEPTH, json_depth_violation, length_violations
 from schemas.validation.tables import code_list, ruleset_id
-from schemas.validation.violations import ValidationError, Violation
+from schemas.validation.violation import ValidationError, Violation
 
 VALIDATED_HEADER = "lgsp-validated"
 

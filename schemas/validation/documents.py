@@ -9,10 +9,10 @@ from datetime import date, timedelta, timezone
 from typing import Any
 
 from schemas.ids.directory import AgencyDirectory
-from schemas.validation import violations as v
+from schemas.validation import codes as v
 from schemas.validation.identities import agency_violation
 from schemas.validation.tables import code_list
-from schemas.validation.violations import Violation
+from schemas.validation.violation import Violation
 
 VIETNAM = timezone(timedelta(hours=7))
 

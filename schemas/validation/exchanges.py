@@ -8,14 +8,14 @@ from typing import Any
 
 from schemas.ids.agency import AgencyCode
 from schemas.ids.directory import AgencyDirectory
-from schemas.validation import violations as v
+from schemas.validation import codes as v
 from schemas.validation.identities import (
     agency_violation,
     citizen_id_violation,
     tax_code_violation,
 )
 from schemas.validation.tables import code_list
-from schemas.validation.violations import Violation
+from schemas.validation.violation import Violation
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _LOOKUP_RECORD = {"CITIZEN": "citizen", "ENTERPRISE": "enterprise", "LAND_PARCEL": "landParcel"}

@@ -8,8 +8,8 @@ from schemas.ids.agency import AgencyCode
 from schemas.ids.citizen import CitizenId
 from schemas.ids.directory import AgencyDirectory
 from schemas.ids.taxcode import TaxCode
-from schemas.validation import violations as v
-from schemas.validation.violations import Violation
+from schemas.validation import codes as v
+from schemas.validation.violation import Violation
 
 
 def agency_violation(code: object, path: str, directory: AgencyDirectory) -> Violation | None:

@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from schemas.validation import violations as v
+from schemas.validation import codes as v
 from schemas.validation.tables import text_limits
-from schemas.validation.violations import Violation
+from schemas.validation.violation import Violation
 
 # JSON nested deeper than this is refused before it is read: the deepest record of the contract
 # nests 4 levels; Python's own parsers fail near 1,000 (RecursionError). Source: bus.

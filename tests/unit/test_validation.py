@@ -15,11 +15,11 @@ from schemas.validation import (
     MAX_JSON_DEPTH,
     ValidationError,
     check,
+    codes,
     json_depth_violation,
     ruleset_id,
     violations,
 )
-from schemas.validation import violations as codes
 from schemas.validation.identities import citizen_id_violation
 from schemas.validation.tables import code_lists, text_limits
 
