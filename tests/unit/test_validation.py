@@ -115,3 +115,16 @@ def test_every_rule_code_is_documented_with_its_fix() -> None:
     for code in values:
         assert f"| {code} |" in errors_doc, code
         assert f"`{code}`" in validation_doc, code
+
+
+@pytest.mark.parametrize("masked", ["001*******45", "010*****06", "010*********01"])
+def test_an_owner_id_masked_by_the_gateway_is_accepted_as_masked(masked: str) -> None:
+    """A dossier whose owner id a route masked (for a destination not entitled to it) passes
+    the next node's check; a half-masked number does not."""
+    record = example_record(DOSSIER)
+    owner = record["owner"] | {"idNumber": masked, "kind": 1 if len(masked) == 12 else 2}
+    assert violations("dossier.status", record | {"owner": owner}) == []
+    broken = record["owner"] | {"idNumber": "0011*00123*5"}
+    assert [v.code for v in violations("dossier.status", record | {"owner": broken})] == [
+        "LGSP-ID-CCCD"
+    ]
