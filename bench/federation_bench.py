@@ -27,21 +27,26 @@ from prometheus_client import CollectorRegistry
 from bus.kafka import KafkaPublisher, OutgoingRecord, TopicSpec, ensure_topics, kafka_consumer
 from bus.localkafka import local_cluster, stop_cluster
 from bus.settings import Settings
-from gateway.federation.authoring import registry_key, write_key_pair
-from gateway.federation.border import Border
+from gateway.federation.border.admission import Border
+from gateway.federation.border.verify import verify_record
 from gateway.federation.config import TrustConfig
-from gateway.federation.link import Link, signed_headers
-from gateway.federation.linkcontrol import LinkControl
+from gateway.federation.links.control import LinkControl
+from gateway.federation.links.forwarder import Link, signed_headers
 from gateway.federation.metrics import FederationMetrics
-from gateway.federation.registry import (
+from gateway.federation.trust.authoring import registry_key, write_key_pair
+from gateway.federation.trust.registry import (
     RegistryDocument,
     RegistryNode,
     open_registry,
     sign_registry,
 )
-from gateway.federation.signing import Algorithm, NodeSigner, load_private_key, load_public_key
-from gateway.federation.truststore import TrustStore
-from gateway.federation.verify import verify_record
+from gateway.federation.trust.signing import (
+    Algorithm,
+    NodeSigner,
+    load_private_key,
+    load_public_key,
+)
+from gateway.federation.trust.store import TrustStore
 from schemas.catalog import bundled_catalog
 from schemas.codec import AvroCodec
 from schemas.envelope import Envelope

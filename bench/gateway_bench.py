@@ -38,7 +38,7 @@ from bus.gctuning import tune_gc
 from bus.kafka import KafkaPublisher, OutgoingRecord, TopicSpec, ensure_topics, kafka_consumer
 from bus.settings import Settings
 from gateway.config import load_gateway_config
-from gateway.engine import Gateway
+from gateway.runtime.gateway import Gateway
 from schemas.catalog import bundled_catalog
 from schemas.codec import AvroCodec
 from schemas.envelope import Envelope, parse_time

@@ -17,8 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from bus.yamlconfig import load_yaml_model
 from gateway.federation.config import FederationConfig
-from gateway.routes import RouteTable, RoutingTableSpec
-from gateway.tiers import parse_delay
+from gateway.routing.retry_tiers import parse_delay
+from gateway.routing.table import RouteTable, RoutingTableSpec
 from schemas.catalog import SchemaCatalog
 from schemas.ids.directory import AgencyDirectory, bundled_directory
 from schemas.topics import link_topic

@@ -12,13 +12,13 @@ from aiokafka import TopicPartition
 from rich.console import Console
 
 from bus.kafka import LogReader
-from gateway.federation.audit import (
+from gateway.federation.border.audit import (
     archived_entries,
     check_chain,
     last_archived_seq,
     write_batch,
 )
-from gateway.federation.borderstate import audit_topic
+from gateway.federation.border.state import audit_topic
 from lgsp.node_config import node_and_bootstrap
 
 app = typer.Typer(help="Archive and verify a node's border audit chain.", no_args_is_help=True)

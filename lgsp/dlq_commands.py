@@ -14,7 +14,7 @@ from rich.table import Table
 
 from bus.settings import Settings
 from gateway.config import load_gateway_config
-from gateway.dlq import DeadLetter, DeadLetterFilter, DeadLetters
+from gateway.ops.dlq import DeadLetter, DeadLetterFilter, DeadLetters
 from schemas.codec import AvroCodec
 from schemas.errors import LgspError
 from schemas.jsonform import to_json

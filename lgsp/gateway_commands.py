@@ -18,11 +18,11 @@ from bus.kafka.security import KafkaSecurity
 from bus.logging import configure_logging
 from bus.settings import Settings
 from bus.yamlconfig import ConfigError
-from gateway.admin import admin_app
 from gateway.config import GatewayConfig, load_gateway_config
-from gateway.engine import Gateway
 from gateway.federation.runtime import federation_of
-from gateway.readiness import gateway_readiness
+from gateway.ops.admin import admin_app
+from gateway.ops.readiness import gateway_readiness
+from gateway.runtime.gateway import Gateway
 from schemas.errors import LgspError
 
 app = typer.Typer(help="Run a node's gateway.", no_args_is_help=True)

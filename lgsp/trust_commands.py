@@ -12,11 +12,11 @@ from rich.console import Console
 from rich.table import Table
 
 from bus.httpserver import http_server
-from gateway.federation.authoring import sign_registry_file, write_key_pair
 from gateway.federation.metrics import FederationMetrics
-from gateway.federation.signing import Algorithm
-from gateway.federation.trustserver import registry_app
-from gateway.federation.truststore import TrustStore
+from gateway.federation.trust.authoring import sign_registry_file, write_key_pair
+from gateway.federation.trust.server import registry_app
+from gateway.federation.trust.signing import Algorithm
+from gateway.federation.trust.store import TrustStore
 from lgsp.node_config import federation_of_config, node_and_bootstrap
 
 app = typer.Typer(help="Node keys and the trust registry.", no_args_is_help=True)

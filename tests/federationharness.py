@@ -24,11 +24,11 @@ from prometheus_client import CollectorRegistry
 from bus.localkafka import start_cluster, stop_cluster
 from bus.settings import Settings
 from gateway.config import load_gateway_config
-from gateway.engine import Gateway
-from gateway.federation.authoring import registry_key, write_key_pair
-from gateway.federation.registry import RegistryDocument, RegistryNode, sign_registry
 from gateway.federation.runtime import Federation, federation_of
-from gateway.federation.signing import load_private_key
+from gateway.federation.trust.authoring import registry_key, write_key_pair
+from gateway.federation.trust.registry import RegistryDocument, RegistryNode, sign_registry
+from gateway.federation.trust.signing import load_private_key
+from gateway.runtime.gateway import Gateway
 
 ROLES = ("ngsp", "hanoi", "danang")
 MINISTRIES = [

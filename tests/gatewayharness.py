@@ -19,7 +19,7 @@ from prometheus_client import CollectorRegistry
 
 from bus.kafka import KafkaPublisher, OutgoingRecord, TopicSpec, ensure_topics, kafka_consumer
 from gateway.config import load_gateway_config
-from gateway.engine import Gateway
+from gateway.runtime.gateway import Gateway
 from schemas.catalog import bundled_catalog
 from schemas.codec import AvroCodec
 from schemas.envelope import Envelope

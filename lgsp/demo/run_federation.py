@@ -21,11 +21,11 @@ from bus.httpserver import http_server
 from bus.kafka import KafkaPublisher, delete_topics
 from bus.requestreply import LookupMetrics, LookupResponder
 from bus.settings import Settings
-from gateway.admin import admin_app
 from gateway.config import load_gateway_config
-from gateway.engine import Gateway
-from gateway.federation.border import refused_topic
+from gateway.federation.border.admission import refused_topic
 from gateway.federation.runtime import federation_of
+from gateway.ops.admin import admin_app
+from gateway.runtime.gateway import Gateway
 from lgsp.demo.agency_systems import Posting, Webhook, agency_systems
 from lgsp.demo.nodes import (
     HANOI,

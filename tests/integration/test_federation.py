@@ -20,14 +20,14 @@ from bus.localkafka import start_cluster, stop_cluster
 from bus.requestreply import LookupMetrics, LookupRequester, LookupResponder, LookupTimeoutError
 from bus.settings import Settings
 from gateway.federation import errors
-from gateway.federation.audit import check_chain
-from gateway.federation.authoring import write_key_pair
-from gateway.federation.border import refused_topic
-from gateway.federation.borderstate import audit_topic
-from gateway.federation.link import signed_headers
-from gateway.federation.linkcontrol import set_link_paused
-from gateway.federation.receiptbook import receipts_for
-from gateway.federation.signing import NodeSigner, load_private_key
+from gateway.federation.border.admission import refused_topic
+from gateway.federation.border.audit import check_chain
+from gateway.federation.border.state import audit_topic
+from gateway.federation.links.control import set_link_paused
+from gateway.federation.links.forwarder import signed_headers
+from gateway.federation.receipts.book import receipts_for
+from gateway.federation.trust.authoring import write_key_pair
+from gateway.federation.trust.signing import NodeSigner, load_private_key
 from lgsp.cli import app
 from schemas.catalog import bundled_catalog
 from schemas.envelope import Envelope

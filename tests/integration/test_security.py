@@ -40,7 +40,7 @@ from bus.settings import Settings
 from connectors import run_connector
 from connectors.httpsink import HttpSinkConfig
 from gateway.config import load_gateway_config
-from gateway.engine import Gateway
+from gateway.runtime.gateway import Gateway
 from schemas.errors import LocalKafkaError
 from schemas.topics import event_topic, inbox_topic
 from tests.connectorharness import WARD_KEY, AgencyApp, dossier_json, webhook_config

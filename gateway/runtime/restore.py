@@ -14,9 +14,9 @@ from aiokafka import TopicPartition
 
 from bus.kafka import LogReader
 from bus.kafka.security import KafkaSecurity
-from gateway.keystate import PartitionState
-from gateway.processor import RecordProcessor
-from gateway.tiers import RetryTiers
+from gateway.routing.partition_state import PartitionState
+from gateway.routing.processor import RecordProcessor
+from gateway.routing.retry_tiers import RetryTiers
 from schemas.topics import TopicName, gateway_topic
 
 

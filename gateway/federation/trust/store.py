@@ -15,9 +15,9 @@ import structlog
 from gateway.federation.config import TrustConfig, resolve
 from gateway.federation.errors import TrustError
 from gateway.federation.metrics import FederationMetrics
-from gateway.federation.registry import TrustRegistry, open_registry
-from gateway.federation.signing import PublicKey, load_public_key
-from gateway.tiers import parse_delay
+from gateway.federation.trust.registry import TrustRegistry, open_registry
+from gateway.federation.trust.signing import PublicKey, load_public_key
+from gateway.routing.retry_tiers import parse_delay
 
 log = structlog.get_logger("lgsp.trust")
 

@@ -10,13 +10,13 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from bus.yamlconfig import load_yaml_model
-from gateway.federation.registry import (
+from gateway.federation.trust.registry import (
     RegistryDocument,
     RegistryKey,
     RegistryNode,
     sign_registry,
 )
-from gateway.federation.signing import (
+from gateway.federation.trust.signing import (
     Algorithm,
     algorithm_of,
     generate_key,

@@ -11,8 +11,8 @@ from typing import Any
 from aiokafka import TopicPartition
 
 from bus.kafka import LogReader, topic_partitions
-from gateway.federation.receipts import RECEIPT_TYPE, CheckedReceipt, check_receipt
-from gateway.federation.registry import TrustRegistry
+from gateway.federation.receipts.receipt import RECEIPT_TYPE, CheckedReceipt, check_receipt
+from gateway.federation.trust.registry import TrustRegistry
 from schemas.codec import AvroCodec
 from schemas.envelope import format_time
 from schemas.topics import event_topic

@@ -3,9 +3,9 @@ transformation applied. Values are decoded only for routes that convert or mask 
 
 from __future__ import annotations
 
-from gateway.records import Incoming, Output
-from gateway.routes import Decision
-from gateway.transform import header_changes, transform_value
+from gateway.routing.records import Incoming, Output
+from gateway.routing.table import Decision
+from gateway.routing.transform import header_changes, transform_value
 from schemas.catalog import SchemaCatalog
 from schemas.codec import AvroCodec
 from schemas.envelope import Envelope

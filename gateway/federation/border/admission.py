@@ -24,19 +24,19 @@ from aiokafka.structs import ConsumerRecord
 
 from bus.kafka import TopicSpec, ensure_topics
 from gateway.federation import errors
-from gateway.federation.borderstate import (
+from gateway.federation.border.state import (
     BorderState,
     audit_topic,
     ensure_audit_topic,
     now_text,
     restore_state,
 )
+from gateway.federation.border.verify import Refusal, verify_record
 from gateway.federation.metrics import FederationMetrics
-from gateway.federation.receipts import RECEIPT_TYPE, make_receipts
-from gateway.federation.signing import NodeSigner
-from gateway.federation.truststore import TrustStore
-from gateway.federation.verify import Refusal, verify_record
-from gateway.records import Output
+from gateway.federation.receipts.receipt import RECEIPT_TYPE, make_receipts
+from gateway.federation.trust.signing import NodeSigner
+from gateway.federation.trust.store import TrustStore
+from gateway.routing.records import Output
 from schemas.catalog import SchemaCatalog
 from schemas.codec import AvroCodec
 from schemas.envelope import Envelope, header_value

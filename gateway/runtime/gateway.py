@@ -21,19 +21,19 @@ from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 from prometheus_client import CollectorRegistry
 
 from bus.kafka.security import KafkaSecurity, client_options
-from gateway.batching import TransactionBatches
 from gateway.config import GatewayConfig, load_route_table
-from gateway.keystate import PartitionState
 from gateway.metrics import GatewayMetrics
-from gateway.ownership import STOP_GRACE_S, PartitionOwnership
-from gateway.pipeline import Batch, PartitionPipeline
-from gateway.processor import RecordProcessor
-from gateway.producers import PartitionProducers
-from gateway.rebalance import RebalanceListener
-from gateway.records import Outcome, Output
-from gateway.routes import RouteTable
-from gateway.tiers import RetryTiers, parse_delay
-from gateway.topology import consumed_topics, ensure_gateway_topics
+from gateway.routing.partition_state import PartitionState
+from gateway.routing.processor import RecordProcessor
+from gateway.routing.records import Outcome, Output
+from gateway.routing.retry_tiers import RetryTiers, parse_delay
+from gateway.routing.table import RouteTable
+from gateway.runtime.batching import TransactionBatches
+from gateway.runtime.ownership import STOP_GRACE_S, PartitionOwnership
+from gateway.runtime.producers import PartitionProducers
+from gateway.runtime.queues import Batch, PartitionPipeline
+from gateway.runtime.rebalance import RebalanceListener
+from gateway.runtime.topology import consumed_topics, ensure_gateway_topics
 from schemas.catalog import SchemaCatalog, bundled_catalog
 from schemas.errors import LgspError
 from schemas.topics import TopicName, event_topic, gateway_topic

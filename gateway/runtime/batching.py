@@ -16,7 +16,7 @@ from typing import Any
 from aiokafka import AIOKafkaProducer
 from aiokafka.partitioner import murmur2
 
-from gateway.records import Output
+from gateway.routing.records import Output
 
 
 class TransactionBatches:

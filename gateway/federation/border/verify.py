@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 
 from gateway.federation import errors
 from gateway.federation.errors import TrustError
-from gateway.federation.registry import TrustRegistry
-from gateway.federation.signing import signed_text, split_signature, verify_bytes
+from gateway.federation.trust.registry import TrustRegistry
+from gateway.federation.trust.signing import signed_text, split_signature, verify_bytes
 from schemas.envelope import Envelope, Headers, format_time, header_value
 from schemas.errors import LgspError
 

@@ -11,7 +11,7 @@ path never decodes a value unless a route transforms it.
         to: [under 000.00.00.H24]            # every recipient must match one pattern
         deliver: recipients                  # each recipient's inbox, or its node's link
         fan_out: commune                     # optional: every unit of this tier under them
-        transform: {mask: [owner.idNumber]}  # optional, see gateway/transform.py
+        transform: {mask: [owner.idNumber]}  # optional, see gateway/routing/transform.py
       - name: dossiers-to-portal
         types: [vn.gov.dossier.status.v1]
         from: [under 000.00.00.H24]
@@ -29,8 +29,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from gateway import errors
-from gateway.patterns import AgencyPattern
-from gateway.transform import TransformSpec
+from gateway.routing.patterns import AgencyPattern
+from gateway.routing.transform import TransformSpec
 from schemas.errors import LgspError
 from schemas.ids.agency import AgencyCode
 from schemas.ids.directory import AgencyDirectory

@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING
 import structlog
 from aiokafka import TopicPartition
 
-from gateway.keystate import PartitionState
-from gateway.restore import restore_partitions
+from gateway.routing.partition_state import PartitionState
+from gateway.runtime.restore import restore_partitions
 
 if TYPE_CHECKING:
-    from gateway.engine import Gateway
+    from gateway.runtime.gateway import Gateway
 
 log = structlog.get_logger("lgsp.gateway")
 STOP_GRACE_S = 5.0  # for a transaction in flight, and for each producer, when stopping

@@ -24,7 +24,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from gateway.federation.errors import TrustError
-from gateway.federation.signing import (
+from gateway.federation.trust.signing import (
     Algorithm,
     KeyEntry,
     PrivateKey,
@@ -34,7 +34,7 @@ from gateway.federation.signing import (
     sign_bytes,
     verify_bytes,
 )
-from gateway.patterns import AgencyPattern
+from gateway.routing.patterns import AgencyPattern
 from schemas.errors import LgspError
 from schemas.ids.agency import AgencyCode
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from gateway.records import Incoming
+from gateway.routing.records import Incoming
 from schemas.catalog import SchemaCatalog
 from schemas.codec import AvroCodec
 from schemas.envelope import header_value

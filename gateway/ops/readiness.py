@@ -9,8 +9,8 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from bus.readiness import Check, KafkaReadiness, ReadinessReport
-from gateway.engine import Gateway
 from gateway.federation.runtime import Federation
+from gateway.runtime.gateway import Gateway
 
 
 def gateway_checks(gateway: Gateway, federation: Federation | None = None) -> list[Check]:

@@ -1,6 +1,6 @@
 """Per-partition state of the gateway: keys held behind a retry, and ids already routed.
 
-Both are rebuilt from Kafka when a partition is assigned (see ``gateway/restore.py``), so a
+Both are rebuilt from Kafka when a partition is assigned (see ``gateway/runtime/restore.py``), so a
 restarted or rebalanced gateway keeps order per key and drops duplicates like before.
 """
 

@@ -16,10 +16,10 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from bus.health import add_health_routes
 from bus.readiness import KafkaReadiness
 from bus.yamlconfig import ConfigError
-from gateway.engine import Gateway
 from gateway.federation.admin import add_federation_routes
 from gateway.federation.runtime import Federation
-from gateway.readiness import gateway_checks, local_report
+from gateway.ops.readiness import gateway_checks, local_report
+from gateway.runtime.gateway import Gateway
 
 
 def admin_app(
@@ -27,7 +27,7 @@ def admin_app(
     federation: Federation | None = None,
     readiness: KafkaReadiness | None = None,
 ) -> FastAPI:
-    """The admin API; ``readiness`` (``gateway.readiness.gateway_readiness``) makes /readyz
+    """The admin API; ``readiness`` (``gateway.ops.readiness.gateway_readiness``) makes /readyz
     also require the cluster connected and the event topics caught up."""
     app = FastAPI(
         title=f"lgsp gateway {gateway.config.node}",
@@ -43,7 +43,10 @@ def admin_app(
     add_health_routes(
         app,
         report,
-        lambda: {"node": gateway.config.node, "partitions": sorted(gateway.producers.owned())},
+        lambda: {
+            "node": gateway.config.node,
+            "partitions": sorted(gateway.producers.owned()),
+        },
     )
 
     @app.get("/metrics", summary="Prometheus metrics")

@@ -11,12 +11,12 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from gateway import errors
-from gateway.admission import Admission
-from gateway.deliveries import Deliverer, TransformError
-from gateway.keystate import PartitionState
-from gateway.records import Incoming, Outcome, Output
-from gateway.routes import RouteTable
-from gateway.tiers import RetryTiers
+from gateway.routing.admission import Admission
+from gateway.routing.deliveries import Deliverer, TransformError
+from gateway.routing.partition_state import PartitionState
+from gateway.routing.records import Incoming, Outcome, Output
+from gateway.routing.retry_tiers import RetryTiers
+from gateway.routing.table import RouteTable
 from schemas.catalog import SchemaCatalog
 from schemas.envelope import Envelope
 from schemas.errors import ContractError

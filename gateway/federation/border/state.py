@@ -10,7 +10,7 @@ from typing import Any
 from aiokafka import TopicPartition
 
 from bus.kafka import LogReader, TopicSpec, ensure_topics
-from gateway.federation.audit import GENESIS, chain_entry
+from gateway.federation.border.audit import GENESIS, chain_entry
 from schemas.envelope import format_time, parse_time
 from schemas.topics import gateway_topic
 

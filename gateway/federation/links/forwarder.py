@@ -20,10 +20,10 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.structs import ConsumerRecord
 
 from bus.kafka import TopicSpec, ensure_topics
-from gateway.federation.linkcontrol import LinkControl
+from gateway.federation.links.control import LinkControl
 from gateway.federation.metrics import FederationMetrics
-from gateway.federation.signing import NodeSigner, signed_text
-from gateway.federation.truststore import TrustStore
+from gateway.federation.trust.signing import NodeSigner, signed_text
+from gateway.federation.trust.store import TrustStore
 from schemas.topics import border_topic, link_topic
 
 log = structlog.get_logger("lgsp.link")
