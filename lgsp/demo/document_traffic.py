@@ -29,5 +29,4 @@ class AwaitingFeedback:
 
     document_id: str
     sender: str
-    role: str  # the node of its recipients
     next_status: dict[str, int]  # recipient -> index of its next FEEDBACK_PATH code

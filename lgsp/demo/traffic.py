@@ -189,10 +189,9 @@ class Workload:
             "responseFor": [],
             "sentAt": now,
         }
-        if sender in MINISTRIES and role == NGSP and recipients[0][-3:] in ("H24", "H15"):
-            recipient_role = HANOI if recipients[0].endswith("H24") else DANANG
+        if sender in MINISTRIES and role == NGSP:  # the provinces' recipients answer
             waiting = dict.fromkeys(recipients, 0)
-            self._awaiting.append(AwaitingFeedback(identifier, sender, recipient_role, waiting))
+            self._awaiting.append(AwaitingFeedback(identifier, sender, waiting))
         return self._event(role, "document.sent", sender, identifier, record, recipients)
 
     def _ministry_document(self) -> OutgoingRecord:
@@ -231,15 +230,16 @@ class Workload:
             "staff": None,
             "statusAt": datetime.now(UTC),
         }
+        role = HANOI if recipient.endswith("H24") else DANANG  # the recipient's own node
         record = self._event(
-            document.role,
+            role,
             "document.status",
             recipient,
             document.document_id,
             feedback,
             [document.sender],
         )
-        return Published(document.role, "status", record)
+        return Published(role, "status", record)
 
     def _lookup(self, province: str) -> OutgoingRecord:
         asker = self._random.choice(self._units_of(province, "commune"))

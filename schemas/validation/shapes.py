@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from schemas.validation import codes as v
-from schemas.validation.tables import text_limits
+from schemas.validation.tables import TextLimit, text_limits
 from schemas.validation.violation import Violation
 
 # JSON nested deeper than this is refused before it is read: the deepest record of the contract
@@ -15,11 +15,11 @@ from schemas.validation.violation import Violation
 MAX_JSON_DEPTH = 32
 
 
-def values_at(record: Any, path: str) -> Iterator[tuple[str, Any]]:
-    """The values at a limit's path (``$.recipients[].name``) with their concrete paths."""
+def values_at(record: Any, steps: tuple[tuple[str, bool], ...]) -> Iterator[tuple[str, Any]]:
+    """The values at a limit's parsed path (``$.recipients[].name``) with their concrete
+    paths."""
     found: list[tuple[str, Any]] = [("$", record)]
-    for part in path.removeprefix("$.").split("."):
-        name, many = (part[:-2], True) if part.endswith("[]") else (part, False)
+    for name, many in steps:
         step: list[tuple[str, Any]] = []
         for where, value in found:
             if name:
@@ -38,17 +38,23 @@ def values_at(record: Any, path: str) -> Iterator[tuple[str, Any]]:
 def length_violations(subject: str, record: Any) -> list[Violation]:
     problems = []
     for limit in text_limits().get(subject, ()):
-        for where, value in values_at(record, limit.path):
+        if len(limit.steps) == 1 and not limit.steps[0][1]:  # a top-level field: no walk
+            value = record.get(limit.steps[0][0]) if isinstance(record, dict) else None
             if isinstance(value, str) and len(value) > limit.max_chars:
-                problems.append(
-                    Violation(
-                        v.TOO_LONG,
-                        where,
-                        f"{len(value)} characters, more than the {limit.max_chars} allowed "
-                        f"({limit.source})",
-                    )
-                )
+                problems.append(_too_long(limit, limit.path, value))
+            continue
+        for where, value in values_at(record, limit.steps):
+            if isinstance(value, str) and len(value) > limit.max_chars:
+                problems.append(_too_long(limit, where, value))
     return problems
+
+
+def _too_long(limit: TextLimit, where: str, value: str) -> Violation:
+    return Violation(
+        v.TOO_LONG,
+        where,
+        f"{len(value)} characters, more than the {limit.max_chars} allowed ({limit.source})",
+    )
 
 
 def json_depth_violation(value: Any, limit: int = MAX_JSON_DEPTH) -> Violation | None:

@@ -33,9 +33,18 @@ class CodeList:
 @dataclass(frozen=True, slots=True)
 class TextLimit:
     subject: str
-    path: str
+    path: str  # e.g. $.recipients[].name
     max_chars: int
     source: str
+    steps: tuple[tuple[str, bool], ...] = ()  # the path parsed once: (field, is a list)
+
+
+def parse_path(path: str) -> tuple[tuple[str, bool], ...]:
+    """``$.recipients[].name`` -> (("recipients", True), ("name", False))."""
+    return tuple(
+        (part[:-2], True) if part.endswith("[]") else (part, False)
+        for part in path.removeprefix("$.").split(".")
+    )
 
 
 def _data(name: str) -> str:
@@ -65,7 +74,13 @@ def text_limits() -> Mapping[str, tuple[TextLimit, ...]]:
     """Limits by subject."""
     limits: dict[str, list[TextLimit]] = defaultdict(list)
     for row in _rows(_data("field-limits.csv")):
-        limit = TextLimit(row["subject"], row["path"], int(row["max_chars"]), row["source"])
+        limit = TextLimit(
+            row["subject"],
+            row["path"],
+            int(row["max_chars"]),
+            row["source"],
+            parse_path(row["path"]),
+        )
         limits[limit.subject].append(limit)
     return {subject: tuple(found) for subject, found in limits.items()}
 

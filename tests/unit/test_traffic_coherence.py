@@ -11,8 +11,12 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
+import yaml
+
+from gateway.routing.table import RouteTable, RoutingTableSpec
 from lgsp.demo.document_traffic import FEEDBACK_PATH, NOTATIONS
 from lgsp.demo.dossier_traffic import DOSSIER_PATH
+from lgsp.demo.nodes import ROLES, routes
 from lgsp.demo.traffic import VIETNAM, Workload
 from schemas.catalog import bundled_catalog
 from schemas.codec import AvroCodec
@@ -143,3 +147,30 @@ def test_tracker_traffic_is_coherent_and_keeps_every_rule() -> None:
     assert _broken(records) == []
     assert _check_dossiers((r for s, r in records if s == "dossier.status"), path=None) == 400
     assert _check_documents(records, demo=False) > 60
+
+
+def test_every_good_demo_record_has_a_route_on_the_node_it_is_published_on() -> None:
+    """Status feedback is published on its recipient's own node, documents and look-ups where
+    their routes are: none of the good records would be parked as LGSP-GW-NO-ROUTE."""
+    directory = bundled_directory()
+    tables = {
+        role: RouteTable(
+            RoutingTableSpec.model_validate(
+                yaml.safe_load(routes(role)), context={"catalog": bundled_catalog()}
+            ),
+            role,
+            directory,
+        )
+        for role in ROLES
+    }
+    unrouted = []
+    for published in Workload(directory, seed=7).next_records(3000):
+        if published.record is None or published.kind == "bad":
+            continue
+        envelope = Envelope.from_headers(published.record.headers)
+        decision = tables[published.role].decide(
+            envelope.type, envelope.source, envelope.recipients
+        )
+        if decision.park_code is not None:
+            unrouted.append((published.role, published.kind, envelope.source, decision.park_code))
+    assert unrouted == []
