@@ -182,6 +182,17 @@ def reports(draw: st.DrawFn) -> Record:
     return record | {"quarter": draw(st.integers(1, 4)), "agency": agency}
 
 
+@st.composite
+def receipts(draw: st.DrawFn) -> Record:
+    sender, recipient = draw(st.lists(st.sampled_from(AGENCIES), min_size=2, max_size=2))
+    digest = draw(st.binary(min_size=32, max_size=32)).hex()
+    return example_record(CATALOG.get("delivery.receipt")) | {
+        "senderAgency": sender,
+        "recipientAgency": recipient,
+        "valueSha256": digest,
+    }
+
+
 def _midnight(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
@@ -324,6 +335,10 @@ REPORT_BREAKAGES: list[Breakage] = [
     ("LGSP-VALID-QUARTER", "$.quarter", _set(quarter=5)),
     ("LGSP-VALID-AMOUNT", "$.dossiersLate", _set(dossiersLate=-1)),
 ]
+RECEIPT_BREAKAGES: list[Breakage] = [
+    ("LGSP-VALID-DIGEST", "$.valueSha256", _set(valueSha256="ABC")),
+    ("LGSP-ID-AGENCY", "$.senderAgency", _set(senderAgency="G22")),
+]
 # (subject, version, valid records, breakages)
 SUBJECTS: list[tuple[str, int, st.SearchStrategy[Record], list[Breakage]]] = [
     ("dossier.status", 1, dossiers(1), DOSSIER_BREAKAGES),
@@ -335,6 +350,7 @@ SUBJECTS: list[tuple[str, int, st.SearchStrategy[Record], list[Breakage]]] = [
     ("payment.request", 1, payment_requests(), PAYMENT_BREAKAGES),
     ("payment.result", 1, payment_results(), RESULT_BREAKAGES),
     ("report.quarterly", 1, reports(), REPORT_BREAKAGES),
+    ("delivery.receipt", 1, receipts(), RECEIPT_BREAKAGES),
 ]
 CASES = [
     pytest.param(subject, version, valid, breakage, id=f"{subject}.v{version}:{breakage[1]}#{n}")
