@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 
+from bus.kafka.security import PLAINTEXT
 from bus.readiness import Check, KafkaReadiness, ReadinessReport
 from gateway.federation.runtime import Federation
 from gateway.runtime.gateway import Gateway
@@ -19,7 +20,7 @@ def gateway_checks(gateway: Gateway, federation: Federation | None = None) -> li
     def owned() -> str | None:
         if not gateway.ready.is_set():
             return "partitions: none owned yet (joining the group, or restoring their state)"
-        waiting = {tp.partition for tp in gateway.consumer.assignment()} - set(gateway.states)
+        waiting = gateway.ownership.restoring()
         if waiting:
             return f"partitions: state of {sorted(waiting)} not restored yet"
         return None
@@ -44,7 +45,7 @@ async def gateway_readiness(
     gateway: Gateway, federation: Federation | None = None, **probe: float
 ) -> AsyncIterator[KafkaReadiness]:
     """The running readiness probe of a gateway process (``probe``: KafkaReadiness timings)."""
-    readiness = KafkaReadiness(gateway.bootstrap, security=gateway.security, **probe)
+    readiness = KafkaReadiness(gateway.bootstrap, security=gateway.security or PLAINTEXT, **probe)
     for check in gateway_checks(gateway, federation):
         readiness.check(check)
     readiness.watch(

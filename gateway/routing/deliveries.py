@@ -3,6 +3,7 @@ transformation applied. Values are decoded only for routes that convert or mask 
 
 from __future__ import annotations
 
+from gateway.errors import TransformError
 from gateway.routing.records import Incoming, Output
 from gateway.routing.table import Decision
 from gateway.routing.transform import header_changes, transform_value
@@ -14,10 +15,6 @@ from schemas.ids.directory import AgencyDirectory
 from schemas.parking import without_park_headers
 
 Headers = list[tuple[str, bytes]]
-
-
-class TransformError(Exception):
-    """A route's transformation could not be applied to this record."""
 
 
 class Deliverer:

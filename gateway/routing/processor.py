@@ -1,30 +1,73 @@
 """What the gateway does with one record: route it, hold it, retry it or park it.
 
-No I/O here: the engine hands in the record, the partition's state, the time and which
-topics exist, and gets back the records to produce (all inside one transaction) and the
-outcome to count.
+No I/O here: the runtime hands in the record, the partition's state, the time and which
+topics exist, and gets back an ``Outcome``: what happened (an ``OutcomeKind``) and the records
+to produce (all inside one transaction).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 from gateway import errors
+from gateway.errors import TransformError
 from gateway.routing.admission import Admission
-from gateway.routing.deliveries import Deliverer, TransformError
+from gateway.routing.deliveries import Deliverer
 from gateway.routing.partition_state import PartitionState
-from gateway.routing.records import Incoming, Outcome, Output
+from gateway.routing.records import Incoming, Outcome, OutcomeKind, Output
 from gateway.routing.retry_tiers import RetryTiers
 from gateway.routing.table import RouteTable
 from schemas.catalog import SchemaCatalog
 from schemas.envelope import Envelope
 from schemas.errors import ContractError
 from schemas.ids.directory import AgencyDirectory
-from schemas.parking import ParkInfo, read_park_info, without_park_headers
+from schemas.parking import ParkInfo, read_park_info
 from schemas.topics import TopicName, parse_topic
 
 Headers = Sequence[tuple[str, bytes]]
+HELD_CODE = "LGSP-GW-HELD"
+
+
+class Consumed(NamedTuple):
+    """One consumed record and what is known of it: the context every outcome is built from
+    (where it came from, the tier it was read from, what parked it before, when, its state)."""
+
+    record: Incoming
+    base: TopicName
+    tier: int | None  # the retry tier it was read from; None: the main topic
+    info: ParkInfo | None  # its park headers; None: never parked by a gateway
+    now: float
+    state: PartitionState
+
+    def park(
+        self,
+        code: str | None,
+        reason: str | None,
+        *,
+        attempts: int = 0,
+        due_at: datetime | None = None,
+        held_behind: str | None = None,
+    ) -> ParkInfo:
+        """Its park headers: the ones it had, parked again, or new ones (``attempts`` more)."""
+        if self.info is not None:
+            return self.info.again(
+                code,
+                reason,
+                attempts=self.info.attempts + attempts,
+                due_at=due_at,
+                held_behind=held_behind,
+            )
+        return ParkInfo.of_record(
+            self.record,
+            HELD_CODE if code is None else code,
+            "" if reason is None else reason,
+            at=datetime.fromtimestamp(self.now, UTC),
+            attempts=attempts,
+            due_at=due_at,
+            held_behind=held_behind,
+        )
 
 
 class RecordProcessor:
@@ -70,117 +113,56 @@ class RecordProcessor:
         try:
             info = read_park_info(record.headers) if tier is not None else None
         except ContractError as error:  # forged or damaged park headers in a retry tier
-            return self._dead(record, base, None, error.code, error.message, None, now, state, tier)
+            return self._dead(Consumed(record, base, tier, None, now, state), None, error)
         if info is None:  # not parked by a gateway (written there by hand): a fresh record
             tier = None
+        consumed = Consumed(record, base, tier, info, now, state)
         size = _size(record)
         if size > self.max_record_bytes:
-            # Producing it would fail every transaction that holds it, for ever: park it, without
-            # its value (which would not fit the DLQ either); the original stays in its topic.
-            reason = (
-                f"record of {size} bytes exceeds the gateway's max_record_bytes "
-                f"({self.max_record_bytes}); its value was left at {record.topic} "
-                f"partition {record.partition} offset {record.offset}"
-            )
-            small_headers = size - len(record.value or b"") <= self.max_record_bytes // 2
-            return self._dead(
-                record,
-                base,
-                None,
-                errors.TOO_LARGE,
-                reason,
-                info,
-                now,
-                state,
-                tier,
-                keep_value=False,
-                keep_headers=small_headers,
-            )
+            return self._too_large(consumed, size)
         if info is not None and info.due_at is not None and info.due_at.timestamp() > now:
-            return Outcome("waiting", due_at=info.due_at.timestamp())
+            return Outcome(OutcomeKind.WAITING, due_at=info.due_at.timestamp())
         try:
             envelope = Envelope.from_headers(record.headers)
         except ContractError as error:
-            return self._dead(record, base, None, error.code, error.message, info, now, state)
+            # as before: parked without releasing its key's hold in the tiers (tier left out)
+            return self._dead(consumed._replace(tier=None), None, error)
+        hold = state.hold_of(str(base), record.key)
         if tier is None:
             if state.seen(envelope.id, now):
-                return Outcome("duplicate", event_type=envelope.type, source=envelope.source)
+                return Outcome(
+                    OutcomeKind.DUPLICATE, event_type=envelope.type, source=envelope.source
+                )
             refused = self.admission.refusal(record)
             if refused is not None:  # breaks a rule of the standards: parked, never routed
-                return self._dead(
-                    record, base, envelope, refused.code, refused.reason, info, now, state
-                )
-            hold = state.hold_of(str(base), record.key)
+                return self._dead(consumed, envelope, (refused.code, refused.reason))
             if hold is not None:
                 state.park_in_tier(str(base), record.key, hold.tier, envelope.id)
-                return self._to_tier(
-                    record, base, envelope, hold.tier, None, now, held_behind=hold.head
-                )
-        else:
-            hold = state.hold_of(str(base), record.key)
-            if hold is not None and hold.tier > tier:  # its key's head moved on: follow it
-                assert info is not None
-                return self._to_tier(
-                    record,
-                    base,
-                    envelope,
-                    hold.tier,
-                    info,
-                    now,
-                    held_behind=hold.head,
-                    due_now=True,
-                )
-        return self._route(record, base, tier, envelope, info, state, now, topic_exists)
+                return self._to_tier(consumed, envelope, hold.tier, held_behind=hold.head)
+        elif hold is not None and hold.tier > tier:  # its key's head moved on: follow it
+            return self._to_tier(consumed, envelope, hold.tier, held_behind=hold.head)
+        return self._route(consumed, envelope, topic_exists)
 
     def _route(
-        self,
-        record: Incoming,
-        base: TopicName,
-        tier: int | None,
-        envelope: Envelope,
-        info: ParkInfo | None,
-        state: PartitionState,
-        now: float,
-        topic_exists: Callable[[str], bool],
+        self, consumed: Consumed, envelope: Envelope, topic_exists: Callable[[str], bool]
     ) -> Outcome:
         decision = self.table.decide(envelope.type, envelope.source, envelope.recipients)
         if decision.park_code is not None:
-            return self._dead(
-                record,
-                base,
-                envelope,
-                decision.park_code,
-                decision.park_reason or "",
-                info,
-                now,
-                state,
-                tier,
-            )
+            return self._dead(consumed, envelope, (decision.park_code, decision.park_reason or ""))
         missing = [d.topic for d in decision.deliveries if not topic_exists(d.topic)]
         if missing:
             reason = f"destination topic {missing[0]} does not exist"
-            return self._retry(
-                record, base, tier, envelope, errors.DESTINATION_MISSING, reason, info, now, state
-            )
+            return self._retry(consumed, envelope, errors.DESTINATION_MISSING, reason)
+        record, tier = consumed.record, consumed.tier
         try:
             outputs = self.deliverer.outputs(record, envelope, decision, from_main=tier is None)
         except TransformError as failure:
-            return self._dead(
-                record,
-                base,
-                envelope,
-                errors.TRANSFORM_FAILED,
-                str(failure),
-                info,
-                now,
-                state,
-                tier,
-            )
-        state.mark_routed(envelope.id, now)
+            return self._dead(consumed, envelope, failure)
+        consumed.state.mark_routed(envelope.id, consumed.now)
         if tier is not None:
-            state.left_tiers(str(base), record.key)
+            consumed.state.left_tiers(str(consumed.base), record.key)
         return Outcome(
-            "routed",
+            OutcomeKind.ROUTED,
             tuple(outputs),
             event_type=envelope.type,
             source=envelope.source,
@@ -189,122 +171,100 @@ class RecordProcessor:
             ce_id=envelope.id,
         )
 
-    def _retry(
-        self,
-        record: Incoming,
-        base: TopicName,
-        tier: int | None,
-        envelope: Envelope,
-        code: str,
-        reason: str,
-        info: ParkInfo | None,
-        now: float,
-        state: PartitionState,
-    ) -> Outcome:
+    def _retry(self, consumed: Consumed, envelope: Envelope, code: str, reason: str) -> Outcome:
+        tier, key = consumed.tier, consumed.record.key
         next_tier = 0 if tier is None else tier + 1
         if next_tier >= len(self.tiers):
-            return self._dead(
-                record,
-                base,
-                envelope,
-                errors.RETRIES_EXHAUSTED,
-                f"{reason} (after {len(self.tiers)} retry tiers)",
-                info,
-                now,
-                state,
-                tier,
-            )
+            exhausted = f"{reason} (after {len(self.tiers)} retry tiers)"
+            return self._dead(consumed, envelope, (errors.RETRIES_EXHAUSTED, exhausted))
         if tier is None:
-            state.park_in_tier(str(base), record.key, next_tier, envelope.id)
+            consumed.state.park_in_tier(str(consumed.base), key, next_tier, envelope.id)
         else:
-            state.moved_to_tier(str(base), record.key, next_tier)
-        outcome = self._to_tier(
-            record, base, envelope, next_tier, info, now, code=code, reason=reason, attempted=True
-        )
+            consumed.state.moved_to_tier(str(consumed.base), key, next_tier)
+        outcome = self._to_tier(consumed, envelope, next_tier, failure=(code, reason))
         return Outcome(
-            "retry", outcome.outputs, code, event_type=envelope.type, source=envelope.source
+            OutcomeKind.RETRY,
+            outcome.outputs,
+            code,
+            event_type=envelope.type,
+            source=envelope.source,
         )
 
     def _to_tier(
         self,
-        record: Incoming,
-        base: TopicName,
+        consumed: Consumed,
         envelope: Envelope,
         tier: int,
-        info: ParkInfo | None,
-        now: float,
         *,
         held_behind: str | None = None,
-        due_now: bool = False,
-        code: str | None = None,
-        reason: str | None = None,
-        attempted: bool = False,
+        failure: tuple[str, str] | None = None,
     ) -> Outcome:
-        instant = datetime.fromtimestamp(now, UTC)
-        attempts = (info.attempts if info else 0) + (1 if attempted else 0)
-        waits = attempted and not due_now
-        park = ParkInfo(
-            code=code or (info.code if info else "LGSP-GW-HELD"),
-            reason=reason
-            or (
-                info.reason if info else f"held behind {held_behind}, an earlier record of its key"
-            ),
-            original_topic=info.original_topic if info else record.topic,
-            original_partition=info.original_partition if info else record.partition,
-            original_offset=info.original_offset if info else record.offset,
-            attempts=attempts,
-            first_failure=info.first_failure if info else instant,
-            due_at=instant + timedelta(seconds=self.tiers.delay(tier)) if waits else instant,
-            held_behind=None
-            if attempted
-            else (held_behind or (info.held_behind if info else None)),
-        )
+        """To a retry tier: after a ``failure`` (one more attempt, due after the tier's delay),
+        or held behind an earlier record of its key (due at once: it waits for its key's head,
+        not for a delay)."""
+        instant = datetime.fromtimestamp(consumed.now, UTC)
+        info, record = consumed.info, consumed.record
+        if failure is not None:
+            due_at = instant + timedelta(seconds=self.tiers.delay(tier))
+            park = consumed.park(*failure, attempts=1, due_at=due_at)
+        else:
+            held = held_behind or (info.held_behind if info else None)
+            why = None if info else f"held behind {held_behind}, an earlier record of its key"
+            park = consumed.park(None, why, due_at=instant, held_behind=held)
         output = Output(
-            str(base.retry(self.tiers.name(tier))),
+            str(consumed.base.retry(self.tiers.name(tier))),
             record.key,
             record.value,
-            without_park_headers(record.headers) + park.to_headers(),
+            park.headers_on(record.headers),
             partition=record.partition,
         )
         return Outcome(
-            "held", (output,), park.code, event_type=envelope.type, source=envelope.source
+            OutcomeKind.HELD,
+            (output,),
+            park.code,
+            event_type=envelope.type,
+            source=envelope.source,
+        )
+
+    def _too_large(self, consumed: Consumed, size: int) -> Outcome:
+        """Producing it would fail every transaction that holds it, for ever: park it without
+        its value (which would not fit the DLQ either); the original stays in its topic."""
+        record = consumed.record
+        reason = (
+            f"record of {size} bytes exceeds the gateway's max_record_bytes "
+            f"({self.max_record_bytes}); its value was left at {record.topic} "
+            f"partition {record.partition} offset {record.offset}"
+        )
+        small_headers = size - len(record.value or b"") <= self.max_record_bytes // 2
+        return self._dead(
+            consumed,
+            None,
+            (errors.TOO_LARGE, reason),
+            keep_value=False,
+            keep_headers=small_headers,
         )
 
     def _dead(
         self,
-        record: Incoming,
-        base: TopicName,
+        consumed: Consumed,
         envelope: Envelope | None,
-        code: str,
-        reason: str,
-        info: ParkInfo | None,
-        now: float,
-        state: PartitionState,
-        tier: int | None = None,
+        why: ContractError | TransformError | tuple[str, str],
         *,
         keep_value: bool = True,
         keep_headers: bool = True,
     ) -> Outcome:
-        instant = datetime.fromtimestamp(now, UTC)
-        park = ParkInfo(
-            code=code,
-            reason=reason,
-            original_topic=info.original_topic if info else record.topic,
-            original_partition=info.original_partition if info else record.partition,
-            original_offset=info.original_offset if info else record.offset,
-            attempts=info.attempts if info else 0,
-            first_failure=info.first_failure if info else instant,
-        )
-        if tier is not None:
-            state.left_tiers(str(base), record.key)
+        """To the dead letters, with ``why`` (an error, or a code and a reason)."""
+        code, reason = why if isinstance(why, tuple) else (why.code, why.message)
+        park = consumed.park(code, reason)
+        record = consumed.record
+        if consumed.tier is not None:
+            consumed.state.left_tiers(str(consumed.base), record.key)
+        headers = park.headers_on(record.headers) if keep_headers else park.to_headers()
         output = Output(
-            str(base.dlq()),
-            record.key,
-            record.value if keep_value else None,
-            (without_park_headers(record.headers) if keep_headers else []) + park.to_headers(),
+            str(consumed.base.dlq()), record.key, record.value if keep_value else None, headers
         )
         return Outcome(
-            "parked",
+            OutcomeKind.PARKED,
             (output,),
             code,
             event_type=envelope.type if envelope else "unknown",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from enum import StrEnum
 from typing import NamedTuple, Protocol
 
 
@@ -43,10 +44,21 @@ class Output(NamedTuple):
     partition: int | None = None
 
 
-class Outcome(NamedTuple):
-    """What happened to a record: ``kind`` is routed, retry, held, parked, duplicate or waiting."""
+class OutcomeKind(StrEnum):
+    """What the gateway did with one record (the values are the metric and log words)."""
 
-    kind: str
+    ROUTED = "routed"  # delivered to every destination of its routes
+    RETRY = "retry"  # sent to the next retry tier after a retriable failure
+    HELD = "held"  # sent to a retry tier behind an earlier record of its key
+    PARKED = "parked"  # dead-lettered with a code
+    DUPLICATE = "duplicate"  # already routed (same ce_id): dropped
+    WAITING = "waiting"  # a retry tier's head, not due yet: consumed again when it is
+
+
+class Outcome(NamedTuple):
+    """What happened to a record, the records it produces, and what the metrics count of it."""
+
+    kind: OutcomeKind
     outputs: tuple[Output, ...] = ()
     code: str | None = None
     due_at: float | None = None

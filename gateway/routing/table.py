@@ -36,7 +36,7 @@ from schemas.ids.agency import AgencyCode
 from schemas.ids.directory import AgencyDirectory
 from schemas.topics import inbox_topic, link_topic
 
-_CACHE_SIZE = 50_000
+_DECISIONS_KEPT = 50_000  # cached decisions; the oldest is dropped first (FIFO, not LRU)
 
 
 class RouteSpec(BaseModel):
@@ -102,7 +102,7 @@ class RoutingTableSpec(BaseModel):
 
 
 @dataclass(frozen=True, slots=True)
-class Delivery:
+class RouteDelivery:
     """One copy of a record to produce: where, for whom, by which route, transformed how."""
 
     topic: str
@@ -115,7 +115,7 @@ class Delivery:
 class Decision:
     """Either deliveries, or the code and reason to park the record with."""
 
-    deliveries: tuple[Delivery, ...] = ()
+    deliveries: tuple[RouteDelivery, ...] = ()
     park_code: str | None = None
     park_reason: str | None = None
     routes: tuple[str, ...] = ()  # names of the routes used, once per decision (for metrics)
@@ -168,18 +168,18 @@ class RouteTable:
             )
             for event_type in route_spec.types:
                 self._by_type.setdefault(event_type, []).append(route)
-        self._cache: OrderedDict[tuple[str, str, tuple[str, ...]], Decision] = OrderedDict()
+        self._decisions: OrderedDict[tuple[str, str, tuple[str, ...]], Decision] = OrderedDict()
 
     def decide(self, event_type: str, source: str, recipients: tuple[str, ...]) -> Decision:
         """Where a record goes, from its headers alone (cached: the table is immutable)."""
         key = (event_type, source, recipients)
-        cached = self._cache.get(key)
+        cached = self._decisions.get(key)
         if cached is not None:
             return cached
         decision = self._decide(event_type, source, recipients)
-        self._cache[key] = decision
-        if len(self._cache) > _CACHE_SIZE:
-            self._cache.popitem(last=False)
+        self._decisions[key] = decision
+        if len(self._decisions) > _DECISIONS_KEPT:
+            self._decisions.popitem(last=False)  # first in, first out
         return decision
 
     def _decide(self, event_type: str, source: str, recipients: tuple[str, ...]) -> Decision:
@@ -192,7 +192,7 @@ class RouteTable:
         if not routes:
             return Decision.park(errors.NO_ROUTE, f"no route lets {source} send {event_type}")
         recipient_codes = [AgencyCode.parse(r) for r in recipients]
-        deliveries: list[Delivery] = []
+        deliveries: list[RouteDelivery] = []
         recipient_routes = [r for r in routes if r.spec.deliver == "recipients"]
         for route in routes:
             if route.spec.deliver == "topic":
@@ -203,7 +203,9 @@ class RouteTable:
                     )
                 assert route.spec.topic is not None
                 deliveries.append(
-                    Delivery(route.spec.topic, recipients, route.spec.name, route.spec.transform)
+                    RouteDelivery(
+                        route.spec.topic, recipients, route.spec.name, route.spec.transform
+                    )
                 )
         if recipient_routes:
             if not recipient_codes:
@@ -218,7 +220,7 @@ class RouteTable:
 
     def _place(
         self, routes: list[_Route], recipients: list[AgencyCode], source: str
-    ) -> list[Delivery] | Decision:
+    ) -> list[RouteDelivery] | Decision:
         """Deliveries for every recipient, each by the first route allowing it."""
         by_topic: dict[tuple[str, str], list[str]] = {}
         transforms = {r.spec.name: r.spec.transform for r in routes}
@@ -249,7 +251,7 @@ class RouteTable:
                     )
                 by_topic.setdefault((destination, route.spec.name), []).append(str(target))
         return [
-            Delivery(topic, tuple(dict.fromkeys(codes)), name, transforms[name])
+            RouteDelivery(topic, tuple(dict.fromkeys(codes)), name, transforms[name])
             for (topic, name), codes in by_topic.items()
         ]
 

@@ -1,17 +1,19 @@
 """The gateway process: consume the node's event and retry topics, decide, produce, commit,
 all inside one Kafka transaction per partition number and batch.
 
-A record's outputs (deliveries, retry or dead-letter copies, the routed-id marker) and the
-offset that consumed it commit together or not at all, so a gateway killed at any instant
-neither loses nor duplicates a routed record inside the cluster.
+``Gateway`` puts the parts together and owns their clients; each part has one job:
+
+    ConsumeLoop            fetch and dispatch to the per-partition queues   runtime/loop.py
+    PartitionQueues        one transaction in flight per partition number   runtime/queues.py
+    PartitionTransactions  decide a batch and commit it in one transaction  runtime/transaction.py
+    PartitionOwner         states, positions, producers, pause/seek/resume  runtime/ownership.py
+    RecordProcessor        what to do with one record (pure)                routing/processor.py
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
-from collections import defaultdict
 from types import TracebackType
 
 import structlog
@@ -25,15 +27,16 @@ from gateway.config import GatewayConfig, load_route_table
 from gateway.metrics import GatewayMetrics
 from gateway.routing.partition_state import PartitionState
 from gateway.routing.processor import RecordProcessor
-from gateway.routing.records import Outcome, Output
 from gateway.routing.retry_tiers import RetryTiers, parse_delay
 from gateway.routing.table import RouteTable
-from gateway.runtime.batching import TransactionBatches
-from gateway.runtime.ownership import STOP_GRACE_S, PartitionOwnership
+from gateway.runtime.loop import ConsumeLoop
+from gateway.runtime.ownership import STOP_GRACE_S, Committed, PartitionOwner
 from gateway.runtime.producers import PartitionProducers
-from gateway.runtime.queues import Batch, PartitionPipeline
+from gateway.runtime.queues import Batch, PartitionQueues
 from gateway.runtime.rebalance import RebalanceListener
-from gateway.runtime.topology import consumed_topics, ensure_gateway_topics
+from gateway.runtime.restore import restore_partitions
+from gateway.runtime.topology import KnownTopics, consumed_topics, ensure_gateway_topics
+from gateway.runtime.transaction import PartitionTransactions
 from schemas.catalog import SchemaCatalog, bundled_catalog
 from schemas.errors import LgspError
 from schemas.topics import TopicName, event_topic, gateway_topic
@@ -43,7 +46,8 @@ _TOPIC_REFRESH_S = 2.0
 
 
 class Gateway:
-    """One gateway process of a node; use as ``async with Gateway(...) as gw: await gw.run()``."""
+    """One gateway process of a node; use as ``async with Gateway(...) as gw: await gw.run()``
+    (or ``gateway.runner.run_gateway``, which also starts federation and the admin API)."""
 
     def __init__(
         self,
@@ -73,18 +77,9 @@ class Gateway:
         )
         self.metrics = GatewayMetrics(registry, config.node)
         self.metrics.routes.labels(config.node).set(len(table.spec.routes))
-        self.producers = PartitionProducers(
-            bootstrap, f"lgsp-gateway-{config.node}", security=security
-        )
-        self.states: dict[int, PartitionState] = {}
-        self._routed_topic = gateway_topic(config.node, "routed")
-        self._partition_counts: dict[str, int] = {}
-        self.positions: dict[TopicPartition, int] = {}  # next offset to route, for lag
-        self.ready = asyncio.Event()
-        self._lock = asyncio.Lock()
         self.stopping = asyncio.Event()
-        self._known_topics: set[str] = set()
         self._admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **client_options(security))
+        self.topics = KnownTopics(self._admin)
         self._consumer = AIOKafkaConsumer(
             bootstrap_servers=bootstrap,
             **client_options(security),
@@ -96,16 +91,38 @@ class Gateway:
             max_poll_records=config.max_batch,
             fetch_max_wait_ms=config.fetch_max_wait_ms,
         )
-        self._tasks: list[asyncio.Task[None]] = []
-        self.pipeline = PartitionPipeline(
-            self._process, self.states.__contains__, max_queued=2 * config.max_batch
+        self.producers = PartitionProducers(
+            bootstrap, f"lgsp-gateway-{config.node}", security=security
         )
-        self.ownership = PartitionOwnership(self)
+        self.transactions = PartitionTransactions(
+            self.processor,
+            self.metrics,
+            self.topics.exists,
+            group_id=config.group_id,
+            routed_topic=gateway_topic(config.node, "routed"),
+            source_partitions=config.partitions,
+        )
+        self.queues = PartitionQueues(
+            self._transaction, self._owns, max_queued=2 * config.max_batch
+        )
+        self.ownership = PartitionOwner(
+            self._consumer, self.producers, self.queues, self._restore, self.metrics, self.stopping
+        )
+        self.loop = ConsumeLoop(
+            self._consumer, self.queues, self.ownership, self.metrics, max_batch=config.max_batch
+        )
+        self._stack = contextlib.AsyncExitStack()
 
     @property
     def consumer(self) -> AIOKafkaConsumer:
-        """The group consumer (read-only use: its assignment, for readiness)."""
+        """The group consumer, for readiness to read its assignment and positions (only the
+        partition owner pauses, seeks and resumes it)."""
         return self._consumer
+
+    @property
+    def ready(self) -> asyncio.Event:
+        """Set once the process owns partitions with their state restored."""
+        return self.ownership.ready
 
     @property
     def table(self) -> RouteTable:
@@ -118,15 +135,19 @@ class Gateway:
         return consumed_topics(self.main_topics(), self.tiers.names)
 
     async def __aenter__(self) -> Gateway:
-        await self._admin.start()
-        try:
+        async with contextlib.AsyncExitStack() as stack:  # everything opened is closed
+            await self._admin.start()
+            stack.push_async_callback(self._admin.close)
+            stack.push_async_callback(self.producers.close, grace_s=STOP_GRACE_S)
             await self._ensure_topics()
             await self._consumer.start()
-        except BaseException:
-            await self._admin.close()
-            raise
-        self._consumer.subscribe(self.consumed_topics(), listener=RebalanceListener(self.ownership))
-        self._tasks.append(asyncio.create_task(self._refresh_topics_forever()))
+            # leaving the group revokes the partitions, which closes their producers
+            stack.push_async_callback(self._consumer.stop)
+            self._subscribe()
+            refresher = asyncio.create_task(self._refresh_forever(), name="gateway-topics")
+            stack.push_async_callback(_cancelled, refresher)
+            stack.callback(self.stopping.set)
+            self._stack = stack.pop_all()
         log.info(
             "gateway_started",
             node=self.config.node,
@@ -141,13 +162,7 @@ class Gateway:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.stopping.set()
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        await self._consumer.stop()  # leaves the group: the revocation closes the producers
-        await self.producers.close(grace_s=STOP_GRACE_S)
-        await self._admin.close()
+        await self._stack.__aexit__(exc_type, exc, tb)
         log.info("gateway_stopped", node=self.config.node)
 
     def stop(self) -> None:
@@ -155,31 +170,7 @@ class Gateway:
 
     async def run(self) -> None:
         """Consume and route until ``stop()``; the transactions in flight end before it returns."""
-        last_prune = time.monotonic()
-        try:
-            while not self.stopping.is_set():
-                await self.pipeline.room()
-                batch = await self._consumer.getmany(
-                    timeout_ms=200, max_records=self.config.max_batch
-                )
-                by_number: dict[int, Batch] = defaultdict(dict)
-                for tp, records in batch.items():
-                    by_number[tp.partition][tp] = records
-                for partition, records_of in by_number.items():
-                    self.pipeline.add(partition, records_of)
-                if time.monotonic() - last_prune > 10:
-                    self._prune()
-                    last_prune = time.monotonic()
-        finally:
-            await self.pipeline.close(STOP_GRACE_S)
-
-    def _prune(self) -> None:
-        now = time.time()
-        for state in self.states.values():
-            state.prune(now)
-        self.metrics.held_keys.labels(self.config.node).set(
-            sum(len(s.holds) for s in self.states.values())
-        )
+        await self.loop.run(self.stopping)
 
     async def reload(self) -> RouteTable:
         """Load the routing table again; an invalid one raises and the old one stays."""
@@ -188,83 +179,58 @@ class Gateway:
         except LgspError:
             self.metrics.reloads.labels(self.config.node, "rejected").inc()
             raise
-        async with self._lock:
-            self.processor.table = table
+        self.processor.table = table  # whole: a transaction sees the old or the new table
         await self._ensure_topics()
-        self._consumer.subscribe(self.consumed_topics(), listener=RebalanceListener(self.ownership))
+        self._subscribe()
         self.metrics.reloads.labels(self.config.node, "applied").inc()
         self.metrics.routes.labels(self.config.node).set(len(table.spec.routes))
         log.info("routes_reloaded", node=self.config.node, routes=len(table.spec.routes))
         return table
 
-    async def _process(self, partition: int, batch: Batch) -> None:
-        producer = self.producers.get(partition)
-        state = self.states[partition]
-        started, now = time.perf_counter(), time.time()
-        outcomes: list[Outcome] = []
-        offsets: dict[TopicPartition, int] = {}
-        try:
-            await producer.begin_transaction()
-            batches = TransactionBatches(producer, self._partition_counts, self.config.partitions)
-            for tp, records in batch.items():
-                for record in records:
-                    outcome = self.processor.handle(record, state, now, self._topic_exists)
-                    if outcome.kind == "waiting":
-                        self._pause_until(tp, record.offset, outcome.due_at or now)
-                        self.pipeline.drop(partition, tp)  # fetched again when it is due
-                        break
-                    for out in outcome.outputs:
-                        await batches.add(out, partition)
-                    offsets[tp] = record.offset + 1
-                    outcomes.append(outcome)
-            routed_ids = [o.ce_id for o in outcomes if o.kind == "routed" and o.ce_id]
-            if routed_ids:  # one dedup marker per transaction, read back by restore
-                marker = "\n".join(routed_ids).encode()
-                await batches.add(
-                    Output(self._routed_topic, None, marker, (), partition), partition
-                )
-            # The offsets join the transaction while its records are still being acknowledged:
-            # both must be in before the commit, in no particular order.
-            steps = [batches.flush()]
-            if offsets:
-                steps.append(producer.send_offsets_to_transaction(offsets, self.config.group_id))
-            await asyncio.gather(*steps)
-            await producer.commit_transaction()
-        except Exception as error:  # abort, rewind and rebuild: nothing half-done survives
-            self.metrics.transactions.labels(self.config.node, "aborted").inc()
-            log.warning(
-                "transaction_aborted", node=self.config.node, partition=partition, error=repr(error)
-            )
-            with contextlib.suppress(Exception):
-                await producer.abort_transaction()
-            await self.ownership.rebuild(partition)
-            return
-        self.metrics.transactions.labels(self.config.node, "committed").inc()
-        self.metrics.count(outcomes, time.perf_counter() - started)
-        self.positions.update(offsets)
+    def _subscribe(self) -> None:
+        self._consumer.subscribe(self.consumed_topics(), listener=RebalanceListener(self.ownership))
 
-    def _topic_exists(self, topic: str) -> bool:
-        return topic in self._known_topics
+    def _owns(self, partition: int) -> bool:
+        return self.ownership.owns(partition)
 
-    async def _refresh_topics_forever(self) -> None:
+    async def _transaction(self, partition: int, batch: Batch) -> None:
+        owner = self.ownership
+        result = await self.transactions.run(
+            partition, batch, owner.producer(partition), owner.state(partition)
+        )
+        await owner.settled(partition, result)
+
+    async def _restore(self, numbers: list[int], committed: Committed) -> dict[int, PartitionState]:
+        return await restore_partitions(
+            self.bootstrap,
+            numbers,
+            self.main_topics(),
+            self.tiers,
+            self.processor,
+            committed,
+            self.window_s,
+            security=self.security,
+        )
+
+    async def _refresh_forever(self) -> None:
         """Keep the known-topic set and the consumer lag gauges fresh."""
         while True:
             with contextlib.suppress(Exception):
-                self._known_topics = set(await self._admin.list_topics())
+                await self.topics.refresh()
             self.metrics.report_lag(
-                self.positions, self._consumer.last_stable_offset, set(self.states)
+                self.ownership.positions,
+                self._stable_offset,
+                set(self.ownership.states),
             )
             await asyncio.sleep(_TOPIC_REFRESH_S)
 
-    def _pause_until(self, tp: TopicPartition, offset: int, due_at: float) -> None:
-        """Hold a retry tier partition until its head record is due (non-blocking retries)."""
-        self._consumer.seek(tp, offset)
-        self._consumer.pause(tp)
-        asyncio.get_running_loop().call_later(max(0.0, due_at - time.time()), self._resume, tp)
-
-    def _resume(self, tp: TopicPartition) -> None:
-        if tp in self._consumer.assignment():
-            self._consumer.resume(tp)
+    def _stable_offset(self, tp: TopicPartition) -> int | None:
+        """The consumer's last stable offset, None for a partition no longer assigned (a
+        rebalance can revoke one between two refreshes: aiokafka asserts on it)."""
+        if tp not in self._consumer.assignment():
+            return None
+        stable: int | None = self._consumer.last_stable_offset(tp)
+        return stable
 
     async def _ensure_topics(self) -> None:
         await ensure_gateway_topics(
@@ -276,4 +242,10 @@ class Gateway:
             self.window_s,
             security=self.security,
         )
-        self._known_topics = set(await self._admin.list_topics())
+        await self.topics.refresh()
+
+
+async def _cancelled(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task

@@ -21,7 +21,7 @@ Batch = dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]
 log = structlog.get_logger("lgsp.gateway")
 
 
-class PartitionPipeline:
+class PartitionQueues:
     """Queue batches per partition number and run ``process`` on them one at a time each."""
 
     def __init__(

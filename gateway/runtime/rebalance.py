@@ -1,4 +1,4 @@
-"""Hands aiokafka's rebalance callbacks to the gateway that owns the consumer."""
+"""Hands aiokafka's rebalance callbacks to the partition owner of a gateway process."""
 
 from __future__ import annotations
 
@@ -7,14 +7,14 @@ from typing import Protocol
 from aiokafka import ConsumerRebalanceListener, TopicPartition
 
 
-class PartitionOwner(Protocol):
+class RebalanceHandler(Protocol):
     async def on_assigned(self, assigned: set[TopicPartition]) -> None: ...
 
     async def on_revoked(self, revoked: set[TopicPartition]) -> None: ...
 
 
 class RebalanceListener(ConsumerRebalanceListener):  # type: ignore[misc]
-    def __init__(self, owner: PartitionOwner) -> None:
+    def __init__(self, owner: RebalanceHandler) -> None:
         self._owner = owner
 
     async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:

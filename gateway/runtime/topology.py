@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from aiokafka.admin import AIOKafkaAdminClient
+
 from bus.kafka import TopicSpec, ensure_topics, topic_partitions
 from bus.kafka.security import KafkaSecurity
 from schemas.errors import LgspError
@@ -52,3 +54,18 @@ async def ensure_gateway_topics(
             "to match.",
             code="LGSP-GW-PARTITIONS",
         )
+
+
+class KnownTopics:
+    """The cluster's topics as last listed: whether a destination exists is read from here, so
+    the hot path asks no broker."""
+
+    def __init__(self, admin: AIOKafkaAdminClient) -> None:
+        self._admin = admin
+        self._names: set[str] = set()
+
+    def exists(self, topic: str) -> bool:
+        return topic in self._names
+
+    async def refresh(self) -> None:
+        self._names = set(await self._admin.list_topics())
