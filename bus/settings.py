@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     kafka_ca_file: Path | None = Field(
         default=None, description="PEM file of the CA that signed the broker's certificate."
     )
+    uvloop: bool = Field(
+        default=True,
+        description="Run long-running processes (gateway, connectors, tracker) on uvloop.",
+    )
 
     admin_tokens: tuple[AdminToken, ...] = Field(
         default=(),

@@ -28,7 +28,13 @@ from gateway.config import load_gateway_config
 from gateway.federation.border.admission import refused_topic
 from gateway.runner import run_gateway
 from gateway.runtime.gateway import Gateway
-from lgsp.demo.agency_systems import Posting, Webhook, agency_systems
+from lgsp.demo.agency_systems import (
+    Posting,
+    Webhook,
+    agency_systems,
+    portal_caught_up,
+    portal_summary,
+)
 from lgsp.demo.nodes import (
     HANOI,
     LATE_AGENCY,
@@ -42,6 +48,7 @@ from lgsp.demo.nodes import (
     write_trust,
 )
 from lgsp.demo.observer import Observer, Watch
+from lgsp.demo.payments import DemoPayments, payment_platform
 from lgsp.demo.report import report
 from lgsp.demo.traffic import Workload
 from schemas.catalog import bundled_catalog
@@ -152,9 +159,14 @@ async def run_federation(
         console.print(
             "connectors: a webhook per province for the one-stop-shop systems "
             + ", ".join(f"{r} {w.url}/docs" for r, w in webhooks.items())
-            + "; the national portal's HTTP sink on NGSP"
+            + f"; the national portal's dvcqg-sink on NGSP to {portal.url} (DVCQG protocol)"
         )
-        published = await _publish(bootstraps, workload, plan, late, console, nodes, webhooks)
+        payments = await stack.enter_async_context(
+            payment_platform(bootstraps, nodes[NGSP].gateway.registry)
+        )
+        published = await _publish(
+            bootstraps, workload, plan, late, console, nodes, webhooks, payments
+        )
         await _drain(observer, workload, console, plan.interrupted)
         if plan.interrupted.is_set():
             raise DemoInterruptedError
@@ -162,8 +174,14 @@ async def run_federation(
             await tracker.wait_caught_up(30)
         gateways = {r: n.gateway for r, n in nodes.items()}
         ok = report(console, workload, observer, gateways, published, tracker.figures("agency"))
-        await portal.caught_up(sum(len(s) for s in workload.dossier_statuses.values()))
-        console.print(portal.summary(webhooks))
+        await portal_caught_up(portal, sum(len(s) for s in workload.dossier_statuses.values()))
+        console.print(portal_summary(portal, webhooks))
+        console.print(payments.summary())
+        ok = (
+            ok
+            and portal.duplicated == 0
+            and payments.paid + len(payments.refused) == payments.asked
+        )
         if plan.keep_running:
             console.print(
                 "[bold]still running[/]: explore with kcat, the admin APIs, "
@@ -211,6 +229,7 @@ async def _publish(
     console: Console,
     nodes: dict[str, RunningNode],
     webhooks: dict[str, Webhook],
+    payments: DemoPayments,
 ) -> int:
     total = int(plan.duration_s * plan.rate)
     published, late_created = 0, False
@@ -255,6 +274,9 @@ async def _publish(
             for publisher in publishers.values():
                 await publisher.flush()
             progress.update(task, status="one-stop-shops finishing their posts")
+            await posting.finish()
+            progress.update(task, status="one-stop-shops paying fees online")
+            await payments.pay(posting, workload)
             await posting.finish()
     if not late_created:
         await provision(bootstraps[HANOI], [late])
