@@ -11,6 +11,7 @@ from lgsp import (
     attachment_commands,
     audit_commands,
     connector_commands,
+    console_commands,
     demo,
     dlq_commands,
     gateway_commands,
@@ -41,6 +42,7 @@ app.add_typer(connector_commands.app, name="connector")
 app.add_typer(attachment_commands.app, name="attachments")
 app.add_typer(security_commands.app, name="security")
 app.command("demo")(demo.demo_command)
+app.command("console")(console_commands.console_command)
 
 
 def main() -> None:

@@ -31,6 +31,7 @@ from bus.localkafka import cluster_status, secure
 from bus.localkafka.layout import ClusterPaths, check_principal_name
 from bus.settings import Settings
 from gateway.config import load_gateway_config
+from lgsp.token_commands import token_hash
 from schemas.catalog import bundled_catalog
 from schemas.errors import LocalKafkaError
 from tracker.topics import REPORT_QUARTERLY, TRACKED_TYPES
@@ -40,6 +41,7 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 console = Console(stderr=True)
+app.command("token-hash")(token_hash)
 
 ClusterOption = Annotated[
     str | None,

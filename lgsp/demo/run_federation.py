@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import secrets
 import socket
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +18,7 @@ from prometheus_client import CollectorRegistry
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
+from bus.adminauth import AdminToken, Role, hash_admin_token
 from bus.kafka import KafkaPublisher, delete_topics
 from bus.kafka.access import ClusterAccess
 from bus.kafka.factory import PLAINTEXT
@@ -81,6 +83,14 @@ async def run_federation(
     bootstraps: dict[str, str], folder: Path, plan: DemoPlan, console: Console
 ) -> bool:
     await asyncio.to_thread(write_trust, folder)
+    # the admin API needs a token: one operator token for this run, shown once below
+    admin_token = secrets.token_urlsafe(24)
+    tokens = (
+        *Settings().admin_tokens,
+        AdminToken(
+            name="demo-operator", role=Role.OPERATOR, token_sha256=hash_admin_token(admin_token)
+        ),
+    )
     late = inbox_topic(HANOI, LATE_AGENCY)
     await delete_topics(bootstraps[HANOI], [late])  # the late ward's sink starts offline
     async with contextlib.AsyncExitStack() as stack:
@@ -89,7 +99,7 @@ async def run_federation(
             port = _port(plan.admin_port + offset if plan.admin_port else 0)
             config = load_gateway_config(write_node(folder, role, bootstraps, port))
             nodes[role] = await stack.enter_async_context(
-                _node(role, config, bootstraps[role], port)
+                _node(role, config, bootstraps[role], port, tokens)
             )
             await provision(
                 bootstraps[role],
@@ -120,6 +130,11 @@ async def run_federation(
                 f"{node.role:7} gateway ready: metrics http://127.0.0.1:{node.port}/metrics,"
                 f" admin API http://127.0.0.1:{node.port}/docs"
             )
+        console.print(
+            f"admin API token of this run (operator): {admin_token}  "
+            f"(send it as 'Authorization: Bearer <token>' to /admin/*)",
+            highlight=False,
+        )
         tracker_port = _port(plan.admin_port + len(ROLES) if plan.admin_port else 0)
         tracker = await stack.enter_async_context(
             run_tracker(
@@ -181,8 +196,11 @@ async def run_federation(
 
 
 @contextlib.asynccontextmanager
-async def _node(role: str, config: Any, bootstrap: str, port: int) -> AsyncIterator[RunningNode]:
-    async with run_gateway(config, Settings(), bootstrap=bootstrap, admin_port=port) as running:
+async def _node(
+    role: str, config: Any, bootstrap: str, port: int, tokens: Sequence[AdminToken]
+) -> AsyncIterator[RunningNode]:
+    settings = Settings().model_copy(update={"admin_tokens": tokens})
+    async with run_gateway(config, settings, bootstrap=bootstrap, admin_port=port) as running:
         await running.wait_ready(60)
         yield RunningNode(role, running.gateway, port)
 

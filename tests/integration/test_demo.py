@@ -46,6 +46,7 @@ def test_lgsp_demo_runs_the_contract_tour_and_a_national_exchange(kafka_bootstra
     assert "fees paid through NGSP's national payment platform" in flat
     assert "reported back: 1 (MaLoi 05)" in flat
     assert "tracker: " in output and "on-time rate" in output
+    assert "admin API token of this run (operator): " in output
 
 
 def test_ctrl_c_during_live_traffic_stops_the_demo_cleanly(kafka_bootstrap: str) -> None:
