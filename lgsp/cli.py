@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from importlib.metadata import version
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -12,6 +14,7 @@ from lgsp import (
     connector_commands,
     demo,
     dlq_commands,
+    doctor,
     gateway_commands,
     kafka_commands,
     link_commands,
@@ -39,6 +42,29 @@ app.add_typer(tracker_commands.app, name="tracker")
 app.add_typer(connector_commands.app, name="connector")
 app.add_typer(security_commands.app, name="security")
 app.command("demo")(demo.demo_command)
+app.command("doctor")(doctor.doctor)
+
+
+def _print_version(asked: bool) -> None:
+    if asked:
+        typer.echo(f"lgsp {version('lgsp-bus')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Integration bus for Vietnamese e-government (LGSP/NGSP) on Apache Kafka.
+
+    Data goes to stdout, messages and errors to stderr; exit codes: 0 ok, 1 failure, 2 usage
+    (docs/errors.md).
+    """
 
 
 def main() -> None:
