@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import sys
 from importlib.metadata import version
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from typer.core import TyperGroup
 
 from lgsp import (
     audit_commands,
@@ -25,7 +26,23 @@ from lgsp import (
 )
 from schemas.errors import LgspError
 
+
+class _LgspGroup(TyperGroup):
+    """The root command: an ``LgspError`` anywhere becomes one coded line on stderr, exit 1."""
+
+    # ctx is typer's vendored click Context, which typer does not export under a public name
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except LgspError as error:
+            Console(stderr=True, soft_wrap=True).print(
+                f"[bold red]error[/] [{error.code}] {error.message}", highlight=False
+            )
+            ctx.exit(1)
+
+
 app = typer.Typer(
+    cls=_LgspGroup,
     name="lgsp",
     help="Integration bus for Vietnamese e-government (LGSP/NGSP) on Apache Kafka.",
     no_args_is_help=True,

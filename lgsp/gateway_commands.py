@@ -23,6 +23,8 @@ from gateway.config import GatewayConfig, load_gateway_config
 from gateway.engine import Gateway
 from gateway.federation.runtime import federation_of
 from gateway.readiness import gateway_readiness
+from lgsp.gateway_check import check_node
+from lgsp.output import OutputFormat, OutputOption, emit_json, messages
 from schemas.errors import LgspError
 
 app = typer.Typer(help="Run a node's gateway.", no_args_is_help=True)
@@ -47,6 +49,27 @@ def run(
             code="LGSP-CONFIG-INVALID",
         )
     asyncio.run(_serve(gateway_config, bootstrap, settings.kafka_security()))
+
+
+@app.command()
+def check(
+    config: Annotated[
+        Path, typer.Option("--config", "-c", help="The node's gateway file (node.yaml).")
+    ],
+    output: OutputOption = OutputFormat.TEXT,
+) -> None:
+    """Check node.yaml, routes.yaml, the directory and the federation's keys and trust registry
+    without starting anything; exit 1 listing each problem as file:line (like promtool check)."""
+    result = check_node(config)
+    for problem in result.problems:
+        if output is OutputFormat.JSON:
+            emit_json(problem.as_json())
+        else:
+            typer.echo(str(problem))
+    if result.problems:
+        messages.print(f"[bold red]FAILED[/]: {len(result.problems)} problem(s)", highlight=False)
+        raise typer.Exit(1)
+    messages.print(f"SUCCESS: {', '.join(result.checked)}", highlight=False)
 
 
 async def _serve(config: GatewayConfig, bootstrap: str, security: KafkaSecurity) -> None:

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from bus.localkafka import (
     cluster_status,
@@ -20,6 +18,7 @@ from bus.localkafka import (
 from bus.localkafka import secure as security_files
 from bus.localkafka.layout import ClusterPaths
 from bus.settings import Settings
+from lgsp.output import OutputFormat, OutputOption, emit_json, emit_rows
 
 app = typer.Typer(
     help="Run local single-node Kafka clusters (KRaft) on 127.0.0.1.", no_args_is_help=True
@@ -49,6 +48,7 @@ def up(
             help="TLS + SASL/SCRAM listener and ACLs (StandardAuthorizer); see docs/security.md.",
         ),
     ] = False,
+    output: OutputOption = OutputFormat.TEXT,
 ) -> None:
     """Start cluster NAME (fetching the broker jars the first time) or reuse it if running.
 
@@ -68,7 +68,17 @@ def up(
         admin = security_files.ADMIN_USER
         env = security_files.write_env_file(files, admin, status.bootstrap_servers)
         console.print(f"super user {admin}'s client settings (0600): {env}")
-    print(status.bootstrap_servers)
+    if output is OutputFormat.JSON:
+        emit_json(
+            {
+                "name": name,
+                "bootstrap_servers": status.bootstrap_servers,
+                "secure": status.secure,
+                "reused": status.reused,
+            }
+        )
+    else:
+        typer.echo(status.bootstrap_servers)
 
 
 @app.command()
@@ -91,41 +101,30 @@ def down(
 @app.command()
 def status(
     name: Annotated[str | None, typer.Option("--name", "-n", help="Only this cluster.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    output: OutputOption = OutputFormat.TEXT,
 ) -> None:
-    """Show local clusters: running or not, bootstrap address, pid, memory, log file."""
+    """Show local clusters: running or not, bootstrap address, pid, memory, log file.
+
+    With --name, exit 3 when that cluster is not running (docs/errors.md).
+    """
     settings = Settings()
     clusters = [cluster_status(settings, name)] if name else list_clusters(settings)
-    if as_json:
-        print(
-            json.dumps(
-                [
-                    {
-                        "name": c.name,
-                        "running": c.running,
-                        "secure": c.secure,
-                        "bootstrap_servers": c.bootstrap_servers,
-                        "pid": c.pid,
-                        "resident_memory_mb": c.resident_memory_mb,
-                        "log": str(c.log_path),
-                    }
-                    for c in clusters
-                ],
-                indent=2,
-            )
-        )
-        return
-    table = Table("cluster", "state", "security", "bootstrap", "pid", "RSS MiB", "log")
-    for c in clusters:
-        table.add_row(
-            c.name,
-            "[green]running[/]" if c.running else "stopped",
-            "SASL_SSL+ACLs" if c.secure else "plaintext",
-            c.bootstrap_servers or "-",
-            str(c.pid or "-"),
-            f"{c.resident_memory_mb:.0f}" if c.resident_memory_mb else "-",
-            str(c.log_path),
-        )
-    Console().print(table)
+    rows = [
+        {
+            "name": c.name,
+            "running": c.running,
+            "secure": c.secure,
+            "bootstrap_servers": c.bootstrap_servers,
+            "pid": c.pid,
+            "resident_memory_mb": round(c.resident_memory_mb) if c.resident_memory_mb else None,
+            "log": str(c.log_path),
+        }
+        for c in clusters
+    ]
+    emit_rows(
+        rows,
+        output,
+        ("name", "running", "secure", "bootstrap_servers", "pid", "resident_memory_mb", "log"),
+    )
     if name and not clusters[0].running:
         raise typer.Exit(code=3)

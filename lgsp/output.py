@@ -9,6 +9,7 @@ only. Exit codes are in docs/errors.md: 0 ok, 1 failure, 2 usage.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from enum import StrEnum
 from typing import Annotated
@@ -81,3 +82,18 @@ def _cell(value: object) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     return str(value)
+
+
+def confirm(action: str, yes: bool) -> None:
+    """Go on only if ``--yes`` was given or the person at the terminal says yes.
+
+    Without a terminal (a script, CI) and without ``--yes`` the command refuses, exit 1: a
+    change to a shared system (a broker, a registry, NGSP) is never made by accident.
+    """
+    if yes:
+        return
+    if sys.stdin.isatty():
+        typer.confirm(f"{action}?", abort=True, err=True)
+        return
+    messages.print(f"not done: {action} needs --yes (or answer at a terminal)", highlight=False)
+    raise typer.Exit(1)

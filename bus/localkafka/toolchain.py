@@ -23,7 +23,7 @@ def find_java() -> str:
         raise LocalKafkaError(
             "java was not found. Kafka 4 needs a Java 17+ runtime: install one "
             "(Debian: `deploy/setup/install-prerequisites.sh`, or `apt-get install "
-            "default-jdk-headless`) or set JAVA_HOME.",
+            "openjdk-17-jdk-headless` on 12, `default-jdk-headless` on 13) or set JAVA_HOME.",
             code="LGSP-KAFKA-JAVA-MISSING",
         )
     return candidate
@@ -43,7 +43,7 @@ async def check_java_version(java: str) -> int:
         raise LocalKafkaError(
             f"{java} is Java {major or 'unknown'}; Kafka 4 needs Java {MIN_JAVA_MAJOR} or newer "
             "(Debian: `deploy/setup/install-prerequisites.sh`, or `apt-get install "
-            "default-jdk-headless`).",
+            "openjdk-17-jdk-headless` on 12, `default-jdk-headless` on 13).",
             code="LGSP-KAFKA-JAVA-MISSING",
         )
     return major
