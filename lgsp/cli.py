@@ -13,6 +13,7 @@ from typer.core import TyperGroup
 from lgsp import (
     audit_commands,
     connector_commands,
+    consume_command,
     demo,
     dlq_commands,
     doctor,
@@ -60,6 +61,7 @@ app.add_typer(connector_commands.app, name="connector")
 app.add_typer(security_commands.app, name="security")
 app.command("demo")(demo.demo_command)
 app.command("doctor")(doctor.doctor)
+app.command("consume")(consume_command.consume)
 
 
 def _print_version(asked: bool) -> None:
