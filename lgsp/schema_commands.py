@@ -1,14 +1,18 @@
-"""``lgsp schemas list|show|example|check|lock``: the contract, for integrators and CI."""
+"""``lgsp schemas list|show|example|asyncapi|check|lock``: the contract, for integrators and CI."""
 
 from __future__ import annotations
 
+import json
+from importlib import metadata
 from pathlib import Path
 from typing import Annotated
 
 import typer
+import yaml
 from rich.console import Console
 
 from lgsp.output import OutputFormat, OutputOption, emit_json, emit_object, emit_rows
+from schemas.asyncapi import asyncapi_document
 from schemas.catalog import SchemaCatalog, bundled_catalog, bundled_schema_folder
 from schemas.codec import AvroCodec
 from schemas.compatibility import check_folder, write_lock
@@ -63,6 +67,36 @@ def example(
             typer.echo(value)
     else:
         emit_object(example_json(schema), output)
+
+
+@app.command()
+def asyncapi(
+    node: Annotated[str, typer.Option("--node", help="The node's short name, e.g. hanoi.")],
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write it here (.json or .yaml) instead.")
+    ] = None,
+    server: Annotated[
+        str, typer.Option(help="The node's Kafka bootstrap host:port the document names.")
+    ] = "127.0.0.1:9092",
+    output: OutputOption = OutputFormat.TEXT,
+) -> None:
+    """The AsyncAPI 3.0 document of a node: channels (topics), messages (CloudEvents headers
+    and the Avro payload of each schema version) and operations; YAML (text) or JSON."""
+    document = asyncapi_document(
+        bundled_catalog(), node, server=server, version=metadata.version("lgsp-bus")
+    )
+    as_json = output is OutputFormat.JSON or (out is not None and out.suffix == ".json")
+    text = (
+        json.dumps(document, ensure_ascii=False, indent=2 if out else None) + "\n"
+        if as_json
+        else yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=100)
+    )
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    out.write_text(text, encoding="utf-8")
+    channels, messages = len(document["channels"]), len(document["components"]["messages"])
+    err.print(f"wrote {out}: AsyncAPI 3.0, {channels} channels, {messages} messages")
 
 
 @app.command()

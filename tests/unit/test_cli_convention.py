@@ -34,7 +34,7 @@ PRINTS_DATA = {
     "dlq list", "dlq show", "link receipts", "trust show", "audit verify",
     "tracker report", "connector parked", "connector hash-key", "security acls",
     "security user-list", "security revoke", "security grant-gateway", "security grant-connector",
-    "gateway check", "consume",
+    "gateway check", "consume", "schemas asyncapi",
 }  # fmt: skip
 CHANGES_SHARED_SYSTEM = {
     "link pause", "link resume", "dlq redrive", "dlq purge", "tracker replay",
