@@ -29,13 +29,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from aiokafka import AIOKafkaProducer
 from benchbroker import bench_broker  # a sibling script
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from bus.httpserver import http_server
 from bus.kafka import KafkaPublisher, OutgoingRecord, TopicSpec, ensure_topics, kafka_consumer
+from bus.kafka.factory import PLAINTEXT, new_baseline_producer
 from bus.settings import Settings
 from connectors.lifecycle import bound_port
 from connectors.webhook.config import hash_api_key
@@ -69,8 +69,8 @@ async def _bare_produce(bootstrap: str, topic: str, count: int) -> float:
     codec = AvroCodec()
     values = [codec.encode(SCHEMA, from_json(SCHEMA, _dossier(i))) for i in range(count)]
     headers = Envelope.new(source=WARD, type=SCHEMA.event_type).to_headers()
-    producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap, acks=1, linger_ms=5, max_batch_size=256 * 1024
+    producer = new_baseline_producer(
+        bootstrap, PLAINTEXT, acks=1, linger_ms=5, max_batch_size=256 * 1024
     )
     await producer.start()
     try:

@@ -21,27 +21,32 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from prometheus_client import CollectorRegistry
 
 from bus.kafka import KafkaPublisher, OutgoingRecord, TopicSpec, ensure_topics, kafka_consumer
+from bus.kafka.factory import PLAINTEXT, new_consumer, new_producer
 from bus.localkafka import local_cluster, stop_cluster
 from bus.settings import Settings
-from gateway.federation.authoring import registry_key, write_key_pair
-from gateway.federation.border import Border
+from gateway.federation.border.admission import Border
+from gateway.federation.border.verify import verify_record
 from gateway.federation.config import TrustConfig
-from gateway.federation.link import Link, signed_headers
-from gateway.federation.linkcontrol import LinkControl
+from gateway.federation.links.control import LinkControl
+from gateway.federation.links.forwarder import Link, signed_headers
 from gateway.federation.metrics import FederationMetrics
-from gateway.federation.registry import (
+from gateway.federation.trust.authoring import registry_key, write_key_pair
+from gateway.federation.trust.registry import (
     RegistryDocument,
     RegistryNode,
     open_registry,
     sign_registry,
 )
-from gateway.federation.signing import Algorithm, NodeSigner, load_private_key, load_public_key
-from gateway.federation.truststore import TrustStore
-from gateway.federation.verify import verify_record
+from gateway.federation.trust.signing import (
+    Algorithm,
+    NodeSigner,
+    load_private_key,
+    load_public_key,
+)
+from gateway.federation.trust.store import TrustStore
 from schemas.catalog import bundled_catalog
 from schemas.codec import AvroCodec
 from schemas.envelope import Envelope
@@ -86,22 +91,14 @@ async def _count_until(bootstrap: str, topic: str, expected: int) -> None:
 
 
 async def _bare_copy(source: str, topic: str, target: str, target_topic: str, count: int) -> float:
-    consumer = AIOKafkaConsumer(
+    consumer = new_consumer(
+        source,
+        PLAINTEXT,
         topic,
-        bootstrap_servers=source,
         group_id=f"bare-{uuid.uuid4().hex[:6]}",
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
         max_poll_records=1000,
-        isolation_level="read_committed",
     )
-    producer = AIOKafkaProducer(
-        bootstrap_servers=target,
-        acks="all",
-        enable_idempotence=True,
-        linger_ms=5,
-        max_batch_size=256 * 1024,
-    )
+    producer = new_producer(target, PLAINTEXT, linger_ms=5, max_batch_size=256 * 1024)
     await consumer.start()
     await producer.start()
     try:

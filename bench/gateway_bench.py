@@ -30,15 +30,15 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from benchbroker import bench_broker  # a sibling script
-from prometheus_client import CollectorRegistry
 
 from bus.gctuning import tune_gc
 from bus.kafka import KafkaPublisher, OutgoingRecord, TopicSpec, ensure_topics, kafka_consumer
+from bus.kafka.factory import PLAINTEXT, new_baseline_producer, new_consumer, new_producer
 from bus.settings import Settings
 from gateway.config import load_gateway_config
-from gateway.engine import Gateway
+from gateway.runner import run_gateway
+from gateway.runtime.gateway import Gateway
 from schemas.catalog import bundled_catalog
 from schemas.codec import AvroCodec
 from schemas.envelope import Envelope, parse_time
@@ -100,21 +100,19 @@ async def _bare_passthrough(
 ) -> float:
     """Consume, produce as is, commit per batch. ``durable``: the bus's delivery settings
     (read_committed, idempotent acks=all) without routing or transactions."""
-    consumer = AIOKafkaConsumer(
+    consumer = new_consumer(
+        bootstrap,
+        PLAINTEXT,
         source,
-        bootstrap_servers=bootstrap,
         group_id=f"bare-{uuid.uuid4().hex[:6]}",
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
         max_poll_records=2000,
         isolation_level="read_committed" if durable else "read_uncommitted",
     )
-    producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap,
-        acks="all" if durable else 1,
-        enable_idempotence=durable,
-        linger_ms=5,
-        max_batch_size=256 * 1024,
+    batching = {"linger_ms": 5, "max_batch_size": 256 * 1024}
+    producer = (
+        new_producer(bootstrap, PLAINTEXT, **batching)
+        if durable
+        else new_baseline_producer(bootstrap, PLAINTEXT, acks=1, **batching)
     )
     await consumer.start()
     await producer.start()
@@ -144,14 +142,9 @@ async def _gateway(bootstrap: str, folder: Path, node: str) -> AsyncIterator[Gat
         json.dumps({"node": node, "partitions": PARTITIONS, "admin": {"port": 0}})
     )
     config = load_gateway_config(folder / "node.yaml")
-    async with Gateway(config, bootstrap, CollectorRegistry()) as gateway:
-        task = asyncio.create_task(gateway.run())
-        await gateway.ready.wait()
-        try:
-            yield gateway
-        finally:
-            gateway.stop()
-            await task
+    async with run_gateway(config, Settings(), bootstrap=bootstrap) as running:
+        await running.wait_ready(timeout_s=600)
+        yield running.gateway
 
 
 async def _throughput(bootstrap: str, count: int) -> tuple[float, float, float]:

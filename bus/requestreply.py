@@ -24,6 +24,7 @@ from aiokafka import AIOKafkaConsumer
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from bus.kafka import KafkaPublisher, OutgoingRecord, TopicSpec, ensure_topics, kafka_consumer
+from bus.kafka.access import ClusterAccess
 from schemas.catalog import SchemaCatalog, bundled_catalog
 from schemas.codec import AvroCodec
 from schemas.envelope import Envelope
@@ -76,9 +77,14 @@ class LookupMetrics:
         )
 
 
-async def _ensure_inbox(bootstrap: str, node: str, agency: str, partitions: int) -> str:
+async def _ensure_inbox(cluster: ClusterAccess, node: str, agency: str, partitions: int) -> str:
     topic = inbox_topic(node, agency)
-    await ensure_topics(bootstrap, [TopicSpec(topic, partitions)])
+    await ensure_topics(
+        cluster.bootstrap_servers,
+        [TopicSpec(topic, partitions)],
+        security=cluster.security,
+        replication=cluster.replication,
+    )
     return topic
 
 
@@ -87,14 +93,15 @@ class LookupRequester:
 
     def __init__(
         self,
-        bootstrap: str,
+        cluster: ClusterAccess,
         node: str,
         agency: str,
         metrics: LookupMetrics,
         catalog: SchemaCatalog | None = None,
         partitions: int = 3,
     ) -> None:
-        self.bootstrap, self.node, self.agency = bootstrap, node, agency
+        self.cluster, self.node, self.agency = cluster, node, agency
+        self.bootstrap = cluster.bootstrap_servers
         self.metrics, self.partitions = metrics, partitions
         self.catalog = catalog or bundled_catalog()
         self.codec = AvroCodec(self.catalog)
@@ -104,11 +111,20 @@ class LookupRequester:
         self._publisher: KafkaPublisher | None = None
 
     async def __aenter__(self) -> LookupRequester:
-        inbox = await _ensure_inbox(self.bootstrap, self.node, self.agency, self.partitions)
+        inbox = await _ensure_inbox(self.cluster, self.node, self.agency, self.partitions)
+        security = self.cluster.security
         await self._stack.__aenter__()
-        self._publisher = await self._stack.enter_async_context(KafkaPublisher(self.bootstrap))
+        self._publisher = await self._stack.enter_async_context(
+            KafkaPublisher(self.bootstrap, security=security)
+        )
         consumer = await self._stack.enter_async_context(
-            kafka_consumer(self.bootstrap, inbox, group_id=None, auto_offset_reset="latest")
+            kafka_consumer(
+                self.bootstrap,
+                inbox,
+                group_id=None,
+                auto_offset_reset="latest",
+                security=security,
+            )
         )
         task = asyncio.create_task(self._read_replies(consumer))
         self._stack.callback(task.cancel)
@@ -196,7 +212,7 @@ class LookupResponder:
 
     def __init__(
         self,
-        bootstrap: str,
+        cluster: ClusterAccess,
         node: str,
         agency: str,
         handler: Handler,
@@ -204,18 +220,23 @@ class LookupResponder:
         catalog: SchemaCatalog | None = None,
         partitions: int = 3,
     ) -> None:
-        self.bootstrap, self.node, self.agency = bootstrap, node, agency
+        self.cluster, self.node, self.agency = cluster, node, agency
+        self.bootstrap = cluster.bootstrap_servers
         self.handler, self.metrics, self.partitions = handler, metrics, partitions
         self.catalog = catalog or bundled_catalog()
         self.codec = AvroCodec(self.catalog)
 
     async def run(self) -> None:
-        inbox = await _ensure_inbox(self.bootstrap, self.node, self.agency, self.partitions)
+        inbox = await _ensure_inbox(self.cluster, self.node, self.agency, self.partitions)
         schema = self.catalog.for_event_type(REPLY)
+        security = self.cluster.security
         async with (
-            KafkaPublisher(self.bootstrap) as publisher,
+            KafkaPublisher(self.bootstrap, security=security) as publisher,
             kafka_consumer(
-                self.bootstrap, inbox, group_id=f"lgsp-lookup-{self.node}-{self.agency}"
+                self.bootstrap,
+                inbox,
+                group_id=f"lgsp-lookup-{self.node}-{self.agency}",
+                security=security,
             ) as consumer,
         ):
             while True:

@@ -85,14 +85,13 @@ class EventBuilder:
 
     def parked_event(self, event: SourceEvent, code: str, reason: str) -> OutgoingRecord:
         """A source event that could not be published, kept as JSON in the connector's DLQ."""
-        info = ParkInfo(
-            code=code,
-            reason=reason,
-            original_topic=f"connector:{self.connector}",
-            original_partition=-1,
-            original_offset=-1,
-            attempts=0,
-            first_failure=datetime.now(UTC),
+        info = ParkInfo.first(
+            code,
+            reason,
+            topic=f"connector:{self.connector}",
+            partition=-1,
+            offset=-1,
+            at=datetime.now(UTC),
         )
         headers = [
             ("content-type", b"application/json"),

@@ -6,6 +6,7 @@ import random
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
+from bus.backoff import exponential_s
 from connectors.config import RetryPolicy
 from connectors.errors import PermanentDeliveryError, RetriableDeliveryError
 
@@ -22,8 +23,8 @@ def backoff_s(
     """Wait before attempt ``attempt + 1``: exponential, with "equal jitter" (half fixed, half
     random) so many sinks retrying one target do not hit it in step; a Retry-After hint is
     honoured (capped) and never undercut."""
-    ceiling = min(
-        policy.max_backoff_s, policy.initial_backoff_s * policy.multiplier ** max(0, attempt - 1)
+    ceiling = exponential_s(
+        policy.initial_backoff_s, attempt - 1, policy.max_backoff_s, policy.multiplier
     )
     spread = (rand or random).uniform(0, ceiling / 2)
     if retry_after_s is None:

@@ -101,6 +101,7 @@ class SinkConnector(Connector[SinkConfigT]):
             self.context.bootstrap_servers,
             [dlq_spec(config.node, config.name)],
             security=self.context.security,
+            replication=config.replication,
         )
         self.publisher = await self.enter.enter_async_context(
             KafkaPublisher(
@@ -256,15 +257,7 @@ class SinkConnector(Connector[SinkConfigT]):
         return delay_s
 
     async def _park(self, record: Record, code: str, reason: str, attempts: int) -> None:
-        info = ParkInfo(
-            code=code,
-            reason=reason,
-            original_topic=record.topic,
-            original_partition=record.partition,
-            original_offset=record.offset,
-            attempts=attempts,
-            first_failure=datetime.now(UTC),
-        )
+        info = ParkInfo.of_record(record, code, reason, attempts=attempts)
         await self.publisher.publish(
             self.builder.parked_record(
                 value=record.value or b"", key=record.key, headers=record.headers, info=info

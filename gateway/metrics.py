@@ -9,109 +9,68 @@ from __future__ import annotations
 from collections import Counter as Tally
 from collections.abc import Callable, Mapping, Sequence
 from time import time
-from typing import Any
 
 from aiokafka import TopicPartition
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry
 
 from bus.batchhistogram import BatchHistogram
-from gateway.records import Outcome
+from bus.metrics import NodeMetrics, counter, gauge, histogram
+from gateway.routing.records import Outcome
 
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 _E2E_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 14400)
 
 
-class GatewayMetrics:
-    """Every metric a gateway process exports, prefixed ``lgsp_gateway_``."""
+class GatewayMetrics(NodeMetrics):
+    """Every metric a gateway process exports, prefixed ``lgsp_gateway_``; ``node`` first."""
+
+    records_in = counter(
+        "lgsp_gateway_records_in_total", "Records consumed.", "stage", "event_type", "source"
+    )
+    records_out = counter(
+        "lgsp_gateway_records_out_total", "Records routed, per route.", "route", "event_type"
+    )
+    parked = counter(
+        "lgsp_gateway_parked_total", "Records dead-lettered, by error code.", "code", "event_type"
+    )
+    retries = counter(
+        "lgsp_gateway_retries_total", "Records sent to a retry tier.", "code", "event_type"
+    )
+    held = counter(
+        "lgsp_gateway_held_total",
+        "Records held behind an earlier record of their key.",
+        "event_type",
+    )
+    duplicates = counter(
+        "lgsp_gateway_duplicates_total", "Records dropped as already routed.", "event_type"
+    )
+    routing_seconds = histogram(
+        "lgsp_gateway_routing_seconds",
+        "Time to route one transaction's records, from its first record's routing to its "
+        "commit; every record of it waited at least this long.",
+        buckets=_LATENCY_BUCKETS,
+    )
+    transactions = counter("lgsp_gateway_transactions_total", "Transactions, by result.", "result")
+    reloads = counter(
+        "lgsp_gateway_route_reloads_total", "Routing table reloads, by result.", "result"
+    )
+    held_keys = gauge("lgsp_gateway_held_keys", "Keys with records waiting in retry tiers.")
+    partitions = gauge("lgsp_gateway_assigned_partitions", "Partition numbers this process owns.")
+    routes = gauge("lgsp_gateway_routes", "Routes in the active routing table.")
+    consumer_lag = gauge(
+        "lgsp_gateway_consumer_lag_records",
+        "Committed records not yet consumed, per topic partition this process owns.",
+        "topic",
+        "partition",
+    )
 
     def __init__(self, registry: CollectorRegistry, node: str) -> None:
-        self.node = node
-        self._children: dict[tuple[int, tuple[str, ...]], Any] = {}
-        self.records_in = Counter(
-            "lgsp_gateway_records_in_total",
-            "Records consumed.",
-            ["node", "stage", "event_type", "source"],
-            registry=registry,
-        )
-        self.records_out = Counter(
-            "lgsp_gateway_records_out_total",
-            "Records routed, per route.",
-            ["node", "route", "event_type"],
-            registry=registry,
-        )
-        self.parked = Counter(
-            "lgsp_gateway_parked_total",
-            "Records dead-lettered, by error code.",
-            ["node", "code", "event_type"],
-            registry=registry,
-        )
-        self.retries = Counter(
-            "lgsp_gateway_retries_total",
-            "Records sent to a retry tier.",
-            ["node", "code", "event_type"],
-            registry=registry,
-        )
-        self.held = Counter(
-            "lgsp_gateway_held_total",
-            "Records held behind an earlier record of their key.",
-            ["node", "event_type"],
-            registry=registry,
-        )
-        self.duplicates = Counter(
-            "lgsp_gateway_duplicates_total",
-            "Records dropped as already routed.",
-            ["node", "event_type"],
-            registry=registry,
-        )
-        self.routing_seconds = Histogram(
-            "lgsp_gateway_routing_seconds",
-            "Time to route one transaction's records, from its first record's routing to its "
-            "commit; every record of it waited at least this long.",
-            ["node"],
-            buckets=_LATENCY_BUCKETS,
-            registry=registry,
-        )
+        super().__init__(registry, node)
         self.end_to_end_seconds = BatchHistogram(  # observed per record: a batch at a time
             "lgsp_gateway_end_to_end_seconds",
             "From ce_time to the routed record's commit.",
             ["node", "event_type"],
             buckets=_E2E_BUCKETS,
-            registry=registry,
-        )
-        self.transactions = Counter(
-            "lgsp_gateway_transactions_total",
-            "Transactions, by result.",
-            ["node", "result"],
-            registry=registry,
-        )
-        self.reloads = Counter(
-            "lgsp_gateway_route_reloads_total",
-            "Routing table reloads, by result.",
-            ["node", "result"],
-            registry=registry,
-        )
-        self.held_keys = Gauge(
-            "lgsp_gateway_held_keys",
-            "Keys with records waiting in retry tiers.",
-            ["node"],
-            registry=registry,
-        )
-        self.partitions = Gauge(
-            "lgsp_gateway_assigned_partitions",
-            "Partition numbers this process owns.",
-            ["node"],
-            registry=registry,
-        )
-        self.routes = Gauge(
-            "lgsp_gateway_routes",
-            "Routes in the active routing table.",
-            ["node"],
-            registry=registry,
-        )
-        self.consumer_lag = Gauge(
-            "lgsp_gateway_consumer_lag_records",
-            "Committed records not yet consumed, per topic partition this process owns.",
-            ["node", "topic", "partition"],
             registry=registry,
         )
 
@@ -134,19 +93,17 @@ class GatewayMetrics:
             self.end_to_end_seconds.observe_many(
                 (node, event_type), [max(0.0, now - t) for t in times]
             )
-        self._child(self.routing_seconds, node).observe(seconds)
+        self.child(self.routing_seconds).observe(seconds)
         for (kind, first, event_type), n in tally.items():
             if kind == "in":
-                self._child(self.records_in, node, "main", event_type, _root(first)).inc(n)
+                self.child(self.records_in, "main", event_type, _root(first)).inc(n)
             elif kind == "out":
-                self._child(self.records_out, node, first, event_type).inc(n)
+                self.child(self.records_out, first, event_type).inc(n)
             elif kind in ("parked", "retry"):
                 counter = self.parked if kind == "parked" else self.retries
-                self._child(counter, node, first, event_type).inc(n)
+                self.child(counter, first, event_type).inc(n)
             elif kind in ("held", "duplicate"):
-                self._child(self.held if kind == "held" else self.duplicates, node, event_type).inc(
-                    n
-                )
+                self.child(self.held if kind == "held" else self.duplicates, event_type).inc(n)
 
     def report_lag(
         self,
@@ -163,13 +120,6 @@ class GatewayMetrics:
                 self.consumer_lag.labels(self.node, tp.topic, str(tp.partition)).set(
                     max(0, stable - position)
                 )
-
-    def _child(self, metric: Any, *labels: str) -> Any:
-        key = (id(metric), labels)
-        child = self._children.get(key)
-        if child is None:
-            child = self._children[key] = metric.labels(*labels)
-        return child
 
 
 def _root(source: str) -> str:

@@ -11,13 +11,13 @@ import typer
 from aiokafka import TopicPartition
 
 from bus.kafka import LogReader
-from gateway.federation.audit import (
+from gateway.federation.border.audit import (
     archived_entries,
     check_chain,
     last_archived_seq,
     write_batch,
 )
-from gateway.federation.borderstate import audit_topic
+from gateway.federation.border.state import audit_topic
 from lgsp.node_config import node_and_bootstrap
 from lgsp.output import OutputFormat, OutputOption, emit_json
 from lgsp.output import messages as console

@@ -12,7 +12,7 @@ import typer
 
 from bus.settings import Settings
 from gateway.config import load_gateway_config
-from gateway.dlq import DeadLetter, DeadLetterFilter, DeadLetters
+from gateway.ops.dlq import DeadLetter, DeadLetterFilter, DeadLetters
 from lgsp.output import OutputFormat, OutputOption, confirm, emit_object, emit_rows, messages
 from lgsp.progress import progress_bar
 from schemas.codec import AvroCodec

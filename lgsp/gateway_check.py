@@ -17,9 +17,9 @@ from bus.yamlconfig import ConfigError, Location, line_in
 from gateway.config import GatewayConfig, load_gateway_config, load_route_table
 from gateway.federation.config import FederationConfig, resolve
 from gateway.federation.metrics import FederationMetrics
-from gateway.federation.registry import TrustRegistry
-from gateway.federation.signing import load_private_key, public_pem
-from gateway.federation.truststore import TrustStore
+from gateway.federation.trust.registry import TrustRegistry
+from gateway.federation.trust.signing import load_private_key, public_pem
+from gateway.federation.trust.store import TrustStore
 from schemas.catalog import bundled_catalog
 from schemas.errors import LgspError
 

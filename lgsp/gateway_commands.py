@@ -3,29 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import signal
 from pathlib import Path
 from typing import Annotated
 
 import structlog
 import typer
-from prometheus_client import CollectorRegistry
 
 from bus.gctuning import tune_gc
-from bus.httpserver import http_server
-from bus.kafka.security import KafkaSecurity
 from bus.logging import configure_logging
 from bus.settings import Settings
 from bus.yamlconfig import ConfigError
-from gateway.admin import admin_app
 from gateway.config import GatewayConfig, load_gateway_config
-from gateway.engine import Gateway
-from gateway.federation.runtime import federation_of
-from gateway.readiness import gateway_readiness
+from gateway.runner import run_gateway
+from gateway.runtime.gateway import Gateway
 from lgsp.gateway_check import check_node
 from lgsp.output import OutputFormat, OutputOption, emit_json, messages
-from schemas.errors import LgspError
 
 app = typer.Typer(help="Run a node's gateway.", no_args_is_help=True)
 log = structlog.get_logger("lgsp.gateway")
@@ -42,13 +35,7 @@ def run(
     configure_logging(settings.log_level, json=settings.log_json)
     tune_gc()
     gateway_config = load_gateway_config(config)
-    bootstrap = gateway_config.bootstrap_servers or settings.bootstrap_servers
-    if not bootstrap:
-        raise LgspError(
-            "no Kafka to connect to: set bootstrap_servers in the config or LGSP_BOOTSTRAP_SERVERS",
-            code="LGSP-CONFIG-INVALID",
-        )
-    asyncio.run(_serve(gateway_config, bootstrap, settings.kafka_security()))
+    asyncio.run(_serve(gateway_config, settings))
 
 
 @app.command()
@@ -72,12 +59,9 @@ def check(
     messages.print(f"SUCCESS: {', '.join(result.checked)}", highlight=False)
 
 
-async def _serve(config: GatewayConfig, bootstrap: str, security: KafkaSecurity) -> None:
-    registry = CollectorRegistry()
-    async with (
-        Gateway(config, bootstrap, registry, security=security) as gateway,
-        federation_of(gateway) as federation,
-    ):
+async def _serve(config: GatewayConfig, settings: Settings) -> None:
+    async with run_gateway(config, settings) as running:
+        gateway = running.gateway
         loop = asyncio.get_running_loop()
         loop.add_signal_handler(signal.SIGTERM, gateway.stop)
         loop.add_signal_handler(signal.SIGINT, gateway.stop)
@@ -89,17 +73,7 @@ async def _serve(config: GatewayConfig, bootstrap: str, security: KafkaSecurity)
             task.add_done_callback(reloads.discard)
 
         loop.add_signal_handler(signal.SIGHUP, reload_on_hup)
-        async with contextlib.AsyncExitStack() as stack:
-            if config.admin.port:
-                readiness = await stack.enter_async_context(gateway_readiness(gateway, federation))
-                await stack.enter_async_context(
-                    http_server(
-                        admin_app(gateway, federation, readiness),
-                        config.admin.host,
-                        config.admin.port,
-                    )
-                )
-            await gateway.run()
+        await asyncio.wait([running.task])  # until a signal stops it (or it fails)
 
 
 async def _reload(gateway: Gateway) -> None:

@@ -9,10 +9,10 @@ from typing import Annotated
 import typer
 from prometheus_client import CollectorRegistry
 
-from gateway.federation.linkcontrol import set_link_paused
+from gateway.federation.links.control import set_link_paused
 from gateway.federation.metrics import FederationMetrics
-from gateway.federation.receiptbook import receipts_for
-from gateway.federation.truststore import TrustStore
+from gateway.federation.receipts.book import receipts_for
+from gateway.federation.trust.store import TrustStore
 from lgsp.node_config import federation_of_config, node_and_bootstrap
 from lgsp.output import OutputFormat, OutputOption, confirm, emit_rows, messages
 from schemas.errors import LgspError

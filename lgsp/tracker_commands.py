@@ -18,9 +18,9 @@ from lgsp.output import OutputFormat, OutputOption, confirm, emit_rows, messages
 from lgsp.progress import progress_to
 from tracker.config import TrackerConfig, load_tracker_config
 from tracker.periods import parse_quarter
+from tracker.quarterly_report import report_csv
 from tracker.replay import replay_quarter
-from tracker.report import report_csv
-from tracker.reporting import compute_report, publish_report, read_tables
+from tracker.report_publisher import compute_report, publish_report, read_tables
 from tracker.runner import resolve_bootstrap, run_tracker
 from tracker.traffic import TrafficSpec
 from tracker.workdays import load_calendar
@@ -73,12 +73,17 @@ def report(
     bootstrap = resolve_bootstrap(tracker_config, settings)
 
     async def go() -> tuple[str, int]:
-        state = await read_tables(bootstrap, tracker_config.node)
+        security = settings.kafka_security()
+        state = await read_tables(bootstrap, tracker_config.node, security=security)
         records = compute_report(state, period, load_calendar(tracker_config.holidays))
         table = report_csv(records)
         if csv is not None:
             csv.write_text(table, encoding="utf-8")
-        sent = await publish_report(bootstrap, tracker_config, records) if publish else 0
+        sent = (
+            await publish_report(bootstrap, tracker_config, records, security=security)
+            if publish
+            else 0
+        )
         return table, sent
 
     table, sent = asyncio.run(go())

@@ -10,11 +10,11 @@ import typer
 from prometheus_client import CollectorRegistry
 
 from bus.httpserver import http_server
-from gateway.federation.authoring import sign_registry_file, write_key_pair
 from gateway.federation.metrics import FederationMetrics
-from gateway.federation.signing import Algorithm
-from gateway.federation.trustserver import registry_app
-from gateway.federation.truststore import TrustStore
+from gateway.federation.trust.authoring import sign_registry_file, write_key_pair
+from gateway.federation.trust.server import registry_app
+from gateway.federation.trust.signing import Algorithm
+from gateway.federation.trust.store import TrustStore
 from lgsp.node_config import federation_of_config, node_and_bootstrap
 from lgsp.output import OutputFormat, OutputOption, emit_rows
 from lgsp.output import messages as console

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from io import BytesIO
-from typing import Any, Protocol
+from typing import Any
 
 from fastavro import schemaless_reader, schemaless_writer
 from fastavro.read import SchemaResolutionError
@@ -18,16 +18,6 @@ from schemas.catalog import SINGLE_OBJECT_MAGIC, SchemaCatalog, SchemaVersion, b
 from schemas.errors import CodecError
 
 HEADER_LENGTH = len(SINGLE_OBJECT_MAGIC) + 8
-
-
-class Codec(Protocol):
-    """Turns records into Kafka values and back."""
-
-    def encode(self, schema: SchemaVersion, record: Mapping[str, Any]) -> bytes: ...
-
-    def decode(self, data: bytes, reader: SchemaVersion | None = None) -> dict[str, Any]: ...
-
-    def writer_of(self, data: bytes) -> SchemaVersion: ...
 
 
 class AvroCodec:

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Protocol
 
 from schemas.envelope import format_time, parse_time
 from schemas.errors import ContractError
@@ -38,6 +39,19 @@ _OWN = (
 )
 
 
+class Located(Protocol):
+    """Where a consumed record was read (aiokafka's ConsumerRecord fits)."""
+
+    @property
+    def topic(self) -> str: ...
+
+    @property
+    def partition(self) -> int: ...
+
+    @property
+    def offset(self) -> int: ...
+
+
 @dataclass(frozen=True, slots=True)
 class ParkInfo:
     """What the park headers of a record say."""
@@ -51,6 +65,77 @@ class ParkInfo:
     first_failure: datetime
     due_at: datetime | None = None
     held_behind: str | None = None
+
+    @classmethod
+    def first(
+        cls,
+        code: str,
+        reason: str,
+        *,
+        topic: str,
+        partition: int,
+        offset: int,
+        at: datetime,
+        attempts: int = 0,
+        due_at: datetime | None = None,
+        held_behind: str | None = None,
+    ) -> ParkInfo:
+        """A record parked for the first time: it came from ``topic``/``partition``/``offset``
+        and first failed ``at``."""
+        return cls(code, reason, topic, partition, offset, attempts, at, due_at, held_behind)
+
+    @classmethod
+    def of_record(
+        cls,
+        record: Located,
+        code: str,
+        reason: str,
+        *,
+        at: datetime | None = None,
+        attempts: int = 0,
+        due_at: datetime | None = None,
+        held_behind: str | None = None,
+    ) -> ParkInfo:
+        """A consumed record parked for the first time, ``at`` (default: now)."""
+        return cls(
+            code,
+            reason,
+            record.topic,
+            record.partition,
+            record.offset,
+            attempts,
+            at or datetime.now(UTC),
+            due_at,
+            held_behind,
+        )
+
+    def again(
+        self,
+        code: str | None = None,
+        reason: str | None = None,
+        *,
+        attempts: int | None = None,
+        due_at: datetime | None = None,
+        held_behind: str | None = None,
+    ) -> ParkInfo:
+        """The same record parked again: its origin and first failure kept, the rest new
+        (code and reason kept unless given)."""
+        return ParkInfo(
+            self.code if code is None else code,
+            self.reason if reason is None else reason,
+            self.original_topic,
+            self.original_partition,
+            self.original_offset,
+            self.attempts if attempts is None else attempts,
+            self.first_failure,
+            due_at,
+            held_behind,
+        )
+
+    def headers_on(self, headers: Headers) -> list[tuple[str, bytes]]:
+        """A record's headers once parked with this: its own (older park headers removed),
+        then these park headers."""
+        return without_park_headers(headers) + self.to_headers()
 
     def to_headers(self) -> list[tuple[str, bytes]]:
         headers = [

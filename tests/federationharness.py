@@ -19,16 +19,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from prometheus_client import CollectorRegistry
 
 from bus.localkafka import start_cluster, stop_cluster
 from bus.settings import Settings
 from gateway.config import load_gateway_config
-from gateway.engine import Gateway
-from gateway.federation.authoring import registry_key, write_key_pair
-from gateway.federation.registry import RegistryDocument, RegistryNode, sign_registry
-from gateway.federation.runtime import Federation, federation_of
-from gateway.federation.signing import load_private_key
+from gateway.federation.runtime import Federation
+from gateway.federation.trust.authoring import registry_key, write_key_pair
+from gateway.federation.trust.registry import RegistryDocument, RegistryNode, sign_registry
+from gateway.federation.trust.signing import load_private_key
+from gateway.runner import run_gateway
+from gateway.runtime.gateway import Gateway
 
 ROLES = ("ngsp", "hanoi", "danang")
 MINISTRIES = [
@@ -241,19 +241,10 @@ class Federated:
 @contextlib.asynccontextmanager
 async def running_node(config: Path) -> AsyncIterator[tuple[Gateway, Federation]]:
     """A node's gateway and its federation, running in this process until the block ends."""
-    gateway_config = load_gateway_config(config)
-    registry = CollectorRegistry()
-    async with Gateway(gateway_config, gateway_config.bootstrap_servers or "", registry) as gw:
-        task = asyncio.create_task(gw.run())
-        try:
-            async with federation_of(gw) as federation:
-                assert federation is not None
-                await asyncio.wait_for(gw.ready.wait(), 60)
-                await asyncio.wait_for(federation.border.ready.wait(), 60)
-                yield gw, federation
-        finally:
-            gw.stop()
-            await task
+    async with run_gateway(load_gateway_config(config), Settings(), admin_port=0) as running:
+        assert running.federation is not None
+        await running.wait_ready(60)
+        yield running.gateway, running.federation
 
 
 @contextlib.asynccontextmanager

@@ -18,8 +18,10 @@ from aiokafka.structs import ConsumerRecord
 from prometheus_client import CollectorRegistry
 
 from bus.kafka import KafkaPublisher, OutgoingRecord, TopicSpec, ensure_topics, kafka_consumer
+from bus.settings import Settings
 from gateway.config import load_gateway_config
-from gateway.engine import Gateway
+from gateway.runner import run_gateway
+from gateway.runtime.gateway import Gateway
 from schemas.catalog import bundled_catalog
 from schemas.codec import AvroCodec
 from schemas.envelope import Envelope
@@ -99,17 +101,11 @@ async def running_gateway(
     config: Path, registry: CollectorRegistry | None = None
 ) -> AsyncIterator[Gateway]:
     """A gateway running in this process until the block ends."""
-    gateway_config = load_gateway_config(config)
-    async with Gateway(
-        gateway_config, gateway_config.bootstrap_servers or "", registry or CollectorRegistry()
-    ) as gw:
-        task = asyncio.create_task(gw.run())
-        await asyncio.wait_for(gw.ready.wait(), 60)
-        try:
-            yield gw
-        finally:
-            gw.stop()
-            await task
+    async with run_gateway(
+        load_gateway_config(config), Settings(), registry=registry, admin_port=0
+    ) as running:
+        await running.wait_ready(60)
+        yield running.gateway
 
 
 def make_event(

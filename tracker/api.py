@@ -32,7 +32,7 @@ from tracker.dossiers import (
 from tracker.errors import TrackerError, TrackerNotFoundError, TrackerQueryError
 from tracker.figures import count_dossiers, make_filter, select_dossiers
 from tracker.periods import parse_quarter
-from tracker.report import quarter_report, report_csv
+from tracker.quarterly_report import quarter_report, report_csv
 from tracker.state import TrackerState
 from tracker.workdays import WorkingCalendar
 

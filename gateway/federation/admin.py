@@ -7,8 +7,8 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
-from gateway.federation.linkcontrol import set_link_paused
-from gateway.federation.receiptbook import receipts_for
+from gateway.federation.links.control import set_link_paused
+from gateway.federation.receipts.book import receipts_for
 from gateway.federation.runtime import Federation
 
 

@@ -21,8 +21,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from gateway.routes import Hops
-from gateway.tiers import parse_delay
+from gateway.routing.retry_tiers import parse_delay
+from gateway.routing.table import Hops
 from schemas.topics import link_topic
 
 

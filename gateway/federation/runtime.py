@@ -13,17 +13,17 @@ from types import TracebackType
 import structlog
 from prometheus_client import CollectorRegistry
 
-from gateway.engine import Gateway
-from gateway.federation.border import Border
+from gateway.federation.border.admission import Border
 from gateway.federation.config import FederationConfig, resolve
 from gateway.federation.errors import TrustError
-from gateway.federation.link import Link
-from gateway.federation.linkcontrol import LinkControl
+from gateway.federation.links.control import LinkControl
+from gateway.federation.links.forwarder import Link
 from gateway.federation.metrics import FederationMetrics
-from gateway.federation.registry import TrustRegistry
-from gateway.federation.signing import NodeSigner, PrivateKey, load_private_key
-from gateway.federation.truststore import TrustStore
-from gateway.tiers import parse_delay
+from gateway.federation.trust.registry import TrustRegistry
+from gateway.federation.trust.signing import NodeSigner, PrivateKey, load_private_key
+from gateway.federation.trust.store import TrustStore
+from gateway.routing.retry_tiers import parse_delay
+from gateway.runtime.gateway import Gateway
 from schemas.catalog import SchemaCatalog
 
 log = structlog.get_logger("lgsp.federation")

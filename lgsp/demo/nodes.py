@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bus.kafka import TopicSpec, ensure_topics
-from gateway.federation.authoring import registry_key, write_key_pair
-from gateway.federation.registry import RegistryDocument, RegistryNode, sign_registry
-from gateway.federation.signing import load_private_key
+from gateway.federation.trust.authoring import registry_key, write_key_pair
+from gateway.federation.trust.registry import RegistryDocument, RegistryNode, sign_registry
+from gateway.federation.trust.signing import load_private_key
 from schemas.ids.directory import AgencyDirectory
 from schemas.topics import inbox_topic
 

@@ -7,7 +7,7 @@ from prometheus_client import CollectorRegistry
 from rich.console import Console
 from rich.table import Table
 
-from gateway.engine import Gateway
+from gateway.runtime.gateway import Gateway
 from lgsp.demo.nodes import HANOI, LATE_AGENCY
 from lgsp.demo.observer import Observer
 from lgsp.demo.traffic import Workload

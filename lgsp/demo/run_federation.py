@@ -17,15 +17,15 @@ from prometheus_client import CollectorRegistry
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-from bus.httpserver import http_server
 from bus.kafka import KafkaPublisher, delete_topics
+from bus.kafka.access import ClusterAccess
+from bus.kafka.factory import PLAINTEXT
 from bus.requestreply import LookupMetrics, LookupResponder
 from bus.settings import Settings
-from gateway.admin import admin_app
 from gateway.config import load_gateway_config
-from gateway.engine import Gateway
-from gateway.federation.border import refused_topic
-from gateway.federation.runtime import federation_of
+from gateway.federation.border.admission import refused_topic
+from gateway.runner import run_gateway
+from gateway.runtime.gateway import Gateway
 from lgsp.demo.agency_systems import Posting, Webhook, agency_systems
 from lgsp.demo.nodes import (
     HANOI,
@@ -90,7 +90,7 @@ async def run_federation(
             )
         directory = nodes[NGSP].gateway.directory
         responder = LookupResponder(
-            bootstraps[NGSP],
+            ClusterAccess(bootstraps[NGSP], PLAINTEXT),
             NGSP,
             POPULATION_DB,
             _population_database,
@@ -164,20 +164,9 @@ async def run_federation(
 
 @contextlib.asynccontextmanager
 async def _node(role: str, config: Any, bootstrap: str, port: int) -> AsyncIterator[RunningNode]:
-    async with Gateway(config, bootstrap, CollectorRegistry()) as gateway:
-        routing = asyncio.create_task(gateway.run())
-        try:
-            async with (
-                federation_of(gateway) as federation,
-                http_server(admin_app(gateway, federation), "127.0.0.1", port),
-            ):
-                await asyncio.wait_for(gateway.ready.wait(), 60)
-                if federation is not None:
-                    await asyncio.wait_for(federation.border.ready.wait(), 60)
-                yield RunningNode(role, gateway, port)
-        finally:
-            gateway.stop()
-            await routing
+    async with run_gateway(config, Settings(), bootstrap=bootstrap, admin_port=port) as running:
+        await running.wait_ready(60)
+        yield RunningNode(role, running.gateway, port)
 
 
 async def _cancel(task: asyncio.Task[None]) -> None:

@@ -16,18 +16,20 @@ from prometheus_client import CollectorRegistry
 from typer.testing import CliRunner
 
 from bus.kafka import KafkaPublisher, LogReader, OutgoingRecord, TopicSpec, ensure_topics
+from bus.kafka.access import ClusterAccess
+from bus.kafka.factory import PLAINTEXT
 from bus.localkafka import start_cluster, stop_cluster
 from bus.requestreply import LookupMetrics, LookupRequester, LookupResponder, LookupTimeoutError
 from bus.settings import Settings
 from gateway.federation import errors
-from gateway.federation.audit import check_chain
-from gateway.federation.authoring import write_key_pair
-from gateway.federation.border import refused_topic
-from gateway.federation.borderstate import audit_topic
-from gateway.federation.link import signed_headers
-from gateway.federation.linkcontrol import set_link_paused
-from gateway.federation.receiptbook import receipts_for
-from gateway.federation.signing import NodeSigner, load_private_key
+from gateway.federation.border.admission import refused_topic
+from gateway.federation.border.audit import check_chain
+from gateway.federation.border.state import audit_topic
+from gateway.federation.links.control import set_link_paused
+from gateway.federation.links.forwarder import signed_headers
+from gateway.federation.receipts.book import receipts_for
+from gateway.federation.trust.authoring import write_key_pair
+from gateway.federation.trust.signing import NodeSigner, load_private_key
 from lgsp.cli import app
 from schemas.catalog import bundled_catalog
 from schemas.envelope import Envelope
@@ -225,7 +227,7 @@ async def test_lookup_round_trip_across_nodes_with_deadline(
     request = example_record(bundled_catalog().get("lookup.request"))
     async with running_federation(configs):
         responder = LookupResponder(
-            clusters["ngsp"],
+            ClusterAccess(clusters["ngsp"], PLAINTEXT),
             fed.names["ngsp"],
             database,
             population_database,
@@ -235,7 +237,11 @@ async def test_lookup_round_trip_across_nodes_with_deadline(
         serving = asyncio.create_task(responder.run())
         try:
             async with LookupRequester(
-                clusters["hanoi"], fed.names["hanoi"], asker, metrics, partitions=2
+                ClusterAccess(clusters["hanoi"], PLAINTEXT),
+                fed.names["hanoi"],
+                asker,
+                metrics,
+                partitions=2,
             ) as requester:
                 reply = await requester.lookup(
                     request | {"subjectId": "001190012345"}, database, deadline_s=60

@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 
 from bus.httpserver import http_server
-from gateway.admin import admin_app
+from gateway.ops.admin import admin_app
 from tests.gatewayharness import (
     DOSSIER,
     PORTAL_ROUTES,

@@ -7,7 +7,7 @@ import asyncio
 import signal
 from pathlib import Path
 
-from gateway.engine import Gateway
+from gateway.runtime.gateway import Gateway
 from tests.faultharness import Counter as _Counter
 from tests.faultharness import publish_many as _publish_many
 from tests.faultharness import start_gateway as _start_gateway

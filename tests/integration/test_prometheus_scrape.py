@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bus.httpserver import http_server
-from gateway.admin import admin_app
+from gateway.ops.admin import admin_app
 from tests.dashboards import as_prometheus_query, dashboard_expressions
 from tests.gatewayharness import (
     DOSSIER,

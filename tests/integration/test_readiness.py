@@ -26,10 +26,10 @@ from connectors.httppoll import HttpPollConfig
 from connectors.httpsink import HttpSinkConfig
 from connectors.runner import run_connector
 from connectors.topics import checkpoint_spec, checkpoint_topic, consumer_group
-from gateway.admin import admin_app
 from gateway.config import load_gateway_config
-from gateway.engine import Gateway
-from gateway.readiness import gateway_readiness
+from gateway.ops.admin import admin_app
+from gateway.ops.readiness import gateway_readiness
+from gateway.runtime.gateway import Gateway
 from schemas.topics import event_topic, inbox_topic
 from tests.connectorharness import (
     DOSSIER,

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaProducer
 from aiokafka.errors import (
     GroupAuthorizationFailedError,
     KafkaConnectionError,
@@ -24,7 +23,6 @@ from aiokafka.errors import (
     TopicAuthorizationFailedError,
     TransactionalIdAuthorizationFailed,
 )
-from prometheus_client import CollectorRegistry
 
 from bus.kafka import (
     KafkaPublisher,
@@ -35,13 +33,13 @@ from bus.kafka import (
     kafka_consumer,
 )
 from bus.kafka.acls import connector_acls, connector_group, gateway_acls, gateway_group, user
-from bus.kafka.security import client_options
+from bus.kafka.factory import new_transactional_producer
 from bus.localkafka import start_cluster, stop_cluster
 from bus.settings import Settings
 from connectors import run_connector
 from connectors.httpsink import HttpSinkConfig
 from gateway.config import load_gateway_config
-from gateway.engine import Gateway
+from gateway.runner import run_gateway
 from schemas.errors import LocalKafkaError
 from schemas.topics import event_topic, inbox_topic
 from tests.connectorharness import WARD_KEY, AgencyApp, dossier_json, webhook_config
@@ -144,10 +142,8 @@ async def test_the_gateway_principal_routes_inside_transactions_on_its_own_node_
     grants = gateway_acls(NODE, user("gw-hanoi"), event_types=[DOSSIER], retry_tiers=["1s"])
     gateway = await secure_cluster.add_user("gw-hanoi", grants)
     assert await _read(secure_cluster.bootstrap, EVENTS, gateway_group(NODE), gateway)
-    producer = AIOKafkaProducer(
-        bootstrap_servers=secure_cluster.bootstrap,
-        transactional_id=f"lgsp-gateway-{NODE}-0",
-        **client_options(gateway),
+    producer = new_transactional_producer(
+        secure_cluster.bootstrap, gateway, f"lgsp-gateway-{NODE}-0"
     )
     await producer.start()
     try:
@@ -155,11 +151,7 @@ async def test_the_gateway_principal_routes_inside_transactions_on_its_own_node_
             await producer.send_and_wait(OTHER_INBOX, b"routed")
     finally:
         await producer.stop()
-    foreign = AIOKafkaProducer(
-        bootstrap_servers=secure_cluster.bootstrap,
-        transactional_id="lgsp-gateway-ngsp-0",
-        **client_options(gateway),
-    )
+    foreign = new_transactional_producer(secure_cluster.bootstrap, gateway, "lgsp-gateway-ngsp-0")
     with pytest.raises(TransactionalIdAuthorizationFailed):
         await foreign.start()
     await foreign.stop()
@@ -375,27 +367,22 @@ async def test_the_gateway_routes_on_a_secure_broker_with_only_its_own_grants(
     )
     config = load_gateway_config(tmp_path / "node.yaml")
     envelope, key, value = make_event("dossier.status", source=AGENCY, recipients=[AGENCY])
-    async with Gateway(
-        config, secure_cluster.bootstrap, CollectorRegistry(), security=security
-    ) as gateway:
-        routing = asyncio.create_task(gateway.run())
-        try:
-            await asyncio.wait_for(gateway.ready.wait(), 60)
-            async with KafkaPublisher(
-                secure_cluster.bootstrap, security=secure_cluster.admin
-            ) as publisher:
-                await publisher.publish(OutgoingRecord(EVENTS, value, key, envelope.to_headers()))
-            ids: set[str] = set()
-            async with kafka_consumer(
-                secure_cluster.bootstrap, OWN_INBOX, group_id=None, security=secure_cluster.admin
-            ) as consumer:
-                async with asyncio.timeout(60):
-                    while envelope.id not in ids:
-                        for records in (await consumer.getmany(timeout_ms=500)).values():
-                            ids |= {dict(r.headers).get("ce_id", b"").decode() for r in records}
-        finally:
-            gateway.stop()
-            await routing
+    async with run_gateway(
+        config, Settings(), bootstrap=secure_cluster.bootstrap, security=security
+    ) as running:
+        await running.wait_ready(60)
+        async with KafkaPublisher(
+            secure_cluster.bootstrap, security=secure_cluster.admin
+        ) as publisher:
+            await publisher.publish(OutgoingRecord(EVENTS, value, key, envelope.to_headers()))
+        ids: set[str] = set()
+        async with kafka_consumer(
+            secure_cluster.bootstrap, OWN_INBOX, group_id=None, security=secure_cluster.admin
+        ) as consumer:
+            async with asyncio.timeout(60):
+                while envelope.id not in ids:
+                    for records in (await consumer.getmany(timeout_ms=500)).values():
+                        ids |= {dict(r.headers).get("ce_id", b"").decode() for r in records}
     assert envelope.id in ids
 
 

@@ -13,8 +13,8 @@ from bus.httpserver import bound_port, http_server
 from gateway.federation.config import TrustConfig
 from gateway.federation.errors import TrustError
 from gateway.federation.metrics import FederationMetrics
-from gateway.federation.trustserver import registry_app
-from gateway.federation.truststore import TrustStore
+from gateway.federation.trust.server import registry_app
+from gateway.federation.trust.store import TrustStore
 from tests.federationharness import Federated
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from gateway.federation.audit import (
+from gateway.federation.border.audit import (
     GENESIS,
     archived_entries,
     chain_entry,

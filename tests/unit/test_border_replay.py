@@ -8,8 +8,8 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from gateway.federation.audit import GENESIS
-from gateway.federation.borderstate import BorderState
+from gateway.federation.border.audit import GENESIS
+from gateway.federation.border.state import BorderState
 from schemas.envelope import format_time
 
 WINDOW = timedelta(hours=1)

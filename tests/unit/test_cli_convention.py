@@ -34,12 +34,12 @@ PRINTS_DATA = {
     "dlq list", "dlq show", "link receipts", "trust show", "audit verify",
     "tracker report", "connector parked", "connector hash-key", "security acls",
     "security user-list", "security revoke", "security grant-gateway", "security grant-connector",
-    "gateway check", "consume", "schemas asyncapi",
+    "gateway check", "consume", "schemas asyncapi", "security grant-link", "security grant-tracker",
 }  # fmt: skip
 CHANGES_SHARED_SYSTEM = {
     "link pause", "link resume", "dlq redrive", "dlq purge", "tracker replay",
     "security user-add", "security user-delete", "security revoke", "security grant-gateway",
-    "security grant-connector",
+    "security grant-connector", "security grant-link", "security grant-tracker",
 }  # fmt: skip
 
 

@@ -9,18 +9,23 @@ from pathlib import Path
 import pytest
 
 from gateway.federation import errors
-from gateway.federation.authoring import registry_key, write_key_pair
+from gateway.federation.border.verify import Refusal, Verified, verify_record
 from gateway.federation.errors import TrustError
-from gateway.federation.registry import (
+from gateway.federation.runtime import choose_signer
+from gateway.federation.trust.authoring import registry_key, write_key_pair
+from gateway.federation.trust.registry import (
     RegistryDocument,
     RegistryNode,
     TrustRegistry,
     open_registry,
     sign_registry,
 )
-from gateway.federation.runtime import choose_signer
-from gateway.federation.signing import NodeSigner, load_private_key, load_public_key, signed_text
-from gateway.federation.verify import Refusal, Verified, verify_record
+from gateway.federation.trust.signing import (
+    NodeSigner,
+    load_private_key,
+    load_public_key,
+    signed_text,
+)
 from schemas.envelope import Envelope, format_time, header_value
 
 NOW = datetime.now(UTC)

@@ -12,10 +12,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gateway.keystate import PartitionState
-from gateway.processor import RecordProcessor
-from gateway.routes import RouteTable, RoutingTableSpec
-from gateway.tiers import RetryTiers
+from gateway.routing.partition_state import PartitionState
+from gateway.routing.processor import RecordProcessor
+from gateway.routing.retry_tiers import RetryTiers
+from gateway.routing.table import RouteTable, RoutingTableSpec
 from schemas.catalog import bundled_catalog
 from schemas.codec import AvroCodec
 from schemas.envelope import Envelope

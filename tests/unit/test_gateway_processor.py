@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 
 import yaml
 
-from gateway.keystate import PartitionState
-from gateway.processor import RecordProcessor
-from gateway.records import Outcome
-from gateway.routes import RouteTable, RoutingTableSpec
-from gateway.tiers import RetryTiers
+from gateway.routing.partition_state import PartitionState
+from gateway.routing.processor import RecordProcessor
+from gateway.routing.records import Outcome
+from gateway.routing.retry_tiers import RetryTiers
+from gateway.routing.table import RouteTable, RoutingTableSpec
 from schemas.catalog import bundled_catalog
 from schemas.codec import AvroCodec
 from schemas.envelope import Envelope

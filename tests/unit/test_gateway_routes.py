@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from bus.yamlconfig import ConfigError, load_yaml_model
-from gateway.routes import RouteTable, RoutingTableSpec
+from gateway.routing.table import RouteTable, RoutingTableSpec
 from schemas.catalog import bundled_catalog
 from schemas.ids import bundled_directory
 

@@ -11,7 +11,7 @@ from tracker.dossiers import Timeliness, apply_dossier_change, timeliness, worki
 from tracker.errors import TrackerConfigError, TrackerQueryError, TrackerRecordError
 from tracker.figures import count_dossiers, make_filter
 from tracker.periods import parse_period, parse_quarter
-from tracker.report import quarter_report, report_csv
+from tracker.quarterly_report import quarter_report, report_csv
 from tracker.state import (
     TrackerState,
     decode_document,

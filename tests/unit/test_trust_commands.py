@@ -7,8 +7,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from gateway.federation.registry import open_registry
-from gateway.federation.signing import load_public_key
+from gateway.federation.trust.registry import open_registry
+from gateway.federation.trust.signing import load_public_key
 from lgsp.cli import app
 
 SOURCE = """

@@ -1,0 +1,1 @@
+"""The border: where records from other nodes enter, each verified, deduplicated and audited."""

@@ -1,0 +1,259 @@
+"""The border: where records from other nodes enter. Each is verified (signature, key,
+sender, age), dropped if it already crossed (same ce_id and recipients), and then let into the
+node's event topic, where the gateway routes it like any other record; refused records go to
+``lgsp.<node>.gateway.border-refused`` with the reason. Every decision is appended to the
+audit chain, and every accepted record is acknowledged to its sender with signed receipts.
+
+All of a batch's outputs, audit entries and consumed offsets commit in one Kafka transaction:
+a border killed at any instant neither loses a record nor audits one twice. One border process
+runs per node (its transactional id fences any older one).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import TypeAlias
+
+import structlog
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.structs import ConsumerRecord
+
+from bus.kafka import TopicSpec, ensure_topics
+from gateway.federation import errors
+from gateway.federation.border.state import (
+    BorderState,
+    audit_topic,
+    ensure_audit_topic,
+    now_text,
+    restore_state,
+)
+from gateway.federation.border.verify import Refusal, verify_record
+from gateway.federation.metrics import FederationMetrics
+from gateway.federation.receipts.receipt import RECEIPT_TYPE, make_receipts
+from gateway.federation.trust.signing import NodeSigner
+from gateway.federation.trust.store import TrustStore
+from gateway.routing.records import Output
+from schemas.catalog import SchemaCatalog
+from schemas.codec import AvroCodec
+from schemas.envelope import Envelope, header_value
+from schemas.parking import ParkInfo
+from schemas.topics import border_topic, event_topic, gateway_topic
+
+log = structlog.get_logger("lgsp.border")
+Record: TypeAlias = ConsumerRecord[bytes, bytes]
+
+
+def refused_topic(node: str) -> str:
+    return gateway_topic(node, "border-refused")
+
+
+class Border:
+    def __init__(
+        self,
+        node: str,
+        bootstrap: str,
+        peers: list[str],
+        partitions: int,
+        trust: TrustStore,
+        signer: Callable[[], NodeSigner | None],
+        catalog: SchemaCatalog,
+        routed_types: Callable[[], set[str]],
+        metrics: FederationMetrics,
+        max_age: timedelta,
+        window: timedelta,
+        max_batch: int = 1000,
+    ) -> None:
+        self.node, self.bootstrap, self.peers = node, bootstrap, peers
+        self.partitions = partitions
+        self.trust, self.signer, self.metrics = trust, signer, metrics
+        self.catalog, self.codec = catalog, AvroCodec(catalog)
+        self.routed_types = routed_types
+        self.max_age, self.window, self.max_batch = max_age, window, max_batch
+        self.group_id = f"lgsp-border-{node}"
+        self.ready = asyncio.Event()
+        self._topics_made: set[str] = set()
+
+    async def run(self) -> None:
+        if not self.peers:
+            return
+        inbound = [border_topic(self.node, peer) for peer in self.peers]
+        await ensure_topics(
+            self.bootstrap,
+            [TopicSpec(t, self.partitions) for t in [*inbound, refused_topic(self.node)]],
+        )
+        await ensure_audit_topic(self.bootstrap, self.node)
+        while True:
+            try:
+                await self._serve(inbound)
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # a lost broker or a fenced producer: start again
+                log.error("border_failed", node=self.node, error=repr(error))
+                self.ready.clear()
+                await asyncio.sleep(1.0)
+
+    async def _serve(self, inbound: list[str]) -> None:
+        state = await restore_state(self.bootstrap, self.node, self.window)
+        producer = AIOKafkaProducer(
+            bootstrap_servers=self.bootstrap,
+            transactional_id=f"lgsp-border-{self.node}",
+            enable_idempotence=True,
+            acks="all",
+            linger_ms=5,
+        )
+        consumer = AIOKafkaConsumer(
+            *inbound,
+            bootstrap_servers=self.bootstrap,
+            group_id=self.group_id,
+            enable_auto_commit=False,
+            isolation_level="read_committed",
+            auto_offset_reset="earliest",
+            max_poll_records=self.max_batch,
+            fetch_max_wait_ms=100,
+        )
+        await producer.start()
+        try:
+            await consumer.start()
+            try:
+                self.ready.set()
+                log.info("border_started", node=self.node, peers=self.peers, audit_seq=state.seq)
+                await self._loop(consumer, producer, state)
+            finally:
+                await consumer.stop()
+        finally:
+            await producer.stop()
+
+    async def _loop(
+        self, consumer: AIOKafkaConsumer, producer: AIOKafkaProducer, state: BorderState
+    ) -> None:
+        while True:
+            if not self.trust.usable() or self.signer() is None:
+                consumer.pause(*consumer.assignment())
+                await asyncio.sleep(0.5)
+                continue
+            consumer.resume(*consumer.assignment())
+            batch = await consumer.getmany(timeout_ms=200, max_records=self.max_batch)
+            if not batch:
+                state.prune(datetime.now(UTC))
+                continue
+            try:
+                async with producer.transaction():
+                    outputs = [
+                        o
+                        for records in batch.values()
+                        for r in records
+                        for o in self._decide(r, state)
+                    ]
+                    await self._ensure_destinations(outputs)
+                    for output in outputs:
+                        await producer.send(
+                            output.topic, output.value, key=output.key, headers=output.headers
+                        )
+                    offsets = {tp: records[-1].offset + 1 for tp, records in batch.items()}
+                    await producer.send_offsets_to_transaction(offsets, self.group_id)
+            except BaseException:
+                state.abort()
+                raise
+            state.commit()
+
+    def _decide(self, record: Record, state: BorderState) -> list[Output]:
+        peer = record.topic.rsplit(".", 1)[1]
+        now = datetime.now(UTC)
+        registry = self.trust.registry
+        assert registry is not None
+        outcome = verify_record(
+            registry, peer, record.headers, record.key, record.value, now, self.max_age
+        )
+        recipients = header_value(record.headers, "ce_recipients")
+        audit = {
+            "at": now_text(),
+            "node": self.node,
+            "peer": peer,
+            "ce_id": header_value(record.headers, "ce_id"),
+            "ce_type": header_value(record.headers, "ce_type"),
+            "ce_source": header_value(record.headers, "ce_source"),
+            "recipients": recipients,
+            "value_sha256": hashlib.sha256(record.value or b"").hexdigest(),
+            "origin": f"{record.topic}/{record.partition}/{record.offset}",
+        }
+        if isinstance(outcome, Refusal):
+            return self._refuse(record, state, audit, outcome, now)
+        envelope = outcome.envelope
+        key = state.dedup_key(envelope.id, recipients)
+        if state.is_duplicate(key):
+            self.metrics.duplicates.labels(self.node, peer).inc()
+            entry = state.append({**audit, "decision": "duplicate", "key_id": outcome.key_id})
+            return [self._audit_output(entry)]
+        if envelope.type not in self.routed_types():
+            refusal = Refusal(errors.NO_ROUTE, f"{self.node} has no route for {envelope.type}")
+            return self._refuse(record, state, audit, refusal, now)
+        entry = state.append({**audit, "decision": "accepted", "key_id": outcome.key_id}, key)
+        self.metrics.accepted.labels(self.node, peer, envelope.type).inc()
+        headers = [*record.headers, ("lgsp-border-from", peer.encode())]
+        outputs = [
+            Output(str(event_topic(self.node, envelope.type)), record.key, record.value, headers),
+            self._audit_output(entry),
+        ]
+        if envelope.type != RECEIPT_TYPE and RECEIPT_TYPE in self.routed_types():
+            outputs += self._receipts(record, envelope)
+        return outputs
+
+    def _refuse(
+        self,
+        record: Record,
+        state: BorderState,
+        audit: dict[str, object],
+        refusal: Refusal,
+        now: datetime,
+    ) -> list[Output]:
+        peer = str(audit["peer"])
+        self.metrics.refused.labels(self.node, peer, refusal.code).inc()
+        log.warning(
+            "border_refused",
+            node=self.node,
+            peer=peer,
+            code=refusal.code,
+            reason=refusal.reason,
+            ce_id=audit["ce_id"],
+        )
+        entry = state.append(
+            {**audit, "decision": "refused", "code": refusal.code, "reason": refusal.reason}
+        )
+        park = ParkInfo.of_record(record, refusal.code, refusal.reason, at=now)
+        headers = [*record.headers, *park.to_headers()]
+        return [
+            Output(refused_topic(self.node), record.key, record.value, headers),
+            self._audit_output(entry),
+        ]
+
+    def _receipts(self, record: Record, envelope: Envelope) -> list[Output]:
+        signer, registry = self.signer(), self.trust.registry
+        assert signer is not None and registry is not None
+        node_entry = registry.nodes.get(self.node)
+        if node_entry is None:
+            return []
+        schema = self.catalog.for_event_type(RECEIPT_TYPE)
+        topic = str(event_topic(self.node, RECEIPT_TYPE))
+        outputs = []
+        for headers, receipt in make_receipts(
+            envelope, record.key, record.value, self.node, node_entry.operator, signer, schema
+        ):
+            value = self.codec.encode(schema, receipt)
+            outputs.append(Output(topic, record.key, value, headers.to_headers()))
+        self.metrics.receipts.labels(self.node).inc(len(outputs))
+        return outputs
+
+    def _audit_output(self, entry: dict[str, object]) -> Output:
+        value = json.dumps(entry, ensure_ascii=False).encode()
+        return Output(audit_topic(self.node), str(entry["seq"]).encode(), value, [])
+
+    async def _ensure_destinations(self, outputs: list[Output]) -> None:
+        missing = {o.topic for o in outputs} - self._topics_made
+        if missing:
+            specs = [TopicSpec(t, self.partitions) for t in missing if t != audit_topic(self.node)]
+            await ensure_topics(self.bootstrap, specs)
+            self._topics_made |= missing

@@ -1,0 +1,199 @@
+"""A federation link: forward the records a node's gateway put in its outbox for a peer
+(``lgsp.<node>.link.<peer>``) to the peer's cluster (``lgsp.<peer>.border.<node>``), each
+signed with this node's key.
+
+At least once across clusters: the local offsets are committed only after the peer's brokers
+acknowledged the batch (idempotent producer, acks=all). A crash or a peer outage resends a
+batch; the peer's border drops the copies by ce_id. Per-key order holds: one partition of the
+outbox is forwarded in order, to the partition of the same key on the peer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Sequence
+from typing import TypeAlias
+
+import structlog
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.structs import ConsumerRecord
+
+from bus.backoff import Backoff
+from bus.kafka import TopicSpec, ensure_topics
+from gateway.federation.links.control import LinkControl
+from gateway.federation.metrics import FederationMetrics
+from gateway.federation.trust.signing import NodeSigner, signed_text
+from gateway.federation.trust.store import TrustStore
+from schemas.topics import border_topic, link_topic
+
+log = structlog.get_logger("lgsp.link")
+Record: TypeAlias = ConsumerRecord[bytes, bytes]
+_SIGNED = ("ce_id", "ce_source", "ce_type", "ce_time", "ce_dataschema", "ce_recipients")
+
+
+def signed_headers(
+    headers: Sequence[tuple[str, bytes]], key: bytes | None, value: bytes | None, signer: NodeSigner
+) -> list[tuple[str, bytes]]:
+    """A record's headers with this node's ``ce_signature`` in place of any earlier one."""
+    headers = [(k, v) for k, v in headers if k != "ce_signature"]
+    found = {k: v.decode("utf-8", "replace") for k, v in headers if k in _SIGNED}
+    text = signed_text(
+        found.get("ce_id", ""),
+        found.get("ce_source", ""),
+        found.get("ce_type", ""),
+        found.get("ce_time", ""),
+        found.get("ce_dataschema"),
+        found.get("ce_recipients"),
+        key,
+        value,
+    )
+    headers.append(("ce_signature", signer.sign(text).encode()))
+    return headers
+
+
+class Link:
+    """Forwards one outbox to one peer until cancelled."""
+
+    def __init__(
+        self,
+        node: str,
+        peer: str,
+        local_bootstrap: str,
+        peer_bootstrap: str,
+        partitions: int,
+        signer: Callable[[], NodeSigner | None],
+        trust: TrustStore,
+        control: LinkControl,
+        metrics: FederationMetrics,
+        max_batch: int = 1000,
+    ) -> None:
+        self.node, self.peer = node, peer
+        self.local_bootstrap, self.peer_bootstrap = local_bootstrap, peer_bootstrap
+        self.partitions = partitions
+        self.signer = signer
+        self.trust, self.control, self.metrics = trust, control, metrics
+        self.max_batch = max_batch
+        self.outbox = link_topic(node, peer)
+        self.destination = border_topic(peer, node)
+        self.connected = asyncio.Event()
+
+    async def run(self) -> None:
+        await ensure_topics(self.local_bootstrap, [TopicSpec(self.outbox, self.partitions)])
+        consumer = AIOKafkaConsumer(
+            self.outbox,
+            bootstrap_servers=self.local_bootstrap,
+            group_id=f"lgsp-link-{self.node}-{self.peer}",
+            client_id=f"lgsp-link-{self.node}-{self.peer}",
+            enable_auto_commit=False,
+            isolation_level="read_committed",
+            auto_offset_reset="earliest",
+            max_poll_records=self.max_batch,
+            fetch_max_wait_ms=100,
+        )
+        await consumer.start()
+        try:
+            backoff = Backoff(first_s=0.5, max_s=10.0)
+            while True:
+                try:
+                    await self._forward(consumer)
+                except Exception as error:  # the peer is down or unreachable: retry the batch
+                    self.connected.clear()
+                    self.metrics.link_errors.labels(self.node, self.peer).inc()
+                    delay = backoff.next()
+                    log.warning(
+                        "link_down",
+                        node=self.node,
+                        peer=self.peer,
+                        error=repr(error),
+                        retry_in_s=delay,
+                    )
+                    await _rewind(consumer)
+                    await asyncio.sleep(delay)
+                else:
+                    backoff.reset()
+        finally:
+            await consumer.stop()
+
+    async def _forward(self, consumer: AIOKafkaConsumer) -> None:
+        await ensure_topics(self.peer_bootstrap, [TopicSpec(self.destination, self.partitions)])
+        producer = AIOKafkaProducer(
+            bootstrap_servers=self.peer_bootstrap,
+            client_id=f"lgsp-link-{self.node}-{self.peer}",
+            enable_idempotence=True,
+            acks="all",
+            linger_ms=5,
+            max_batch_size=256 * 1024,
+            request_timeout_ms=15_000,
+        )
+        await producer.start()
+        self.connected.set()
+        log.info("link_connected", node=self.node, peer=self.peer, topic=self.destination)
+        last_lag = 0.0
+        try:
+            while True:
+                if time.monotonic() - last_lag > 2.0:
+                    await self._report_lag(consumer)
+                    last_lag = time.monotonic()
+                if not self._may_forward():
+                    consumer.pause(*consumer.assignment())
+                    await asyncio.sleep(0.5)
+                    continue
+                consumer.resume(*consumer.assignment())
+                batch = await consumer.getmany(timeout_ms=200, max_records=self.max_batch)
+                if batch:
+                    await self._send(producer, consumer, batch)
+        finally:
+            await producer.stop()
+
+    def _may_forward(self) -> bool:
+        paused = self.control.paused(self.peer)
+        stale = not self.trust.usable()
+        self.metrics.link_paused.labels(self.node, self.peer, "operator").set(int(paused))
+        self.metrics.link_paused.labels(self.node, self.peer, "trust").set(int(stale))
+        return not paused and not stale and self.signer() is not None
+
+    async def _send(
+        self,
+        producer: AIOKafkaProducer,
+        consumer: AIOKafkaConsumer,
+        batch: dict[TopicPartition, list[Record]],
+    ) -> None:
+        signer = self.signer()
+        assert signer is not None
+        started = time.perf_counter()
+        signed = [
+            (r, signed_headers(r.headers, r.key, r.value, signer))
+            for records in batch.values()
+            for r in records
+        ]
+        self.metrics.sign_seconds.labels(self.node).observe(
+            (time.perf_counter() - started) / max(len(signed), 1)
+        )
+        futures = [
+            await producer.send(self.destination, r.value, key=r.key, headers=h) for r, h in signed
+        ]
+        await asyncio.gather(*futures)
+        # the position is past the last record and any transaction markers after it
+        await consumer.commit({tp: await consumer.position(tp) for tp in batch})
+        self.metrics.forwarded.labels(self.node, self.peer).inc(len(signed))
+
+    async def _report_lag(self, consumer: AIOKafkaConsumer) -> None:
+        assigned = list(consumer.assignment())
+        if not assigned:
+            return
+        ends = await consumer.end_offsets(assigned)
+        lag = 0  # in offsets: transaction markers of the outbox count too, until read past
+        for tp in assigned:
+            lag += max(ends[tp] - await consumer.position(tp), 0)
+        self.metrics.link_lag.labels(self.node, self.peer).set(lag)
+
+
+async def _rewind(consumer: AIOKafkaConsumer) -> None:
+    """Go back to the committed offsets: the unacknowledged batch is sent again."""
+    for tp in consumer.assignment():
+        committed = await consumer.committed(tp)
+        if committed is None:
+            await consumer.seek_to_beginning(tp)
+        else:
+            consumer.seek(tp, committed)

@@ -1,0 +1,1 @@
+"""Operating a gateway: its admin HTTP API, dead-letter handling and readiness."""

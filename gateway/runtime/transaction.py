@@ -1,0 +1,114 @@
+"""One partition number's transaction: its fetched records decided, their outputs produced,
+the offsets that consumed them sent, all committed together or not at all.
+
+A record's outputs (deliveries, retry or dead-letter copies, the routed-id marker) and the
+offset that consumed it commit together, so a gateway killed at any instant neither loses
+nor duplicates a routed record inside the cluster.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable
+from typing import NamedTuple
+
+import structlog
+from aiokafka import AIOKafkaProducer, TopicPartition
+
+from gateway.metrics import GatewayMetrics
+from gateway.routing.partition_state import PartitionState
+from gateway.routing.processor import RecordProcessor
+from gateway.routing.records import Outcome, OutcomeKind, Output
+from gateway.runtime.batching import TransactionBatches
+from gateway.runtime.queues import Batch
+
+log = structlog.get_logger("lgsp.gateway")
+
+
+class Waiting(NamedTuple):
+    """A retry tier's head that is not due: its partition waits at ``offset`` until ``due_at``."""
+
+    tp: TopicPartition
+    offset: int
+    due_at: float
+
+
+class TransactionResult(NamedTuple):
+    """How a transaction ended: committed (with the offsets routed up to, and the tier heads
+    to wait for), or aborted (nothing of it happened)."""
+
+    committed: bool
+    offsets: dict[TopicPartition, int]
+    waiting: tuple[Waiting, ...] = ()
+
+
+ABORTED = TransactionResult(False, {})
+
+
+class PartitionTransactions:
+    """Runs the transactions of one gateway process (one at a time per partition number)."""
+
+    def __init__(
+        self,
+        processor: RecordProcessor,
+        metrics: GatewayMetrics,
+        topic_exists: Callable[[str], bool],
+        *,
+        group_id: str,
+        routed_topic: str,
+        source_partitions: int,
+    ) -> None:
+        self._processor = processor
+        self._metrics = metrics
+        self._topic_exists = topic_exists
+        self._group_id = group_id
+        self._routed_topic = routed_topic
+        self._source_partitions = source_partitions
+        self._partition_counts: dict[str, int] = {}  # of destinations, learnt once each
+
+    async def run(
+        self, partition: int, batch: Batch, producer: AIOKafkaProducer, state: PartitionState
+    ) -> TransactionResult:
+        """Decide and produce ``batch`` in one transaction; an error aborts it (and is logged)."""
+        node, metrics = self._metrics.node, self._metrics
+        started, now = time.perf_counter(), time.time()
+        outcomes: list[Outcome] = []
+        offsets: dict[TopicPartition, int] = {}
+        waiting: list[Waiting] = []
+        try:
+            await producer.begin_transaction()
+            batches = TransactionBatches(producer, self._partition_counts, self._source_partitions)
+            for tp, records in batch.items():
+                for record in records:
+                    outcome = self._processor.handle(record, state, now, self._topic_exists)
+                    if outcome.kind is OutcomeKind.WAITING:
+                        waiting.append(Waiting(tp, record.offset, outcome.due_at or now))
+                        break
+                    for out in outcome.outputs:
+                        await batches.add(out, partition)
+                    offsets[tp] = record.offset + 1
+                    outcomes.append(outcome)
+            routed_ids = [o.ce_id for o in outcomes if o.kind is OutcomeKind.ROUTED and o.ce_id]
+            if routed_ids:  # one dedup marker per transaction, read back by restore
+                marker = "\n".join(routed_ids).encode()
+                await batches.add(
+                    Output(self._routed_topic, None, marker, (), partition), partition
+                )
+            # The offsets join the transaction while its records are still being acknowledged:
+            # both must be in before the commit, in no particular order.
+            steps = [batches.flush()]
+            if offsets:
+                steps.append(producer.send_offsets_to_transaction(offsets, self._group_id))
+            await asyncio.gather(*steps)
+            await producer.commit_transaction()
+        except Exception as error:  # abort, rewind and rebuild: nothing half-done survives
+            metrics.transactions.labels(node, "aborted").inc()
+            log.warning("transaction_aborted", node=node, partition=partition, error=repr(error))
+            with contextlib.suppress(Exception):
+                await producer.abort_transaction()
+            return ABORTED
+        metrics.transactions.labels(node, "committed").inc()
+        metrics.count(outcomes, time.perf_counter() - started)
+        return TransactionResult(True, offsets, tuple(waiting))
