@@ -21,9 +21,9 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from bus.kafka import KafkaSecurity, topic_partitions
 from bus.kafka.security import client_options
 from bus.settings import Settings
+from bus.wireformat import RecordEncoding, WireFormatConfig, record_encoding
 from lgsp.node_config import node_and_bootstrap
 from lgsp.output import OutputFormat, OutputOption, emit_json, messages
-from schemas.codec import AvroCodec
 from schemas.errors import LgspError
 from schemas.jsonform import to_json
 from schemas.personal import mask_personal
@@ -98,15 +98,15 @@ async def _seek(
             consumer.seek(tp, at.offset)
 
 
-def record_json(
-    record: ConsumerRecord[bytes, bytes], codec: AvroCodec, *, unmasked: bool
+async def record_json(
+    record: ConsumerRecord[bytes, bytes], encoding: RecordEncoding, *, unmasked: bool
 ) -> dict[str, Any]:
-    """A record as JSON: where, when, key, headers and the decoded (masked) value."""
-    value = record.value or b""
+    """A record as JSON: where, when, key, headers and the decoded (masked) value, in either
+    wire format (Confluent frames need ``--registry``)."""
     decoded: Any
     try:
-        writer = codec.writer_of(value)
-        decoded = to_json(writer, codec.decode(value))
+        writer, value = await encoding.decode(record.value or b"")
+        decoded = to_json(writer, value)
         schema = f"{writer.subject} v{writer.version}"
     except LgspError as error:
         decoded, schema = {"undecodable": f"[{error.code}] {error.message}"}, None
@@ -156,6 +156,10 @@ def consume(
     unmasked: Annotated[
         bool, typer.Option("--unmasked", help="Show personal data (CCCD, phone...) in clear.")
     ] = False,
+    registry: Annotated[
+        str | None,
+        typer.Option(help="Schema registry (Confluent API) for Confluent-format values."),
+    ] = None,
     output: OutputOption = OutputFormat.TEXT,
 ) -> None:
     """Print a topic's records decoded with the catalog, headers included, personal data
@@ -171,7 +175,6 @@ def consume(
             code="LGSP-CONFIG-INVALID",
         )
     from_ms, until_ms = _moment(since, "--from"), _moment(until, "--until")
-    codec = AvroCodec()
 
     async def run() -> int:
         shown = 0
@@ -179,15 +182,16 @@ def consume(
             bootstrap, topic, settings.kafka_security(),
             from_ms=from_ms, until_ms=until_ms, follow=follow,
         )  # fmt: skip
-        async for record in records:
-            row = record_json(record, codec, unmasked=unmasked)
-            if output is OutputFormat.JSON:
-                emit_json(row)
-            else:
-                _print_text(row)
-            shown += 1
-            if count is not None and shown >= count:
-                break
+        async with record_encoding(WireFormatConfig(registry=registry)) as encoding:
+            async for record in records:
+                row = await record_json(record, encoding, unmasked=unmasked)
+                if output is OutputFormat.JSON:
+                    emit_json(row)
+                else:
+                    _print_text(row)
+                shown += 1
+                if count is not None and shown >= count:
+                    break
         await records.aclose()
         return shown
 
