@@ -7,6 +7,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from lgsp.cli import app
@@ -146,3 +147,21 @@ def test_a_registry_not_signed_by_the_anchor_is_a_problem(tmp_path: Path) -> Non
     [problem] = [json.loads(line) for line in out.splitlines()]
     assert problem["code"] == "LGSP-TRUST-ANCHOR"
     assert problem["line"] == node.read_text().splitlines().index("    registry: registry.json") + 1
+
+
+def test_trust_show_prints_the_registry_nodes_as_json_lines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`trust show -o json` prints one object per registry node on stdout (its serial with
+    it) and the serial line on stderr; the broker is not contacted."""
+    monkeypatch.setenv("LGSP_BOOTSTRAP_SERVERS", "127.0.0.1:9")
+    node = _node(tmp_path)
+    result = CliRunner().invoke(app, ["trust", "show", "--config", str(node), "-o", "json"])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(r["node"], r["hub"], r["registry_serial"]) for r in rows] == [
+        ("ngsp", True, 7),
+        ("hanoi", False, 7),
+    ]
+    assert "hanoi-2026a Ed25519" in rows[1]["keys"]
+    assert "registry serial 7" in result.stderr
