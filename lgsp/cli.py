@@ -11,8 +11,10 @@ from rich.console import Console
 from typer.core import TyperGroup
 
 from lgsp import (
+    attachment_commands,
     audit_commands,
     connector_commands,
+    console_commands,
     consume_command,
     demo,
     dlq_commands,
@@ -58,10 +60,12 @@ app.add_typer(trust_commands.app, name="trust")
 app.add_typer(audit_commands.app, name="audit")
 app.add_typer(tracker_commands.app, name="tracker")
 app.add_typer(connector_commands.app, name="connector")
+app.add_typer(attachment_commands.app, name="attachments")
 app.add_typer(security_commands.app, name="security")
 app.command("demo")(demo.demo_command)
 app.command("doctor")(doctor.doctor)
 app.command("consume")(consume_command.consume)
+app.command("console")(console_commands.console_command)
 
 
 def _print_version(asked: bool) -> None:

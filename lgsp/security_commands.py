@@ -34,6 +34,7 @@ from bus.settings import Settings
 from gateway.config import load_gateway_config
 from lgsp.output import OutputFormat, OutputOption, confirm, emit_rows
 from lgsp.output import messages as console
+from lgsp.token_commands import token_hash
 from schemas.catalog import bundled_catalog
 from schemas.errors import LocalKafkaError
 from tracker.topics import REPORT_QUARTERLY, TRACKED_TYPES
@@ -42,6 +43,7 @@ app = typer.Typer(
     help="Users and ACLs of a secure cluster (SASL/SCRAM, StandardAuthorizer).",
     no_args_is_help=True,
 )
+app.command("token-hash")(token_hash)
 
 ClusterOption = Annotated[
     str | None,

@@ -60,6 +60,7 @@ class Federation:
                 self.trust,
                 self.control,
                 self.metrics,
+                signing=link.signing,
             )
             for link in config.links
         }

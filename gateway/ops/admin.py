@@ -1,18 +1,21 @@
 """The gateway's HTTP admin API: liveness, readiness, metrics, routes and reload.
 
 Served on loopback by default (``admin.host`` / ``admin.port`` in node.yaml); the OpenAPI
-document is at ``/openapi.json``.
+document is at ``/openapi.json``. ``/admin/*`` needs a bearer token (``bus.adminauth``): a
+viewer reads, an operator reloads, pauses and resumes.
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from typing import Any
 
-from fastapi import FastAPI, Response
+from fastapi import Depends, FastAPI, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from bus.adminauth import AdminGuard, AdminToken
 from bus.health import add_health_routes
 from bus.readiness import KafkaReadiness
 from bus.yamlconfig import ConfigError
@@ -26,6 +29,7 @@ def admin_app(
     gateway: Gateway,
     federation: Federation | None = None,
     readiness: KafkaReadiness | None = None,
+    tokens: Sequence[AdminToken] = (),
 ) -> FastAPI:
     """The admin API; ``readiness`` (``gateway.ops.readiness.gateway_readiness``) makes /readyz
     also require the cluster connected and the event topics caught up."""
@@ -35,6 +39,8 @@ def admin_app(
         description="Health, readiness, metrics and routing-table reload of one gateway.",
     )
 
+    guard = AdminGuard(tokens, f"gateway {gateway.config.node}")
+    guard.install(app)
     if readiness is not None:
         report = readiness.report
     else:  # embedded without a probe task: the gateway's own checks only
@@ -53,13 +59,18 @@ def admin_app(
     async def metrics() -> Response:
         return Response(generate_latest(gateway.registry), media_type=CONTENT_TYPE_LATEST)
 
-    @app.get("/admin/routes", summary="The active routing table")
+    @app.get(
+        "/admin/routes",
+        summary="The active routing table (viewer)",
+        dependencies=[Depends(guard.viewer)],
+    )
     async def routes() -> list[dict[str, Any]]:
         return [route.model_dump(by_alias=True) for route in gateway.table.spec.routes]
 
     @app.post(
         "/admin/reload",
-        summary="Reload the routing table; an invalid one is refused, the old one kept",
+        summary="Reload the routing table; an invalid one is refused, the old one kept (operator)",
+        dependencies=[Depends(guard.operator)],
     )
     async def reload() -> JSONResponse:
         try:
@@ -69,5 +80,5 @@ def admin_app(
         return JSONResponse({"reloaded": True, "routes": len(table.spec.routes)})
 
     if federation is not None:
-        add_federation_routes(app, federation)
+        add_federation_routes(app, federation, guard)
     return app

@@ -17,7 +17,7 @@ import contextlib
 from types import TracebackType
 
 import structlog
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 from prometheus_client import CollectorRegistry
@@ -219,10 +219,18 @@ class Gateway:
                 await self.topics.refresh()
             self.metrics.report_lag(
                 self.ownership.positions,
-                self._consumer.last_stable_offset,
+                self._stable_offset,
                 set(self.ownership.states),
             )
             await asyncio.sleep(_TOPIC_REFRESH_S)
+
+    def _stable_offset(self, tp: TopicPartition) -> int | None:
+        """The consumer's last stable offset, None for a partition no longer assigned (a
+        rebalance can revoke one between two refreshes: aiokafka asserts on it)."""
+        if tp not in self._consumer.assignment():
+            return None
+        stable: int | None = self._consumer.last_stable_offset(tp)
+        return stable
 
     async def _ensure_topics(self) -> None:
         await ensure_gateway_topics(

@@ -35,6 +35,7 @@ PRINTS_DATA = {
     "tracker report", "connector parked", "connector hash-key", "security acls",
     "security user-list", "security revoke", "security grant-gateway", "security grant-connector",
     "gateway check", "consume", "schemas asyncapi", "security grant-link", "security grant-tracker",
+    "security token-hash",
 }  # fmt: skip
 CHANGES_SHARED_SYSTEM = {
     "link pause", "link resume", "dlq redrive", "dlq purge", "tracker replay",

@@ -162,3 +162,14 @@ def test_the_install_guide_names_every_deploy_file() -> None:
         for path in sorted((DEPLOY / folder).iterdir()):
             if path.name != "kustomization.yaml":
                 assert path.name in section, f"deploy/{folder}/{path.name} is not in the guide"
+
+
+def test_the_gateway_opens_its_admin_port_and_takes_token_hashes_from_the_environment() -> None:
+    """node.yaml binds the admin API on loopback; the compose gateway opens it to the
+    published port with LGSP_ADMIN_HOST and takes its token hashes from LGSP_ADMIN_TOKENS of
+    the operator's .env (an empty list, i.e. every admin call refused, when unset)."""
+    node = yaml_documents(DEPLOY / "config" / "node.yaml")[0]
+    env = _services()["gateway"]["environment"]
+    assert node["admin"]["host"] == "127.0.0.1"
+    assert env["LGSP_ADMIN_HOST"] == "0.0.0.0"
+    assert env["LGSP_ADMIN_TOKENS"] == "${LGSP_ADMIN_TOKENS:-[]}"

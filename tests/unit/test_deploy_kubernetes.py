@@ -120,11 +120,16 @@ def _ports(container: dict[str, Any]) -> dict[str, int]:
 
 
 def test_gateway_probes_ask_the_admin_api_for_liveness_and_readiness() -> None:
-    """Liveness on /healthz and readiness on /readyz, both on node.yaml's admin port."""
+    """Liveness on /healthz and readiness on /readyz, both on node.yaml's admin port, which
+    node.yaml keeps on loopback and the pod opens with LGSP_ADMIN_HOST; the admin tokens come
+    from a Secret, never from the manifest."""
     node = yaml_documents(CONFIG / "node.yaml")[0]
     gateway = _container("lgsp-gateway")
     ports = _ports(gateway)
-    assert ports["admin"] == node["admin"]["port"] and node["admin"]["host"] == "0.0.0.0"
+    env = {e["name"]: e for e in gateway["env"]}
+    assert ports["admin"] == node["admin"]["port"] and node["admin"]["host"] == "127.0.0.1"
+    assert env["LGSP_ADMIN_HOST"]["value"] == "0.0.0.0"
+    assert env["LGSP_ADMIN_TOKENS"]["valueFrom"]["secretKeyRef"]["name"] == "lgsp-admin-tokens"
     assert gateway["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "admin"}
     assert gateway["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "admin"}
 
