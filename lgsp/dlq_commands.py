@@ -13,7 +13,7 @@ import typer
 from bus.settings import Settings
 from gateway.config import load_gateway_config
 from gateway.ops.dlq import DeadLetter, DeadLetterFilter, DeadLetters
-from lgsp.output import OutputFormat, OutputOption, confirm, emit_object, emit_rows, messages
+from lgsp.output import OutputFormat, OutputOption, emit_object, emit_rows, messages
 from lgsp.progress import progress_bar
 from schemas.codec import AvroCodec
 from schemas.errors import LgspError
@@ -182,7 +182,6 @@ def _act(done: str, store: DeadLetters, selection: DeadLetterFilter, yes: bool) 
     if not yes:
         messages.print(f"{len(letters)} dead letter(s) would be {done}; add --yes to do it")
         return
-    confirm(f"{done[:-2]}e {len(letters)} dead letter(s)", yes)
     action = store.redrive if done == "redriven" else store.purge
     count = 0
 
