@@ -19,6 +19,8 @@ from bus.yamlconfig import ConfigError
 from gateway.config import GatewayConfig, load_gateway_config
 from gateway.runner import run_gateway
 from gateway.runtime.gateway import Gateway
+from lgsp.gateway_check import check_node
+from lgsp.output import OutputFormat, OutputOption, emit_json, messages
 
 app = typer.Typer(help="Run a node's gateway.", no_args_is_help=True)
 log = structlog.get_logger("lgsp.gateway")
@@ -36,6 +38,27 @@ def run(
     tune_gc()
     gateway_config = load_gateway_config(config)
     run_service(_serve(gateway_config, settings), use_uvloop=settings.uvloop)
+
+
+@app.command()
+def check(
+    config: Annotated[
+        Path, typer.Option("--config", "-c", help="The node's gateway file (node.yaml).")
+    ],
+    output: OutputOption = OutputFormat.TEXT,
+) -> None:
+    """Check node.yaml, routes.yaml, the directory and the federation's keys and trust registry
+    without starting anything; exit 1 listing each problem as file:line (like promtool check)."""
+    result = check_node(config)
+    for problem in result.problems:
+        if output is OutputFormat.JSON:
+            emit_json(problem.as_json())
+        else:
+            typer.echo(str(problem))
+    if result.problems:
+        messages.print(f"[bold red]FAILED[/]: {len(result.problems)} problem(s)", highlight=False)
+        raise typer.Exit(1)
+    messages.print(f"SUCCESS: {', '.join(result.checked)}", highlight=False)
 
 
 async def _serve(config: GatewayConfig, settings: Settings) -> None:

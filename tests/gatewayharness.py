@@ -28,6 +28,7 @@ from schemas.codec import AvroCodec
 from schemas.envelope import Envelope
 from schemas.examples import example_record
 from schemas.topics import event_topic, inbox_topic
+from tests.coherent import at_status, numbered_document, status_of
 
 CODEC = AvroCodec()
 DOSSIER = "vn.gov.dossier.status.v1"
@@ -126,6 +127,13 @@ def make_event(
     """An envelope, key and value for the example of ``subject``, changed as asked."""
     schema = bundled_catalog().get(subject, version)
     record = example_record(schema) | (changes or {})
+    if subject == "dossier.status":  # keep its dates coherent with a changed status
+        record = at_status(record, record["statusCode"])
+    token = (changes or {}).get("documentId")
+    if subject == "document.sent" and token is not None and "," not in token:
+        record = numbered_document(record, token)  # an id of its own sender, date and number
+    if subject == "document.status" and token is not None and "," not in token:
+        record = status_of(record, token)
     key = str(next(iter(record.values())))
     envelope = Envelope.new(
         source=source,
