@@ -14,7 +14,7 @@ import httpx
 from fastavro import parse_schema, schemaless_reader
 from typer.testing import CliRunner
 
-from bus.kafka.factory import PLAINTEXT, new_baseline_producer
+from bus.kafka.factory import PLAINTEXT, new_producer
 from bus.wireformat import WireFormatConfig, record_encoding
 from lgsp.cli import app
 from schemas.catalog import bundled_catalog
@@ -25,7 +25,7 @@ from tests.schemaregistryharness import running_registry
 
 
 async def _send(bootstrap: str, topic: str, value: bytes) -> None:
-    producer = new_baseline_producer(bootstrap, PLAINTEXT)  # a raw record, as a foreign client
+    producer = new_producer(bootstrap, PLAINTEXT)
     await producer.start()
     try:
         await producer.send_and_wait(topic, value, key=b"k")

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from typer.testing import CliRunner
 
-from bus.kafka.factory import PLAINTEXT, new_baseline_producer
+from bus.kafka.factory import PLAINTEXT, new_producer
 from lgsp.cli import app
 from schemas.envelope import Envelope
 from tests.conftest import NewTopic
@@ -99,7 +99,7 @@ def test_consume_of_a_missing_topic_is_a_coded_error(kafka_bootstrap: str) -> No
 
 
 async def _send_raw(bootstrap: str, topic: str, value: bytes) -> None:
-    producer = new_baseline_producer(bootstrap, PLAINTEXT)  # a raw record, as a foreign client
+    producer = new_producer(bootstrap, PLAINTEXT)
     await producer.start()
     try:
         await producer.send_and_wait(topic, value, partition=0)
