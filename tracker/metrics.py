@@ -8,11 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import structlog
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from tracker.documents import overdue_recipients
 from tracker.figures import count_dossiers
 from tracker.state import TrackerState
+from tracker.workdays import WorkingCalendar
+
+log = structlog.get_logger("lgsp.tracker.calendar")
 
 
 class TrackerMetrics:
@@ -32,6 +36,13 @@ class TrackerMetrics:
             "lgsp_tracker_table_rows",
             "Rows in the tracker's tables.",
             ["table"],
+            registry=registry,
+        )
+        self.calendar_confirmed = Gauge(
+            "lgsp_tracker_calendar_year_confirmed",
+            "1 when a year's working days come from a Government notice (the holidays file), "
+            "0 when from the holidays package's statutory calendar, not confirmed by a notice.",
+            ["year"],
             registry=registry,
         )
         self.recovery_seconds = Gauge(
@@ -63,6 +74,25 @@ class TrackerMetrics:
             ["agency"],
             registry=registry,
         )
+
+    def calendar_years(self, calendar: WorkingCalendar, this_year: int) -> None:
+        """Say which years, from the notices' first to next year, a notice confirms; log the
+        ones it does not (their working days come from the statutory calendar)."""
+        years = range(min(calendar.first_year, this_year), this_year + 2)
+        for year in years:
+            self.calendar_confirmed.labels(str(year)).set(1 if calendar.confirmed(year) else 0)
+        unconfirmed = [year for year in years if not calendar.confirmed(year)]
+        if unconfirmed:
+            log.warning(
+                "calendar_years_unconfirmed",
+                years=unconfirmed,
+                notice_years=sorted(calendar.notice_years),
+                fix="add the Government's holiday notice of these years to the holidays file",
+            )
+
+    def calendar_year_unconfirmed(self, year: int) -> None:
+        """A year outside the notices was used: its working days are statutory ones."""
+        self.calendar_confirmed.labels(str(year)).set(0)
 
     def refresh(self, state: TrackerState, as_of_ms: int) -> None:
         """Recompute the per-agency gauges from the tables (one pass over each)."""
