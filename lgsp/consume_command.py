@@ -19,7 +19,7 @@ import typer
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 from bus.kafka import KafkaSecurity, topic_partitions
-from bus.kafka.security import client_options
+from bus.kafka.factory import new_consumer
 from bus.settings import Settings
 from bus.wireformat import RecordEncoding, WireFormatConfig, record_encoding
 from lgsp.node_config import node_and_bootstrap
@@ -54,13 +54,7 @@ async def tail(
     partitions = await topic_partitions(bootstrap, [topic], security=security)
     if not partitions:
         raise LgspError(f"no topic {topic} on {bootstrap}", code="LGSP-CONSUME-NO-TOPIC")
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap,
-        group_id=None,
-        enable_auto_commit=False,
-        isolation_level="read_committed",
-        **client_options(security),
-    )
+    consumer = new_consumer(bootstrap, security, group_id=None)
     await consumer.start()
     try:
         consumer.assign(partitions)

@@ -3,6 +3,7 @@ once Kafka acknowledged the record; ``/openapi.json`` and ``/docs`` describe it.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -17,8 +18,10 @@ from connectors.webhook.intake import (
     Refusal,
     authenticate,
     check_content_type,
+    check_depth,
     check_subject,
     parse_body,
+    parse_bulk,
     to_event,
 )
 from schemas.catalog import bundled_catalog
@@ -54,6 +57,31 @@ class Problem(BaseModel):
     path: str | None = None
     problems: list[str]
     violations: list[Violation] = []
+
+
+class RecordResult(BaseModel):
+    """One record of a bulk request: published (202, where it landed) or refused (its 4xx or
+    503, code, path and problems, as a single request would have been answered)."""
+
+    index: int
+    status: int
+    id: str | None = None
+    topic: str | None = None
+    partition: int | None = None
+    offset: int | None = None
+    code: str | None = None
+    message: str | None = None
+    path: str | None = None
+    problems: list[str] = []
+    violations: list[Violation] = []
+
+
+class BulkAnswer(BaseModel):
+    """Every record's own result, in the order sent; the request itself was valid."""
+
+    accepted: int
+    refused: int
+    results: list[RecordResult]
 
 
 Publish = Callable[[SourceEvent], Awaitable[Accepted]]
@@ -155,6 +183,65 @@ def webhook_app(
             return answer(503, body, {"Retry-After": "5"})
         metrics.count("published")
         return answer(202, accepted.model_dump())
+
+    @app.post(
+        "/events/{subject}/bulk",
+        status_code=200,
+        response_model=BulkAnswer,
+        responses=_REFUSALS,
+        summary="Publish many events, each answered on its own",
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": {"type": "array"}}},
+            }
+        },
+    )
+    async def publish_bulk(subject: str, request: Request) -> Any:
+        """Publish a JSON array of ``subject`` records. Each is checked and published on its own
+        (all or nothing per record): the answer lists each one's result, so a bad record is
+        refused alone. With an Idempotency-Key K, record i is published as K:i."""
+        headers = request.headers
+        try:
+            agency = authenticate(config, headers)
+            check_subject(config, agency, subject)
+            check_content_type(headers.get("content-type"))
+            items = parse_bulk(
+                await _read_limited(request, config.max_bulk_body_bytes), config.max_bulk_records
+            )
+        except Refusal as refusal:
+            return answer(refusal.status, refusal.body())
+        key = headers.get("idempotency-key")
+
+        async def one(index: int, data: Any) -> RecordResult:
+            try:
+                too_deep = check_depth(data)
+                if too_deep is not None:
+                    raise too_deep
+                event = to_event(
+                    config,
+                    agency,
+                    subject,
+                    data,
+                    idempotency_key=f"{key}:{index}" if key else None,
+                    correlation_id=headers.get("x-correlation-id"),
+                )
+                accepted = await publish(event)
+            except Refusal as refusal:
+                return RecordResult(index=index, status=refusal.status, **refusal.body())
+            except ContractError as error:
+                problems = list(getattr(error, "problems", [error.message]))
+                body = Refusal(422, error.code, error.message, problems).body()
+                return RecordResult(index=index, status=422, **body)
+            except LgspError as error:
+                return RecordResult(index=index, status=503, code=error.code, message=error.message)
+            return RecordResult(index=index, status=202, **accepted.model_dump())
+
+        results = await asyncio.gather(*(one(i, data) for i, data in enumerate(items)))
+        accepted = sum(r.status == 202 for r in results)
+        metrics.count("published", accepted)
+        bulk = BulkAnswer(accepted=accepted, refused=len(results) - accepted, results=results)
+        return answer(200, bulk.model_dump(exclude_none=True))
 
     @app.get("/health", summary="Liveness")
     async def health() -> dict[str, str]:

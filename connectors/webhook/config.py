@@ -67,6 +67,12 @@ class WebhookConfig(ConnectorConfig):
     host: str = Field(default="127.0.0.1", description="Address to listen on.")
     port: int = Field(default=8080, ge=0, le=65535, description="Port (0: any free port).")
     max_body_bytes: int = Field(default=1_048_576, ge=1024, description="Largest request body.")
+    max_bulk_records: int = Field(
+        default=500, ge=1, le=10_000, description="Records in one bulk request at most."
+    )
+    max_bulk_body_bytes: int = Field(
+        default=8_388_608, ge=1024, description="Largest bulk request body."
+    )
     agencies: list[CallingAgency] = Field(description="Who may call, by API key hash.")
     subjects: dict[str, SubjectRule] = Field(description="What may be published, by subject.")
 

@@ -105,6 +105,34 @@ def parse_body(body: bytes) -> Any:
     return data
 
 
+def parse_bulk(body: bytes, max_records: int) -> list[Any]:
+    """A bulk body: a JSON array of at most ``max_records`` records (each checked later on
+    its own), or a 400."""
+    try:
+        items = json.loads(body)
+    except RecursionError as error:
+        raise _too_deep(Violation(JSON_DEPTH, "$", "JSON nested too deep to read")) from error
+    except (UnicodeDecodeError, ValueError) as error:
+        raise Refusal(
+            400, "LGSP-CONN-WEBHOOK-BAD-JSON", f"the body is not JSON: {error}"
+        ) from error
+    if not isinstance(items, list):
+        raise Refusal(400, "LGSP-CONN-WEBHOOK-NOT-A-LIST", "a bulk body is a JSON array of records")
+    if len(items) > max_records:
+        raise Refusal(
+            413,
+            "LGSP-CONN-WEBHOOK-TOO-MANY",
+            f"{len(items)} records: a bulk request holds {max_records} at most",
+        )
+    return items
+
+
+def check_depth(data: Any) -> Refusal | None:
+    """A record nested deeper than the bus reads, as the 400 a single request would get."""
+    too_deep = json_depth_violation(data)
+    return None if too_deep is None else _too_deep(too_deep)
+
+
 def _too_deep(violation: Violation) -> Refusal:
     return Refusal(
         400,

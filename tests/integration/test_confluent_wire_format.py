@@ -11,10 +11,10 @@ import struct
 from io import BytesIO
 
 import httpx
-from aiokafka import AIOKafkaProducer
 from fastavro import parse_schema, schemaless_reader
 from typer.testing import CliRunner
 
+from bus.kafka.factory import PLAINTEXT, new_producer
 from bus.wireformat import WireFormatConfig, record_encoding
 from lgsp.cli import app
 from schemas.catalog import bundled_catalog
@@ -25,7 +25,7 @@ from tests.schemaregistryharness import running_registry
 
 
 async def _send(bootstrap: str, topic: str, value: bytes) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    producer = new_producer(bootstrap, PLAINTEXT)
     await producer.start()
     try:
         await producer.send_and_wait(topic, value, key=b"k")

@@ -8,9 +8,9 @@ import json
 import time
 from datetime import UTC, datetime
 
-from aiokafka import AIOKafkaProducer
 from typer.testing import CliRunner
 
+from bus.kafka.factory import PLAINTEXT, new_producer
 from lgsp.cli import app
 from schemas.envelope import Envelope
 from tests.conftest import NewTopic
@@ -99,7 +99,7 @@ def test_consume_of_a_missing_topic_is_a_coded_error(kafka_bootstrap: str) -> No
 
 
 async def _send_raw(bootstrap: str, topic: str, value: bytes) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    producer = new_producer(bootstrap, PLAINTEXT)
     await producer.start()
     try:
         await producer.send_and_wait(topic, value, partition=0)
