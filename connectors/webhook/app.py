@@ -225,6 +225,7 @@ def webhook_app(
                     data,
                     idempotency_key=f"{key}:{index}" if key else None,
                     correlation_id=headers.get("x-correlation-id"),
+                    directory=directory,
                 )
                 accepted = await publish(event)
             except Refusal as refusal:
