@@ -24,13 +24,13 @@ import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from bus.kafka.security import KafkaSecurity, client_options
+from bus.lifecycle import Closing
 
 Check = Callable[[], str | None]  # what is missing now, or None
 _READS_PER_TICK = 8
@@ -59,7 +59,7 @@ class _Watch:
     committed: dict[TopicPartition, int] = field(default_factory=dict)
 
 
-class KafkaReadiness:
+class KafkaReadiness(Closing):
     """``async with KafkaReadiness(bootstrap) as readiness:`` runs the probe task."""
 
     def __init__(
@@ -126,12 +126,7 @@ class KafkaReadiness:
         self._task = asyncio.create_task(self._probe_forever(), name="readiness")
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def aclose(self) -> None:
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

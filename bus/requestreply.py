@@ -16,7 +16,6 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from types import TracebackType
 from typing import Any
 
 import structlog
@@ -24,6 +23,7 @@ from aiokafka import AIOKafkaConsumer
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from bus.kafka import KafkaPublisher, OutgoingRecord, TopicSpec, ensure_topics, kafka_consumer
+from bus.lifecycle import Closing
 from schemas.catalog import SchemaCatalog, bundled_catalog
 from schemas.codec import AvroCodec
 from schemas.envelope import Envelope
@@ -82,7 +82,7 @@ async def _ensure_inbox(bootstrap: str, node: str, agency: str, partitions: int)
     return topic
 
 
-class LookupRequester:
+class LookupRequester(Closing):
     """Ask look-ups for ``agency`` on ``node``; use as ``async with``."""
 
     def __init__(
@@ -118,13 +118,8 @@ class LookupRequester:
             await consumer.position(tp)
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self._stack.__aexit__(exc_type, exc, tb)
+    async def aclose(self) -> None:
+        await self._stack.aclose()
 
     async def lookup(
         self, request: dict[str, Any], target: str, deadline_s: float

@@ -8,6 +8,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bus.kafka.security import KafkaSecurity, SaslMechanism, SecurityProtocol
+from schemas.errors import LgspError
 
 
 class Settings(BaseSettings):
@@ -46,6 +47,18 @@ class Settings(BaseSettings):
     kafka_ca_file: Path | None = Field(
         default=None, description="PEM file of the CA that signed the broker's certificate."
     )
+
+    def bootstrap_for(self, configured: str | None, where: str) -> str:
+        """The cluster to connect to: ``configured`` (from the component's own file), else
+        LGSP_BOOTSTRAP_SERVERS; LGSP-CONFIG-INVALID, naming ``where``, when neither is set."""
+        bootstrap = configured or self.bootstrap_servers
+        if not bootstrap:
+            raise LgspError(
+                f"no Kafka to connect to: set bootstrap_servers in {where} or "
+                "LGSP_BOOTSTRAP_SERVERS",
+                code="LGSP-CONFIG-INVALID",
+            )
+        return bootstrap
 
     def kafka_security(self) -> KafkaSecurity:
         """The client security these settings describe (plaintext unless configured)."""

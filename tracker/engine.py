@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable, Mapping
-from types import TracebackType
 from typing import Any, TypeAlias
 
 import structlog
@@ -21,6 +20,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.structs import ConsumerRecord
 
 from bus.kafka import LogReader, TopicSpec, ensure_topics, topic_partitions
+from bus.lifecycle import Closing
 from bus.logging import bind_record
 from schemas.catalog import bundled_catalog
 from schemas.codec import AvroCodec
@@ -45,7 +45,7 @@ Record: TypeAlias = ConsumerRecord[bytes, bytes]
 COMPACTED = {"cleanup.policy": "compact", "min.compaction.lag.ms": "60000"}
 
 
-class Tracker:
+class Tracker(Closing):
     """``async with Tracker(config, bootstrap, metrics) as t: await t.run()``."""
 
     def __init__(self, config: TrackerConfig, bootstrap: str, metrics: TrackerMetrics) -> None:
@@ -111,12 +111,7 @@ class Tracker:
             raise
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def aclose(self) -> None:
         if self._consumer is not None:
             await self._consumer.stop()
         if self._producer is not None:

@@ -136,7 +136,13 @@ def webhook_app(config: WebhookConfig, publish: Publish, metrics: ConnectorMetri
         metrics.count("published")
         return answer(202, accepted.model_dump())
 
-    @app.get("/health", summary="Liveness")
+    @app.get("/healthz", summary="Liveness")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get(
+        "/health", summary="Liveness (old path of /healthz, kept for a release)", deprecated=True
+    )
     async def health() -> dict[str, str]:
         return {"status": "ok"}
 

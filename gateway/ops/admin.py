@@ -9,11 +9,10 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from fastapi import FastAPI, Response
+from fastapi import FastAPI
 from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from bus.health import add_health_routes
+from bus.health import add_health_routes, add_metrics_route
 from bus.readiness import KafkaReadiness
 from bus.yamlconfig import ConfigError
 from gateway.federation.admin import add_federation_routes
@@ -49,9 +48,7 @@ def admin_app(
         },
     )
 
-    @app.get("/metrics", summary="Prometheus metrics")
-    async def metrics() -> Response:
-        return Response(generate_latest(gateway.registry), media_type=CONTENT_TYPE_LATEST)
+    add_metrics_route(app, gateway.registry)
 
     @app.get("/admin/routes", summary="The active routing table")
     async def routes() -> list[dict[str, Any]]:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from types import TracebackType
 
 import structlog
 from aiokafka import AIOKafkaConsumer
@@ -23,6 +22,7 @@ from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 from prometheus_client import CollectorRegistry
 
 from bus.kafka.security import KafkaSecurity, client_options
+from bus.lifecycle import Closing
 from gateway.config import GatewayConfig, load_route_table
 from gateway.metrics import GatewayMetrics
 from gateway.routing.partition_state import PartitionState
@@ -45,7 +45,7 @@ log = structlog.get_logger("lgsp.gateway")
 _TOPIC_REFRESH_S = 2.0
 
 
-class Gateway:
+class Gateway(Closing):
     """One gateway process of a node; use as ``async with Gateway(...) as gw: await gw.run()``
     (or ``gateway.runner.run_gateway``, which also starts federation and the admin API)."""
 
@@ -156,13 +156,8 @@ class Gateway:
         )
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self._stack.__aexit__(exc_type, exc, tb)
+    async def aclose(self) -> None:
+        await self._stack.aclose()
         log.info("gateway_stopped", node=self.config.node)
 
     def stop(self) -> None:

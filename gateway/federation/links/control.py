@@ -10,6 +10,7 @@ import contextlib
 from aiokafka import TopicPartition
 
 from bus.kafka import KafkaPublisher, LogReader, OutgoingRecord, TopicSpec, ensure_topics
+from bus.lifecycle import Closing
 from schemas.topics import gateway_topic
 
 PAUSED = b"paused"
@@ -35,7 +36,7 @@ async def set_link_paused(bootstrap: str, node: str, peer: str, paused: bool) ->
         )
 
 
-class LinkControl:
+class LinkControl(Closing):
     """Follows the state topic; ``paused(peer)`` answers from what it read last."""
 
     def __init__(self, bootstrap: str, node: str) -> None:
@@ -54,7 +55,7 @@ class LinkControl:
         self._task = asyncio.create_task(self._follow())
         return self
 
-    async def __aexit__(self, *exc: object) -> None:
+    async def aclose(self) -> None:
         if self._task:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
