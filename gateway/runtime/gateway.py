@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 
 import structlog
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 from prometheus_client import CollectorRegistry
@@ -212,12 +212,21 @@ class Gateway(Closing):
         while True:
             with contextlib.suppress(Exception):
                 await self.topics.refresh()
-            self.metrics.report_lag(
-                self.ownership.positions,
-                self._consumer.last_stable_offset,
-                set(self.ownership.states),
-            )
+            try:
+                self.metrics.report_lag(
+                    self.ownership.positions, self._stable_offset, set(self.ownership.states)
+                )
+            except Exception as error:  # said, and tried again: this task must not die
+                log.warning("consumer_lag_not_reported", node=self.config.node, error=repr(error))
             await asyncio.sleep(_TOPIC_REFRESH_S)
+
+    def _stable_offset(self, tp: TopicPartition) -> int | None:
+        """The last stable offset the consumer saw; None for a partition it no longer has
+        (aiokafka asserts on those: a revocation must not end the refresh)."""
+        if tp not in self._consumer.assignment():
+            return None
+        offset: int | None = self._consumer.last_stable_offset(tp)
+        return offset
 
     async def _ensure_topics(self) -> None:
         await ensure_gateway_topics(
