@@ -5,9 +5,10 @@ dossier records with C concurrent HTTP/1.1 connections and counts the 202s; ever
 record is then counted on Kafka. HTTP sink: N dossier records wait in an agency's inbox; the
 sink runs as its own process and POSTs them to an agency application served here, which
 counts distinct Idempotency-Keys; the rate is from the first delivery to the last (the
-consumer group join is left out). Baselines: a bare aiokafka producer (acks=1) publishing the
-same records, and bare httpx POSTs of the same bodies to the same agency application at the
-same concurrency (the HTTP hop alone).
+consumer group join is left out); then again in batch mode (CloudEvents batches, five times
+the records). Baselines: a bare aiokafka producer (acks=1) publishing the
+same records, and bare httpx POSTs of the same bodies to the same agency application with as
+many connections as the sink has (the HTTP hop alone).
 
     .venv/bin/python bench/connectors_bench.py [--requests 5000] [--records 10000]
         [--concurrency 32]
@@ -29,13 +30,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from aiokafka import AIOKafkaProducer
 from benchbroker import bench_broker  # a sibling script
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from bus.eventloop import run_service
 from bus.httpserver import http_server
 from bus.kafka import KafkaPublisher, OutgoingRecord, TopicSpec, ensure_topics, kafka_consumer
+from bus.kafka.factory import PLAINTEXT, new_baseline_producer
 from bus.settings import Settings
 from connectors.lifecycle import bound_port
 from connectors.webhook.config import hash_api_key
@@ -69,8 +71,8 @@ async def _bare_produce(bootstrap: str, topic: str, count: int) -> float:
     codec = AvroCodec()
     values = [codec.encode(SCHEMA, from_json(SCHEMA, _dossier(i))) for i in range(count)]
     headers = Envelope.new(source=WARD, type=SCHEMA.event_type).to_headers()
-    producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap, acks=1, linger_ms=5, max_batch_size=256 * 1024
+    producer = new_baseline_producer(
+        bootstrap, PLAINTEXT, acks=1, linger_ms=5, max_batch_size=256 * 1024
     )
     await producer.start()
     try:
@@ -97,6 +99,7 @@ async def _child(config: Path, bootstrap: str, log: Path) -> asyncio.subprocess.
 async def _post_all(
     url: str, bodies: list[bytes], concurrency: int, headers: dict[str, str]
 ) -> float:
+    """POST every body with ``concurrency`` connections; requests/s."""
     queue: asyncio.Queue[bytes] = asyncio.Queue()
     for body in bodies:
         queue.put_nowait(body)
@@ -182,20 +185,31 @@ async def _webhook(bootstrap: str, folder: Path, count: int, concurrency: int) -
 def _agency_app(stamps: list[float], seen: set[str]) -> FastAPI:
     app = FastAPI()
 
-    @app.post("/inbox")
-    async def inbox(request: Request) -> JSONResponse:
-        await request.body()
-        key = request.headers["idempotency-key"]
+    def take(key: str) -> None:
         if key not in seen:
             seen.add(key)
             stamps.append(time.perf_counter())
+
+    @app.post("/inbox")
+    async def inbox(request: Request) -> JSONResponse:
+        await request.body()
+        take(request.headers["idempotency-key"])
         return JSONResponse({"ok": True})
+
+    @app.post("/batch")
+    async def batch(request: Request) -> JSONResponse:
+        events = json.loads(await request.body())
+        for event in events:
+            take(event["id"])
+        return JSONResponse({"results": [{"id": e["id"], "status": 202} for e in events]})
 
     return app
 
 
-async def _sink(bootstrap: str, folder: Path, count: int, concurrency: int) -> tuple[float, float]:
-    node = f"bench{uuid.uuid4().hex[:6]}"
+async def _run_sink(
+    bootstrap: str, folder: Path, count: int, config: dict[str, Any], seen: set[str]
+) -> None:
+    node = config["node"]
     inbox = inbox_topic(node, WARD)
     await ensure_topics(bootstrap, [TopicSpec(inbox, PARTITIONS)])
     codec = AvroCodec()
@@ -209,35 +223,54 @@ async def _sink(bootstrap: str, folder: Path, count: int, concurrency: int) -> t
             record = OutgoingRecord(inbox, value, f"H24.22-{i:06d}".encode(), envelope.to_headers())
             futures.append(await publisher.enqueue(record))
         await asyncio.gather(*futures)
-    stamps: list[float] = []
-    seen: set[str] = set()
-    async with http_server(_agency_app(stamps, seen), "127.0.0.1", 0) as server:
-        url = f"http://127.0.0.1:{bound_port(server)}/inbox"
-        bodies = [json.dumps({"data": _dossier(i)}).encode() for i in range(count)]
-        bare_http = await _post_all(
-            url, bodies, concurrency, {"Content-Type": "application/json", "Idempotency-Key": "x"}
-        )
-        stamps.clear()
-        seen.clear()
-        config = folder / "sink.yaml"
-        config.write_text(
-            json.dumps(
-                {"kind": "http-sink", "name": "sink", "node": node, "agency": WARD, "url": url,
-                 "max_in_flight": 256, "max_connections": min(concurrency, 16),
-                 "max_batch": 2000}
-            )
-        )  # fmt: skip
-        process = await _child(config, bootstrap, folder / "sink.log")
-        try:
-            deadline = time.monotonic() + 600
-            while len(seen) < count and time.monotonic() < deadline:  # noqa: ASYNC110
-                await asyncio.sleep(0.05)
-        finally:
-            process.terminate()
-            await process.wait()
+    path = folder / f"{node}.yaml"
+    path.write_text(json.dumps(config))
+    process = await _child(path, bootstrap, folder / "sink.log")
+    try:
+        deadline = time.monotonic() + 600
+        while len(seen) < count and time.monotonic() < deadline:  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+    finally:
+        process.terminate()
+        await process.wait()
     if len(seen) < count:
         raise SystemExit(f"the sink delivered {len(seen)} of {count} records")
-    return (count - 1) / (stamps[-1] - stamps[0]), bare_http
+
+
+async def _sink(
+    bootstrap: str, folder: Path, count: int, concurrency: int, batch_records: int
+) -> tuple[float, float, float]:
+    """Records/s of the sink one record a POST, of bare httpx POSTs at the same concurrency,
+    and of the sink in batch mode; each from the first delivery to the last."""
+    stamps: list[float] = []
+    seen: set[str] = set()
+
+    def rate() -> float:
+        value = (len(stamps) - 1) / (stamps[-1] - stamps[0])
+        stamps.clear()
+        seen.clear()
+        return value
+
+    async with http_server(_agency_app(stamps, seen), "127.0.0.1", 0) as server:
+        url = f"http://127.0.0.1:{bound_port(server)}"
+        bodies = [json.dumps({"data": _dossier(i)}).encode() for i in range(count)]
+        headers = {"Content-Type": "application/json", "Idempotency-Key": "x"}
+        bare_http = await _post_all(f"{url}/inbox", bodies, concurrency, headers)
+        stamps.clear()
+        seen.clear()
+        base = {"kind": "http-sink", "name": "sink", "agency": WARD, "url": f"{url}/inbox",
+                "max_in_flight": 256, "max_connections": concurrency,
+                "max_batch": 2000}  # fmt: skip
+        node = f"bench{uuid.uuid4().hex[:6]}"
+        await _run_sink(bootstrap, folder, count, base | {"node": node}, seen)
+        single = rate()
+        batched = base | {
+            "node": f"bench{uuid.uuid4().hex[:6]}",
+            "batch": {"url": f"{url}/batch", "max_records": batch_records},
+        }
+        await _run_sink(bootstrap, folder, count * 5, batched, seen)
+        batch = rate()
+    return single, bare_http, batch
 
 
 async def main() -> None:
@@ -247,6 +280,8 @@ async def main() -> None:
     parser.add_argument("--requests", type=int, default=5000)
     parser.add_argument("--records", type=int, default=10000)
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--asyncio", action="store_true", help="asyncio's loop, not uvloop")
+    parser.add_argument("--batch-records", type=int, default=100, help="records per batch POST")
     args = parser.parse_args()
     async with bench_broker(Settings()) as bootstrap:
         warm = f"bench.warm.{uuid.uuid4().hex[:6]}"
@@ -255,16 +290,22 @@ async def main() -> None:
         bare = await _bare_produce(bootstrap, warm, args.records)
         with tempfile.TemporaryDirectory() as folder:
             webhook = await _webhook(bootstrap, Path(folder), args.requests, args.concurrency)
-            sink, bare_http = await _sink(bootstrap, Path(folder), args.records, args.concurrency)
+            sink, bare_http, batch = await _sink(
+                bootstrap, Path(folder), args.records, args.concurrency, args.batch_records
+            )
     print(f"dossier records, {PARTITIONS} partitions, {args.concurrency} HTTP connections")
     print(f"bare aiokafka produce, acks=1:               {bare:>9,.0f} records/s")
     print(f"webhook, accepted end to end into Kafka:     {webhook:>9,.0f} requests/s")
     print(f"bare httpx POSTs to the agency app:          {bare_http:>9,.0f} requests/s")
     print(f"HTTP sink, inbox to agency app:              {sink:>9,.0f} records/s")
+    print(
+        f"HTTP sink, batches of {args.batch_records:>4}:                 {batch:>9,.0f} records/s"
+    )
     print(f"ratios: webhook/produce {webhook / bare:.3f}, sink/produce {sink / bare:.3f}, "
           f"webhook/bare HTTP {webhook / bare_http:.2f}, "
-          f"sink/bare HTTP {sink / bare_http:.2f}")  # fmt: skip
+          f"sink/bare HTTP {sink / bare_http:.2f} (target >= 0.90); "
+          f"batch mode {batch:,.0f} records/s (target >= 5,000)")  # fmt: skip
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    run_service(main(), use_uvloop="--asyncio" not in sys.argv)

@@ -15,23 +15,28 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import multiprocessing
+import statistics
 import tempfile
 import time
 import uuid
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from mirrormaker import mirror_maker, mirror_maker_jars  # a sibling script
 from prometheus_client import CollectorRegistry
 
+from bus.gctuning import tune_gc
 from bus.kafka import KafkaPublisher, OutgoingRecord, TopicSpec, ensure_topics, kafka_consumer
+from bus.kafka.factory import PLAINTEXT, new_consumer, new_producer
 from bus.localkafka import local_cluster, stop_cluster
 from bus.settings import Settings
 from gateway.federation.border.admission import Border
-from gateway.federation.border.verify import verify_record
-from gateway.federation.config import TrustConfig
+from gateway.federation.border.verify import VerifiedRoots, verify_record
+from gateway.federation.config import SigningMode, TrustConfig
 from gateway.federation.links.control import LinkControl
-from gateway.federation.links.forwarder import Link, signed_headers
+from gateway.federation.links.forwarder import Link, batch_signed_headers, signed_headers
 from gateway.federation.metrics import FederationMetrics
 from gateway.federation.trust.authoring import registry_key, write_key_pair
 from gateway.federation.trust.registry import (
@@ -82,35 +87,53 @@ async def _publish(bootstrap: str, topic: str, records: list[OutgoingRecord]) ->
         await asyncio.gather(*futures)
 
 
-async def _count_until(bootstrap: str, topic: str, expected: int) -> None:
-    async with kafka_consumer(bootstrap, topic, group_id=None) as consumer:
-        seen = 0
-        while seen < expected:
-            batch = await consumer.getmany(timeout_ms=200, max_records=5000)
-            seen += sum(len(v) for v in batch.values())
+@contextlib.asynccontextmanager
+async def _arrivals(
+    bootstrap: str, topic: str, expected: int
+) -> AsyncIterator[asyncio.Task[float]]:
+    """Watch ``topic`` during the block: the task gives the seconds from the first record's
+    arrival to the ``expected``-th. Every contender is timed so (steady copying, without its
+    start-up: group joins, the border's state restore, MirrorMaker's JVM and Connect worker)."""
+    started = asyncio.Event()
+
+    async def watch() -> float:
+        async with kafka_consumer(bootstrap, topic, group_id=None) as consumer:
+            started.set()
+            seen, first, deadline = 0, 0.0, time.monotonic() + 900
+            while seen < expected:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"{topic}: {seen} of {expected} records after 900 s")
+                batch = await consumer.getmany(timeout_ms=100, max_records=5000)
+                arrived = sum(len(v) for v in batch.values())
+                if arrived and not seen:
+                    first = time.perf_counter()
+                seen += arrived
+            return time.perf_counter() - first
+
+    task = asyncio.create_task(watch())
+    await started.wait()
+    try:
+        yield task
+    finally:
+        if not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
 
-async def _bare_copy(source: str, topic: str, target: str, target_topic: str, count: int) -> float:
-    consumer = AIOKafkaConsumer(
+async def _bare_copy(source: str, topic: str, target: str, target_topic: str, count: int) -> None:
+    consumer = new_consumer(
+        source,
+        PLAINTEXT,
         topic,
-        bootstrap_servers=source,
         group_id=f"bare-{uuid.uuid4().hex[:6]}",
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
         max_poll_records=1000,
-        isolation_level="read_committed",
     )
-    producer = AIOKafkaProducer(
-        bootstrap_servers=target,
-        acks="all",
-        enable_idempotence=True,
-        linger_ms=5,
-        max_batch_size=256 * 1024,
-    )
+    producer = new_producer(target, PLAINTEXT, linger_ms=5, max_batch_size=256 * 1024)
     await consumer.start()
     await producer.start()
     try:
-        started, copied = time.perf_counter(), 0
+        copied = 0
         while copied < count:
             batch = await consumer.getmany(timeout_ms=200, max_records=1000)
             futures = [
@@ -121,14 +144,13 @@ async def _bare_copy(source: str, topic: str, target: str, target_topic: str, co
             await asyncio.gather(*futures)
             await consumer.commit()
             copied += len(futures)
-        await _count_until(target, target_topic, count)
-        return time.perf_counter() - started
     finally:
         await consumer.stop()
         await producer.stop()
 
 
-def _registry(folder: Path, algorithm: Algorithm) -> Path:
+def _registry(folder: Path, algorithm: Algorithm, a: str = "a", b: str = "b") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
     write_key_pair(folder, "anchor")
     write_key_pair(folder, "a-1", algorithm)
     now = datetime.now(UTC)
@@ -140,10 +162,10 @@ def _registry(folder: Path, algorithm: Algorithm) -> Path:
         issued_at=now,
         nodes=[
             RegistryNode(
-                name="a", operator="000.00.00.H24", agencies=["under 000.00.00.H24"], keys=[key]
+                name=a, operator="000.00.00.H24", agencies=["under 000.00.00.H24"], keys=[key]
             ),
             RegistryNode(
-                name="b", operator="000.00.00.G22", hub=True, agencies=["under 000.00.00.G22"]
+                name=b, operator="000.00.00.G22", hub=True, agencies=["under 000.00.00.G22"]
             ),
         ],
     )
@@ -152,53 +174,119 @@ def _registry(folder: Path, algorithm: Algorithm) -> Path:
     return path
 
 
-async def _link_and_border(a: str, b: str, folder: Path, count: int) -> float:
-    registry_file = _registry(folder, "Ed25519")
+async def _trust(folder: Path, node: str) -> tuple[TrustStore, FederationMetrics]:
     trust_config = TrustConfig(
-        registry=str(registry_file), anchors={"anchor": folder / "anchor.pub.pem"}
+        registry=str(folder / "registry.json"), anchors={"anchor": folder / "anchor.pub.pem"}
     )
-    metrics_a = FederationMetrics(CollectorRegistry(), "a")
-    metrics_b = FederationMetrics(CollectorRegistry(), "b")
-    trust_a, trust_b = (
-        TrustStore(trust_config, folder, metrics_a),
-        TrustStore(trust_config, folder, metrics_b),
-    )
-    await trust_a.refresh()
-    await trust_b.refresh()
+    metrics = FederationMetrics(CollectorRegistry(), node)
+    trust = TrustStore(trust_config, folder, metrics)
+    await trust.refresh()
+    return trust, metrics
+
+
+async def _border(b: str, folder: Path, names: tuple[str, str]) -> None:
+    """B's border for the link from ``names[0]``, until cancelled."""
+    node_a, node_b = names
+    trust, metrics = await _trust(folder, node_b)
     signer = NodeSigner("a-1", load_private_key(folder / "a-1.key.pem"))
-    destination = str(event_topic("b", STATUS))
-    await ensure_topics(b, [TopicSpec(destination, PARTITIONS)])
     border = Border(
-        "b",
+        node_b,
         b,
-        ["a"],
+        [node_a],
         PARTITIONS,
-        trust_b,
+        trust,
         lambda: signer,
         bundled_catalog(),
         lambda: {STATUS},
-        metrics_b,
+        metrics,
         timedelta(days=1),
         timedelta(days=1),
     )
-    async with LinkControl(a, "a") as control:
-        link = Link("a", "b", a, b, PARTITIONS, lambda: signer, trust_a, control, metrics_a)
-        started = time.perf_counter()
-        tasks = [asyncio.create_task(border.run()), asyncio.create_task(link.run())]
+    await border.run()
+
+
+def _border_process(b: str, folder: str, names: tuple[str, str]) -> None:
+    """The border in a process of its own, as a node runs it (spawned, so it is a fresh
+    interpreter with the same GC tuning as `lgsp gateway run`)."""
+    tune_gc()
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_border(b, Path(folder), names))
+
+
+async def _link_and_border(
+    a: str,
+    b: str,
+    folder: Path,
+    count: int,
+    signing: SigningMode,
+    names: tuple[str, str],
+    *,
+    apart: bool,
+) -> float:
+    """Seconds for the link (node ``names[0]`` on A) and B's border (node ``names[1]``) to
+    carry ``count`` records waiting in the link's outbox into B's event topic. ``apart``: the
+    border runs in its own process, as deployed (the link is on another node)."""
+    node_a, node_b = names
+    _registry(folder, "Ed25519", node_a, node_b)
+    trust, metrics = await _trust(folder, node_a)
+    signer = NodeSigner("a-1", load_private_key(folder / "a-1.key.pem"))
+    destination = str(event_topic(node_b, STATUS))
+    await ensure_topics(b, [TopicSpec(destination, PARTITIONS)])
+    async with (
+        _arrivals(b, destination, count) as arrivals,
+        LinkControl(a, node_a) as control,
+    ):
+        link = Link(
+            node_a,
+            node_b,
+            a,
+            b,
+            PARTITIONS,
+            lambda: signer,
+            trust,
+            control,
+            metrics,
+            signing=signing,
+        )
+        border_process = None
+        tasks = [asyncio.create_task(link.run())]
+        if apart:
+            border_process = multiprocessing.get_context("spawn").Process(
+                target=_border_process, args=(b, str(folder), names), daemon=True
+            )
+            border_process.start()
+        else:
+            tasks.append(asyncio.create_task(_border(b, folder, names)))
         try:
-            await _count_until(b, destination, count)
-            return time.perf_counter() - started
+            return await arrivals
         finally:
             for task in tasks:
                 task.cancel()
             for task in tasks:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            if border_process is not None:
+                border_process.terminate()
+                border_process.join(10)
 
 
-def _crypto_costs(folder: Path, rounds: int = 2000) -> dict[str, tuple[float, float]]:
-    costs: dict[str, tuple[float, float]] = {}
-    record = _records(1)[0]
+async def _mirror_maker(settings: Settings, a: str, b: str, topic: str, count: int) -> float:
+    """Seconds for MirrorMaker 2 to copy ``count`` records of ``topic`` onto B."""
+    copied = f"A.{topic}"
+    await ensure_topics(b, [TopicSpec(copied, PARTITIONS)])
+    async with _arrivals(b, copied, count) as arrivals, mirror_maker(settings, a, b, topic) as mm2:
+        done, _ = await asyncio.wait([arrivals], timeout=900)
+        if not done or mm2.returncode is not None:
+            raise RuntimeError(f"MirrorMaker 2 stopped or stalled (exit {mm2.returncode})")
+        return arrivals.result()
+
+
+def _crypto_costs(folder: Path, rounds: int = 2000) -> dict[str, tuple[float, float, float]]:
+    """Per record: sign, verify alone; and both for a batch of 1,000 signed as one tree and
+    verified at a border (one signature check, 1,000 proofs)."""
+    costs: dict[str, tuple[float, float, float]] = {}
+    records = _records(1000)
+    record = records[0]
     algorithms: tuple[Algorithm, ...] = ("Ed25519", "ECDSA-P256-SHA256")
     for algorithm in algorithms:
         sub = folder / algorithm
@@ -216,37 +304,110 @@ def _crypto_costs(folder: Path, rounds: int = 2000) -> dict[str, tuple[float, fl
         started = time.perf_counter()
         for _ in range(rounds):
             verify_record(trusted, "a", headers, record.key, record.value, now, timedelta(days=1))
-        costs[algorithm] = (sign_us, (time.perf_counter() - started) / rounds * 1e6)
+        verify_us = (time.perf_counter() - started) / rounds * 1e6
+        started = time.perf_counter()
+        signed = batch_signed_headers([(r.headers, r.key, r.value) for r in records], signer)
+        roots = VerifiedRoots()
+        for r, h in zip(records, signed, strict=True):
+            verify_record(trusted, "a", h, r.key, r.value, now, timedelta(days=1), roots)
+        batch_us = (time.perf_counter() - started) / len(records) * 1e6
+        costs[algorithm] = (sign_us, verify_us, batch_us)
     return costs
 
 
-async def main(count: int) -> None:
+async def _round(
+    settings: Settings, a: str, b: str, count: int, number: int, with_mm2: bool
+) -> dict[str, float]:
+    """One round of every contender on fresh topics, in records/s."""
+    records = _records(count)
+    batch_names, record_names = (f"a{number}b", f"b{number}b"), (f"a{number}r", f"b{number}r")
+    apart_names = (f"a{number}p", f"b{number}p")
+    outboxes = [link_topic(*n) for n in (batch_names, record_names, apart_names)]
+    bare_target = f"bare-copy-{number}"
+    await ensure_topics(a, [TopicSpec(t, PARTITIONS) for t in outboxes])
+    await ensure_topics(
+        b,
+        [
+            TopicSpec(bare_target, PARTITIONS),
+            *(
+                TopicSpec(border_topic(n[1], n[0]), PARTITIONS)
+                for n in (batch_names, record_names, apart_names)
+            ),
+        ],
+    )
+    for outbox in outboxes:
+        await _publish(a, outbox, records)
+    async with _arrivals(b, bare_target, count) as arrivals:
+        await _bare_copy(a, outboxes[0], b, bare_target, count)
+        rates = {"bare": count / await arrivals}
+    with tempfile.TemporaryDirectory() as folder:
+        contenders: tuple[tuple[str, SigningMode, tuple[str, str], bool], ...] = (
+            ("batch", "batch", batch_names, False),
+            ("record", "record", record_names, False),
+            ("apart", "batch", apart_names, True),
+        )
+        for label, signing, names, apart in contenders:
+            seconds = await _link_and_border(
+                a, b, Path(folder) / label, count, signing, names, apart=apart
+            )
+            rates[label] = count / seconds
+    if with_mm2:
+        rates["mm2"] = count / await _mirror_maker(settings, a, b, outboxes[0], count)
+    return rates
+
+
+async def main(count: int, rounds: int, with_mm2: bool) -> None:
+    tune_gc()  # as `lgsp gateway run` does
     settings = Settings()
     for name in ("bench-a", "bench-b"):
         await stop_cluster(settings, name, purge=True)
+    if with_mm2:
+        await mirror_maker_jars(settings)
     async with local_cluster(settings, "bench-a") as ca, local_cluster(settings, "bench-b") as cb:
         a, b = ca.bootstrap_servers or "", cb.bootstrap_servers or ""
-        outbox = link_topic("a", "b")
-        await ensure_topics(a, [TopicSpec(outbox, PARTITIONS)])
-        await ensure_topics(
-            b, [TopicSpec("bare-copy", PARTITIONS), TopicSpec(border_topic("b", "a"), PARTITIONS)]
+        await _round(settings, a, b, min(count, 5000), 0, False)  # warm both brokers' JIT up
+        print(f"records: {count:,} a round, {PARTITIONS} partitions, clusters A -> B on loopback")
+        print(
+            "round  bare copy  link+border: batch-signed  per-record-signed"
+            "  batch, border in own process  MirrorMaker 2"
         )
-        await _publish(a, outbox, _records(count))
-        bare_s = await _bare_copy(a, outbox, b, "bare-copy", count)
-        with tempfile.TemporaryDirectory() as folder:
-            link_s = await _link_and_border(a, b, Path(folder), count)
-            costs = _crypto_costs(Path(folder))
-    print(f"records: {count:,}, {PARTITIONS} partitions, clusters A -> B on loopback")
-    print(f"bare consume-produce copy A->B : {count / bare_s:10,.0f} records/s")
+        results = []
+        for number in range(1, rounds + 1):
+            rates = await _round(settings, a, b, count, number, with_mm2)
+            results.append(rates)
+            mm2 = f"{rates['mm2']:>13,.0f}" if with_mm2 else "            -"
+            print(
+                f"{number:>5}  {rates['bare']:>9,.0f}  {rates['batch']:>25,.0f}  "
+                f"{rates['record']:>17,.0f}  {rates['apart']:>29,.0f}  {mm2}"
+            )
+    with tempfile.TemporaryDirectory() as folder:
+        costs = _crypto_costs(Path(folder))
+
+    def median_ratio(label: str, to: str) -> float:
+        return statistics.median(r[label] / r[to] for r in results)
+
     print(
-        f"link (sign) + border (verify)  : {count / link_s:10,.0f} records/s "
-        f"(ratio {bare_s / link_s:.2f})"
+        f"median ratio to the bare copy: batch-signed {median_ratio('batch', 'bare'):.2f} "
+        f"(target >= 0.60), per-record-signed {median_ratio('record', 'bare'):.2f}, "
+        f"batch-signed with the border in its own process {median_ratio('apart', 'bare'):.2f}"
     )
-    for algorithm, (sign_us, verify_us) in costs.items():
-        print(f"{algorithm:18}: sign {sign_us:6.1f} us/record, verify {verify_us:6.1f} us/record")
+    if with_mm2:
+        print(
+            f"median ratio to MirrorMaker 2: batch-signed {median_ratio('batch', 'mm2'):.2f}, "
+            f"border in own process {median_ratio('apart', 'mm2'):.2f}, "
+            f"bare copy {median_ratio('bare', 'mm2'):.2f}"
+        )
+    for algorithm, (sign_us, verify_us, batch_us) in costs.items():
+        print(
+            f"{algorithm:18}: per record: sign {sign_us:6.1f} us, verify {verify_us:6.1f} us; "
+            f"batch of 1,000 signed and verified: {batch_us:5.1f} us a record"
+        )
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--records", type=int, default=20_000)
-    asyncio.run(main(parser.parse_args().records))
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--no-mm2", action="store_true", help="leave MirrorMaker 2 out")
+    args = parser.parse_args()
+    asyncio.run(main(args.records, args.rounds, not args.no_mm2))

@@ -9,6 +9,8 @@ committed per batch, no transactions, no routing) and (2) the gateway (routing, 
 transactions, exactly-once), on the same topics in the same run, repeated in rounds
 (baselines and gateway interleaved, so a noisy neighbour hits all three); the median ratio is
 the figure. Target ratio >= 0.8.
+Peers: the same passthrough with confluent-kafka (librdkafka), plain and transactional, in a
+process of its own (bench/librdkafka_passthrough.py).
 Latency: records published at a steady rate through a running gateway; p50/p99 from ce_time to
 the moment a read_committed consumer sees the routed copy.
 
@@ -23,6 +25,7 @@ import asyncio
 import contextlib
 import json
 import statistics
+import sys
 import tempfile
 import time
 import uuid
@@ -30,11 +33,13 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from benchbroker import bench_broker  # a sibling script
+from librdkafka_passthrough import librdkafka_passthrough  # a sibling script
 
+from bus.eventloop import run_service
 from bus.gctuning import tune_gc
 from bus.kafka import KafkaPublisher, OutgoingRecord, TopicSpec, ensure_topics, kafka_consumer
+from bus.kafka.factory import PLAINTEXT, new_baseline_producer, new_consumer, new_producer
 from bus.settings import Settings
 from gateway.config import load_gateway_config
 from gateway.runner import run_gateway
@@ -100,21 +105,19 @@ async def _bare_passthrough(
 ) -> float:
     """Consume, produce as is, commit per batch. ``durable``: the bus's delivery settings
     (read_committed, idempotent acks=all) without routing or transactions."""
-    consumer = AIOKafkaConsumer(
+    consumer = new_consumer(
+        bootstrap,
+        PLAINTEXT,
         source,
-        bootstrap_servers=bootstrap,
         group_id=f"bare-{uuid.uuid4().hex[:6]}",
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
         max_poll_records=2000,
         isolation_level="read_committed" if durable else "read_uncommitted",
     )
-    producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap,
-        acks="all" if durable else 1,
-        enable_idempotence=durable,
-        linger_ms=5,
-        max_batch_size=256 * 1024,
+    batching = {"linger_ms": 5, "max_batch_size": 256 * 1024}
+    producer = (
+        new_producer(bootstrap, PLAINTEXT, **batching)
+        if durable
+        else new_baseline_producer(bootstrap, PLAINTEXT, acks=1, **batching)
     )
     await consumer.start()
     await producer.start()
@@ -149,7 +152,8 @@ async def _gateway(bootstrap: str, folder: Path, node: str) -> AsyncIterator[Gat
         yield running.gateway
 
 
-async def _throughput(bootstrap: str, count: int) -> tuple[float, float, float]:
+async def _throughput(bootstrap: str, count: int) -> dict[str, float]:
+    """One round: records/s of each baseline, the librdkafka peers and the gateway."""
     node = f"bench{uuid.uuid4().hex[:6]}"
     source, portal, bare_out = (
         f"lgsp.{node}.dossier.status.v1",
@@ -160,6 +164,12 @@ async def _throughput(bootstrap: str, count: int) -> tuple[float, float, float]:
     await _publish(bootstrap, source, _records(count))
     bare = await _bare_passthrough(bootstrap, source, bare_out, count, durable=False)
     durable = await _bare_passthrough(bootstrap, source, bare_out, count, durable=True)
+    rdkafka = await asyncio.to_thread(
+        librdkafka_passthrough, bootstrap, source, bare_out, count, "plain"
+    )
+    rdkafka_tx = await asyncio.to_thread(
+        librdkafka_passthrough, bootstrap, source, bare_out, count, "transactional"
+    )
     with tempfile.TemporaryDirectory() as folder:
         async with _gateway(bootstrap, Path(folder), node) as gateway:
             began = time.perf_counter()  # from ready (joined, state restored), like the baseline
@@ -167,7 +177,13 @@ async def _throughput(bootstrap: str, count: int) -> tuple[float, float, float]:
                 await asyncio.sleep(0.02)
             routed = count / (time.perf_counter() - began)
     await _count_until(bootstrap, portal, count)  # and every routed record is really there
-    return bare, durable, routed
+    return {
+        "bare": bare,
+        "durable": durable,
+        "rdkafka": rdkafka,
+        "rdkafka_tx": rdkafka_tx,
+        "gateway": routed,
+    }
 
 
 def _routed(gateway: Gateway) -> float:
@@ -240,25 +256,39 @@ async def main() -> None:
     parser.add_argument("--rate", type=int, default=2_000)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--rounds", type=int, default=3, help="throughput rounds (median shown)")
+    parser.add_argument("--asyncio", action="store_true", help="asyncio's loop, not uvloop")
     args = parser.parse_args()
     tune_gc()  # as `lgsp gateway run` does; the baselines run in this process too
     settings = Settings()
     async with bench_broker(settings) as bootstrap:
         await _throughput(bootstrap, min(args.records, 20_000))  # warm the broker's JIT up first
-        print(f"{args.records} dossier records, {PARTITIONS} partitions, one process each")
-        print("round  bare acks=1  bare durable*  gateway  ratio to bare  to durable*")
+        loop = "asyncio" if args.asyncio else "uvloop"
+        print(f"{args.records} dossier records, {PARTITIONS} partitions, one process each, {loop}")
+        print(
+            "round  bare acks=1  bare durable*  librdkafka  librdkafka tx**  gateway"
+            "  ratio to bare  to durable*  to librdkafka  to librdkafka tx**"
+        )
         rounds = []
         for number in range(1, args.rounds + 1):
-            bare, durable, routed = await _throughput(bootstrap, args.records)
-            rounds.append((routed / bare, routed / durable))
+            rates = await _throughput(bootstrap, args.records)
+            ratios = {k: rates["gateway"] / v for k, v in rates.items() if k != "gateway"}
+            rounds.append(ratios)
             print(
-                f"{number:>5}  {bare:>11,.0f}  {durable:>13,.0f}  {routed:>7,.0f}  "
-                f"{routed / bare:>13.2f}  {routed / durable:>11.2f}"
+                f"{number:>5}  {rates['bare']:>11,.0f}  {rates['durable']:>13,.0f}  "
+                f"{rates['rdkafka']:>10,.0f}  {rates['rdkafka_tx']:>15,.0f}  "
+                f"{rates['gateway']:>7,.0f}  {ratios['bare']:>13.2f}  {ratios['durable']:>11.2f}  "
+                f"{ratios['rdkafka']:>13.2f}  {ratios['rdkafka_tx']:>18.2f}"
             )
         print("* idempotent acks=all, read_committed: the bus's delivery settings")
+        print("** confluent-kafka (librdkafka), read_committed, one transaction per batch")
+
+        def median(key: str) -> float:
+            return statistics.median(r[key] for r in rounds)
+
         print(
-            f"median ratio to bare acks=1: {statistics.median(r[0] for r in rounds):.2f}; to bare "
-            f"durable: {statistics.median(r[1] for r in rounds):.2f} (target >= 0.80)"
+            f"median ratio to bare acks=1: {median('bare'):.2f}; to bare durable: "
+            f"{median('durable'):.2f} (target >= 0.80); to librdkafka acks=1: "
+            f"{median('rdkafka'):.2f}; to librdkafka transactional: {median('rdkafka_tx'):.2f}"
         )
         latencies = await _latency(bootstrap, args.rate, args.seconds)
         warm = sorted(latencies[len(latencies) // 5 :])  # the first fifth warms up connections
@@ -274,4 +304,4 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    run_service(main(), use_uvloop="--asyncio" not in sys.argv)  # as the gateway runs

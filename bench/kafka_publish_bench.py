@@ -14,9 +14,8 @@ import os
 import time
 import uuid
 
-from aiokafka import AIOKafkaProducer
-
 from bus.kafka import KafkaPublisher, OutgoingRecord, TopicSpec, ensure_topics
+from bus.kafka.factory import PLAINTEXT, new_baseline_producer
 from bus.localkafka import cluster_status, local_cluster, stop_cluster
 from bus.settings import Settings
 
@@ -35,8 +34,8 @@ async def _ours(bootstrap: str, topic: str, values: list[bytes]) -> float:
 
 
 async def _bare(bootstrap: str, topic: str, values: list[bytes]) -> float:
-    producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap, acks=1, linger_ms=5, max_batch_size=256 * 1024
+    producer = new_baseline_producer(
+        bootstrap, PLAINTEXT, acks=1, linger_ms=5, max_batch_size=256 * 1024
     )
     await producer.start()
     try:

@@ -26,11 +26,11 @@ import time
 import uuid
 from pathlib import Path
 
-from aiokafka import AIOKafkaConsumer
 from benchbroker import bench_broker  # a sibling script
 from prometheus_client import CollectorRegistry
 
 from bus.kafka import topic_partitions
+from bus.kafka.factory import PLAINTEXT, new_consumer
 from bus.settings import Settings
 from tracker.config import TrackerConfig
 from tracker.engine import Tracker
@@ -49,12 +49,10 @@ async def _publish(bootstrap: str, node: str, dossiers: int) -> int:
 
 async def _bare_consume(bootstrap: str, node: str, total: int, batch: int) -> float:
     partitions = await topic_partitions(bootstrap, source_topics(node))
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap,
+    consumer = new_consumer(
+        bootstrap,
+        PLAINTEXT,
         group_id=None,
-        enable_auto_commit=False,
-        isolation_level="read_committed",
-        auto_offset_reset="earliest",
         fetch_max_wait_ms=50,
         max_partition_fetch_bytes=4 * 1024 * 1024,
     )
@@ -72,7 +70,9 @@ async def _bare_consume(bootstrap: str, node: str, total: int, batch: int) -> fl
 
 async def _tracker(bootstrap: str, node: str, total: int, batch: int) -> tuple[float, int]:
     config = TrackerConfig(node=node, max_batch=batch, partitions=PARTITIONS)
-    async with Tracker(config, bootstrap, TrackerMetrics(CollectorRegistry())) as tracker:
+    async with Tracker(
+        config, bootstrap, TrackerMetrics(CollectorRegistry()), security=PLAINTEXT
+    ) as tracker:
         started = time.perf_counter()
         task = asyncio.create_task(tracker.run())
         while await tracker.lag() > 0:  # noqa: ASYNC110 (lag is asked of the broker)
@@ -100,7 +100,9 @@ async def _kill_then_recover(bootstrap: str, node: str, batch: int) -> tuple[flo
         await process.wait()
     config = TrackerConfig(node=node, max_batch=batch, partitions=PARTITIONS)
     started = time.perf_counter()
-    async with Tracker(config, bootstrap, TrackerMetrics(CollectorRegistry())) as tracker:
+    async with Tracker(
+        config, bootstrap, TrackerMetrics(CollectorRegistry()), security=PLAINTEXT
+    ) as tracker:
         ready = time.perf_counter() - started
         return ready, tracker.restored_records, len(tracker.state)
 

@@ -29,7 +29,8 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
-from bus.kafka.security import KafkaSecurity, client_options
+from bus.kafka.factory import new_admin, new_consumer
+from bus.kafka.security import KafkaSecurity
 from bus.lifecycle import Closing
 
 Check = Callable[[], str | None]  # what is missing now, or None
@@ -60,13 +61,13 @@ class _Watch:
 
 
 class KafkaReadiness(Closing):
-    """``async with KafkaReadiness(bootstrap) as readiness:`` runs the probe task."""
+    """``async with KafkaReadiness(bootstrap, security=...) as readiness:`` runs the probe."""
 
     def __init__(
         self,
         bootstrap: str,
         *,
-        security: KafkaSecurity | None = None,
+        security: KafkaSecurity,
         interval_s: float = 1.0,
         stale_after_s: float = 10.0,
         request_timeout_s: float = 5.0,
@@ -179,23 +180,18 @@ class KafkaReadiness(Closing):
                     watch.caught.add(tp)
 
     async def _clients(self) -> tuple[AIOKafkaAdminClient, AIOKafkaConsumer]:
-        options = client_options(self._security)
         timeout_ms = int(self._timeout_s * 1000)
         if self._admin is None:
-            admin = AIOKafkaAdminClient(
-                bootstrap_servers=self._bootstrap, request_timeout_ms=timeout_ms, **options
-            )
+            admin = new_admin(self._bootstrap, self._security, request_timeout_ms=timeout_ms)
             await admin.start()
             self._admin = admin
         if self._reader is None:
-            reader = AIOKafkaConsumer(
-                bootstrap_servers=self._bootstrap,
+            reader = new_consumer(
+                self._bootstrap,
+                self._security,
                 group_id=None,
-                enable_auto_commit=False,
-                isolation_level="read_committed",
                 max_partition_fetch_bytes=64 * 1024,
                 request_timeout_ms=timeout_ms,
-                **options,
             )
             await reader.start()
             self._reader = reader

@@ -7,6 +7,7 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bus.adminauth import AdminToken
 from bus.kafka.security import KafkaSecurity, SaslMechanism, SecurityProtocol
 from schemas.errors import LgspError
 
@@ -46,6 +47,21 @@ class Settings(BaseSettings):
     )
     kafka_ca_file: Path | None = Field(
         default=None, description="PEM file of the CA that signed the broker's certificate."
+    )
+    uvloop: bool = Field(
+        default=True,
+        description="Run long-running processes (gateway, connectors, tracker) on uvloop.",
+    )
+
+    admin_tokens: tuple[AdminToken, ...] = Field(
+        default=(),
+        description="Admin API tokens, as JSON: [{name, role: viewer|operator, token_sha256}]; "
+        "none: every guarded admin endpoint answers 401.",
+    )
+    admin_host: str | None = Field(
+        default=None,
+        description="Interface the admin API binds to, over the config file's (e.g. 0.0.0.0 "
+        "in a container whose port is published).",
     )
 
     def bootstrap_for(self, configured: str | None, where: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from bus.kafka.replication import ReplicationFields
 from connectors.topics import NAME, NAME_RULE
 from schemas.catalog import bundled_catalog
 from schemas.errors import LgspError
@@ -92,7 +93,7 @@ class DeliverySla(_Strict):
         return self.by_event_type.get(event_type, self.seconds)
 
 
-class ConnectorConfig(_Strict):
+class ConnectorConfig(_Strict, ReplicationFields):
     """Fields common to every connector."""
 
     kind: str = Field(description="Which connector: webhook, http-poll, http-sink, ...")

@@ -15,6 +15,6 @@ class ConnectorContext:
     """Shared, immutable services handed to every connector of a process."""
 
     bootstrap_servers: str
+    security: KafkaSecurity  # TLS / SASL of the node's broker (PLAINTEXT said explicitly)
     registry: CollectorRegistry = field(default_factory=CollectorRegistry)
     codec: AvroCodec = field(default_factory=AvroCodec)
-    security: KafkaSecurity | None = None  # TLS / SASL of the node's broker (None: plaintext)

@@ -20,6 +20,7 @@ ConnectorClass = type[Connector[Any]]
 
 def reference_connectors() -> dict[str, ConnectorClass]:
     """The reference connectors by kind (imported on first use: each pulls its own libraries)."""
+    from connectors.dvcqg.sink import DvcqgSink
     from connectors.edxml.sink import EdxmlSink
     from connectors.edxml.source import EdxmlSource
     from connectors.httppoll import HttpPollSource
@@ -32,6 +33,7 @@ def reference_connectors() -> dict[str, ConnectorClass]:
         "http-sink": HttpSink,
         "edxml-source": EdxmlSource,
         "edxml-sink": EdxmlSink,
+        "dvcqg-sink": DvcqgSink,
     }
 
 

@@ -59,8 +59,8 @@ async def run_connector(
     """Start the connector ``config`` describes; stop it gracefully when the block ends."""
     context = ConnectorContext(
         bootstrap_of(config, settings),
+        settings.kafka_security(),
         registry or CollectorRegistry(),
-        security=settings.kafka_security(),
     )
     async with connector_class(config)(config, context) as connector:
         running = RunningConnector(connector, asyncio.create_task(connector.run()))

@@ -101,6 +101,7 @@ class SinkConnector(Connector[SinkConfigT]):
             self.context.bootstrap_servers,
             [dlq_spec(config.node, config.name)],
             security=self.context.security,
+            replication=config.replication,
         )
         self.publisher = await self.enter.enter_async_context(
             KafkaPublisher(

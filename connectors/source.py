@@ -67,6 +67,7 @@ class SourceConnector(Connector[SourceConfigT]):
             self.context.bootstrap_servers,
             [checkpoint_spec(config.node, config.name), dlq_spec(config.node, config.name)],
             security=self.context.security,
+            replication=config.replication,
         )
         self.publisher = await self.enter.enter_async_context(
             KafkaPublisher(

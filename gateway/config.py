@@ -4,6 +4,8 @@ node: hanoi
 routes: routes.yaml            # relative to this file; reloaded on SIGHUP or POST /admin/reload
 directory: agencies.csv        # optional; default: the contract's bundled directory
 partitions: 3                  # of every topic the gateway creates
+replication_factor: 3          # optional; default: the cluster's default.replication.factor
+min_insync_replicas: 2         # optional; default: the cluster's min.insync.replicas
 retry_tiers: [30s, 5m, 1h]
 dedup_window: 1h
 admin: {host: 127.0.0.1, port: 8091}
@@ -15,6 +17,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from bus.kafka.replication import ReplicationFields
 from bus.yamlconfig import load_yaml_model
 from gateway.federation.config import FederationConfig
 from gateway.routing.retry_tiers import parse_delay
@@ -31,7 +34,7 @@ class AdminConfig(BaseModel):
     port: int = Field(default=8091, ge=0, le=65535)
 
 
-class GatewayConfig(BaseModel):
+class GatewayConfig(ReplicationFields):
     """One node's gateway settings."""
 
     model_config = ConfigDict(extra="forbid")

@@ -84,8 +84,9 @@ async def run_gateway(
         served: int | None = None
         if port:
             readiness = await stack.enter_async_context(gateway_readiness(gateway, federation))
-            app = admin_app(gateway, federation, readiness)
-            server = await stack.enter_async_context(http_server(app, config.admin.host, port))
+            app = admin_app(gateway, federation, readiness, settings.admin_tokens)
+            host = settings.admin_host or config.admin.host
+            server = await stack.enter_async_context(http_server(app, host, port))
             served = bound_port(server)
         yield RunningGateway(gateway, federation, task, served)
 

@@ -8,8 +8,10 @@ import typer
 from rich.console import Console
 
 from lgsp import (
+    attachment_commands,
     audit_commands,
     connector_commands,
+    console_commands,
     demo,
     dlq_commands,
     gateway_commands,
@@ -37,8 +39,10 @@ app.add_typer(trust_commands.app, name="trust")
 app.add_typer(audit_commands.app, name="audit")
 app.add_typer(tracker_commands.app, name="tracker")
 app.add_typer(connector_commands.app, name="connector")
+app.add_typer(attachment_commands.app, name="attachments")
 app.add_typer(security_commands.app, name="security")
 app.command("demo")(demo.demo_command)
+app.command("console")(console_commands.console_command)
 
 
 def main() -> None:

@@ -14,6 +14,7 @@ from prometheus_client import CollectorRegistry
 from rich.console import Console
 from rich.table import Table
 
+from bus.eventloop import run_service
 from bus.gctuning import tune_gc
 from bus.logging import configure_logging
 from bus.settings import Settings
@@ -37,7 +38,7 @@ def run(config: ConfigArgument) -> None:
     settings = Settings()
     configure_logging(settings.log_level, json=settings.log_json)
     tune_gc()
-    asyncio.run(_serve(load_connector_config(config), settings))
+    run_service(_serve(load_connector_config(config), settings), use_uvloop=settings.uvloop)
 
 
 async def _serve(config: ConnectorConfig, settings: Settings) -> None:

@@ -38,6 +38,9 @@ Until = Annotated[
     datetime | None, typer.Option(help="First failure at or before (ISO 8601 with zone).")
 ]
 EventId = Annotated[str | None, typer.Option("--id", help="Only the record with this ce_id.")]
+EventType = Annotated[
+    str | None, typer.Option("--type", help="Only this event type, e.g. vn.gov.dossier.status.v1.")
+]
 Yes = Annotated[
     bool, typer.Option("--yes", help="Do it; without --yes only say what would be done.")
 ]
@@ -66,6 +69,7 @@ def _filter(
     until: datetime | None,
     ce_id: str | None,
     include_done: bool = False,
+    event_type: str | None = None,
 ) -> DeadLetterFilter:
     for moment in (since, until):
         if moment is not None and moment.tzinfo is None:
@@ -73,7 +77,7 @@ def _filter(
                 "--since/--until need a time zone, e.g. 2026-11-20T00:00:00+07:00",
                 code="LGSP-CONFIG-INVALID",
             )
-    return DeadLetterFilter(code, reason, agency, since, until, ce_id, include_done)
+    return DeadLetterFilter(code, reason, agency, since, until, ce_id, include_done, event_type)
 
 
 @app.command("list")
@@ -86,6 +90,7 @@ def list_letters(
     since: Since = None,
     until: Until = None,
     ce_id: EventId = None,
+    event_type: EventType = None,
     all_states: Annotated[
         bool, typer.Option("--all", help="Include redriven and purged ones.")
     ] = False,
@@ -94,7 +99,7 @@ def list_letters(
     """List dead letters, newest state included, with their code and reason."""
     store = _store(config, node)
     letters = asyncio.run(
-        store.read(_filter(code, reason, agency, since, until, ce_id, all_states))
+        store.read(_filter(code, reason, agency, since, until, ce_id, all_states, event_type))
     )
     if as_json:
         for letter in letters:
@@ -175,10 +180,12 @@ def redrive(
     since: Since = None,
     until: Until = None,
     ce_id: EventId = None,
+    event_type: EventType = None,
     yes: Yes = False,
 ) -> None:
     """Send matching dead letters back to routing (their original topic and partition)."""
-    _act("redriven", _store(config, node), _filter(code, reason, agency, since, until, ce_id), yes)
+    selection = _filter(code, reason, agency, since, until, ce_id, event_type=event_type)
+    _act("redriven", _store(config, node), selection, yes)
 
 
 @app.command()
@@ -191,10 +198,12 @@ def purge(
     since: Since = None,
     until: Until = None,
     ce_id: EventId = None,
+    event_type: EventType = None,
     yes: Yes = False,
 ) -> None:
     """Mark matching dead letters as purged: dropped for good, never redriven."""
-    _act("purged", _store(config, node), _filter(code, reason, agency, since, until, ce_id), yes)
+    selection = _filter(code, reason, agency, since, until, ce_id, event_type=event_type)
+    _act("purged", _store(config, node), selection, yes)
 
 
 def _act(done: str, store: DeadLetters, selection: DeadLetterFilter, yes: bool) -> None:

@@ -10,6 +10,7 @@ from typing import Annotated
 import structlog
 import typer
 
+from bus.eventloop import run_service
 from bus.gctuning import tune_gc
 from bus.logging import configure_logging
 from bus.settings import Settings
@@ -33,7 +34,7 @@ def run(
     configure_logging(settings.log_level, json=settings.log_json)
     tune_gc()
     gateway_config = load_gateway_config(config)
-    asyncio.run(_serve(gateway_config, settings))
+    run_service(_serve(gateway_config, settings), use_uvloop=settings.uvloop)
 
 
 async def _serve(config: GatewayConfig, settings: Settings) -> None:

@@ -1,4 +1,5 @@
-"""``lgsp kafka up|down|status``: local single-node Kafka clusters for development and tests."""
+"""``lgsp kafka up|down|status``: local Kafka clusters (one node, or three for the production
+shape) for development and tests."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from bus.localkafka.layout import ClusterPaths
 from bus.settings import Settings
 
 app = typer.Typer(
-    help="Run local single-node Kafka clusters (KRaft) on 127.0.0.1.", no_args_is_help=True
+    help="Run local Kafka clusters (KRaft, 1 or 3 brokers) on 127.0.0.1.", no_args_is_help=True
 )
 console = Console(stderr=True)
 
@@ -49,18 +50,32 @@ def up(
             help="TLS + SASL/SCRAM listener and ACLs (StandardAuthorizer); see docs/security.md.",
         ),
     ] = False,
+    brokers: Annotated[
+        int | None,
+        typer.Option(
+            "--brokers",
+            min=1,
+            max=5,
+            help="Nodes of a new cluster, each controller+broker (3: replication 3, "
+            "min.insync 2). An existing cluster keeps its own count.",
+        ),
+    ] = None,
 ) -> None:
-    """Start cluster NAME (fetching the broker jars the first time) or reuse it if running.
+    """Start cluster NAME (fetching the broker jars the first time), or the brokers of it that
+    are not running (a killed broker is started again alone), or reuse it if all run.
 
-    Prints the bootstrap address on stdout once the broker answers a metadata request.
+    Prints the bootstrap addresses on stdout once every broker answers a metadata request.
     """
     settings = Settings()
     with console.status(f"starting Kafka cluster {name!r}..."):
-        status = asyncio.run(start_cluster(settings, name, port, secure_mode=secure))
+        status = asyncio.run(
+            start_cluster(settings, name, port, secure_mode=secure, brokers=brokers)
+        )
     verb = "already running" if status.reused else f"started in {status.started_in_s:.1f} s"
     mode = " (SASL_SSL, ACLs enforced)" if status.secure else ""
+    size = f", {len(status.brokers)} brokers" if len(status.brokers) > 1 else ""
     console.print(
-        f"cluster [bold]{name}[/] {verb} at {status.bootstrap_servers}{mode} "
+        f"cluster [bold]{name}[/] {verb} at {status.bootstrap_servers}{mode}{size} "
         f"(log: {status.log_path})"
     )
     if status.secure and status.bootstrap_servers:
@@ -108,6 +123,17 @@ def status(
                         "pid": c.pid,
                         "resident_memory_mb": c.resident_memory_mb,
                         "log": str(c.log_path),
+                        "brokers": [
+                            {
+                                "node_id": b.node_id,
+                                "running": b.running,
+                                "bootstrap_servers": b.bootstrap_servers,
+                                "pid": b.pid,
+                                "resident_memory_mb": b.resident_memory_mb,
+                                "log": str(b.log_path),
+                            }
+                            for b in c.brokers
+                        ],
                     }
                     for c in clusters
                 ],
@@ -115,17 +141,19 @@ def status(
             )
         )
         return
-    table = Table("cluster", "state", "security", "bootstrap", "pid", "RSS MiB", "log")
+    table = Table("cluster", "broker", "state", "security", "bootstrap", "pid", "RSS MiB", "log")
     for c in clusters:
-        table.add_row(
-            c.name,
-            "[green]running[/]" if c.running else "stopped",
-            "SASL_SSL+ACLs" if c.secure else "plaintext",
-            c.bootstrap_servers or "-",
-            str(c.pid or "-"),
-            f"{c.resident_memory_mb:.0f}" if c.resident_memory_mb else "-",
-            str(c.log_path),
-        )
+        for b in c.brokers:
+            table.add_row(
+                c.name,
+                str(b.node_id),
+                "[green]running[/]" if b.running else "stopped",
+                "SASL_SSL+ACLs" if c.secure else "plaintext",
+                b.bootstrap_servers or "-",
+                str(b.pid or "-"),
+                f"{b.resident_memory_mb:.0f}" if b.resident_memory_mb else "-",
+                str(b.log_path),
+            )
     Console().print(table)
     if name and not clusters[0].running:
         raise typer.Exit(code=3)

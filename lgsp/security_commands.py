@@ -1,6 +1,7 @@
 """``lgsp security``: principals (SCRAM users) and their ACLs on a secure cluster.
 
-Each node's gateway and each agency's connector gets its own user with only the ACLs it needs
+Each node's gateway (with its border and links), its tracker, each agency's connector, and
+each link on its peer's cluster gets its own user with only the ACLs it needs
 (``bus.kafka.acls``). Against a local cluster (``--cluster``), the super user's credentials are
 read from the cluster's folder; otherwise the process settings (``LGSP_BOOTSTRAP_SERVERS`` and
 ``LGSP_KAFKA_*``) must name a super user.
@@ -17,20 +18,30 @@ import typer
 from rich.console import Console
 
 from bus.kafka.acladmin import create_acls, describe_acls, upsert_scram_user
-from bus.kafka.acls import AclBinding, connector_acls, gateway_acls, user
+from bus.kafka.acls import (
+    AclBinding,
+    connector_acls,
+    gateway_acls,
+    link_acls,
+    tracker_acls,
+    user,
+)
 from bus.kafka.security import KafkaSecurity
 from bus.localkafka import cluster_status, secure
 from bus.localkafka.layout import ClusterPaths, check_principal_name
 from bus.settings import Settings
 from gateway.config import load_gateway_config
+from lgsp.token_commands import token_hash
 from schemas.catalog import bundled_catalog
 from schemas.errors import LocalKafkaError
+from tracker.topics import REPORT_QUARTERLY, TRACKED_TYPES
 
 app = typer.Typer(
     help="Users and ACLs of a secure cluster (SASL/SCRAM, StandardAuthorizer).",
     no_args_is_help=True,
 )
 console = Console(stderr=True)
+app.command("token-hash")(token_hash)
 
 ClusterOption = Annotated[
     str | None,
@@ -101,19 +112,56 @@ def grant_gateway(
         list[str] | None,
         typer.Option("--tier", help="A retry tier (repeat); default the config's, or 30s 5m 1h."),
     ] = None,
+    federation: Annotated[
+        bool | None,
+        typer.Option(
+            "--federation/--no-federation",
+            help="Also the border's and links' grants; default: whether the config federates.",
+        ),
+    ] = None,
     cluster: ClusterOption = None,
 ) -> None:
-    """Let user NAME run a node's gateway: read events and tiers, write inboxes, links, DLQs."""
+    """Let user NAME run a node's gateway: read events and tiers, write inboxes, links, DLQs;
+    with federation also its border (border topics, event topics, audit) and links."""
     gateway = load_gateway_config(config) if config else None
     node_name = node or (gateway.node if gateway else None)
     if node_name is None:
         raise LocalKafkaError("name the node with --node or --config", code="LGSP-SEC-CONFIG")
     event_types = {v.event_type for v in bundled_catalog()}
     retry_tiers = tiers or (gateway.retry_tiers if gateway else ["30s", "5m", "1h"])
+    federates = federation if federation is not None else bool(gateway and gateway.federation)
     _apply(
-        gateway_acls(node_name, user(name), event_types=event_types, retry_tiers=retry_tiers),
+        gateway_acls(
+            node_name,
+            user(name),
+            event_types=event_types,
+            retry_tiers=retry_tiers,
+            federation=federates,
+        ),
         cluster,
     )
+
+
+@app.command("grant-link")
+def grant_link(
+    name: UserOption,
+    node: Annotated[str, typer.Option("--node", help="The node whose link it is, e.g. hanoi.")],
+    peer: Annotated[str, typer.Option("--peer", help="The peer node, whose cluster this is.")],
+    cluster: ClusterOption = None,
+) -> None:
+    """On PEER's cluster, let user NAME be NODE's link: write lgsp.<peer>.border.<node> and
+    nothing else. Run it against the peer's cluster (its super user), not the node's."""
+    _apply(link_acls(node, peer, user(name)), cluster)
+
+
+@app.command("grant-tracker")
+def grant_tracker(name: UserOption, node: NodeOption, cluster: ClusterOption = None) -> None:
+    """Let user NAME be NODE's tracker: read the tracked event topics, keep its own topics,
+    publish the quarterly report event, in its own group and transactional id."""
+    grants = tracker_acls(
+        node, user(name), tracked_types=TRACKED_TYPES, report_type=REPORT_QUARTERLY
+    )
+    _apply(grants, cluster)
 
 
 @app.command("grant-connector")

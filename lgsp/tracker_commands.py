@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from bus.eventloop import run_service
 from bus.gctuning import tune_gc
 from bus.logging import configure_logging
 from bus.settings import Settings
@@ -35,7 +36,7 @@ def run(config: ConfigOption) -> None:
     settings = Settings()
     configure_logging(settings.log_level, json=settings.log_json)
     tune_gc()
-    asyncio.run(_serve(load_tracker_config(config), settings))
+    run_service(_serve(load_tracker_config(config), settings), use_uvloop=settings.uvloop)
 
 
 async def _serve(config: TrackerConfig, settings: Settings) -> None:
@@ -66,11 +67,16 @@ def report(
     bootstrap = resolve_bootstrap(tracker_config, settings)
 
     async def go() -> tuple[int, int]:
-        state = await read_tables(bootstrap, tracker_config.node)
+        security = settings.kafka_security()
+        state = await read_tables(bootstrap, tracker_config.node, security=security)
         records = compute_report(state, period, load_calendar(tracker_config.holidays))
         if csv is not None:
             csv.write_text(report_csv(records), encoding="utf-8")
-        sent = await publish_report(bootstrap, tracker_config, records) if publish else 0
+        sent = (
+            await publish_report(bootstrap, tracker_config, records, security=security)
+            if publish
+            else 0
+        )
         return len(records), sent
 
     agencies, sent = asyncio.run(go())

@@ -65,6 +65,11 @@ class AgencyApp:
     port: int = 0
     calls_now: int = 0
     peak_calls: int = 0
+    # batch endpoint: answer per record ("per-record"), or refuse a batch holding a refused
+    # record as a whole without saying which ("whole")
+    batch_answers: str = "per-record"
+    batch_sizes: list[int] = field(default_factory=list)
+    arrivals: list[str] = field(default_factory=list)
 
     def app(self) -> FastAPI:
         app = FastAPI()
@@ -76,6 +81,28 @@ class AgencyApp:
             page = self.changes[start : start + limit]
             end = start + len(page)
             return {"items": page, "cursor": str(end), "more": end < len(self.changes)}
+
+        @app.post("/batch")
+        async def batch(request: Request) -> Any:
+            events = json.loads(await request.body())
+            self.batch_sizes.append(len(events))
+            if self.fail_next > 0:
+                self.fail_next -= 1
+                return JSONResponse(
+                    {"error": "busy"}, 503, headers={"Retry-After": self.retry_after}
+                )
+            refused = {e["id"] for e in events if e["data"].get("dossierCode") in self.refuse}
+            if refused and self.batch_answers == "whole":
+                return JSONResponse({"error": "a record of this batch is not ours"}, 400)
+            results = []
+            for event in events:
+                if event["id"] in refused:
+                    reason = "unknown procedure for this office"
+                    results.append({"id": event["id"], "status": 400, "reason": reason})
+                    continue
+                self._take(event["id"], event)
+                results.append({"id": event["id"], "status": 202})
+            return JSONResponse({"results": results}, 200)
 
         @app.post("/inbox")
         async def inbox(request: Request) -> Any:
@@ -98,12 +125,17 @@ class AgencyApp:
             record = event.get("data", event)  # CloudEvents structured, or the record alone
             if record.get("dossierCode") in self.refuse:
                 return JSONResponse({"error": "unknown procedure for this office"}, 400)
-            if key in self.received:
-                self.duplicates += 1
-            self.received[key] = event
+            self._take(key, event)
             return JSONResponse({"ok": True}, 200)
 
         return app
+
+    def _take(self, key: str, event: dict[str, Any]) -> None:
+        if key in self.received:
+            self.duplicates += 1
+        else:
+            self.arrivals.append(key)
+        self.received[key] = event
 
     @contextlib.asynccontextmanager
     async def serve(self) -> AsyncIterator[AgencyApp]:

@@ -63,6 +63,18 @@ routes:
     types: [vn.gov.lookup.reply.v1]
     from: [000.00.00.G01]
     to: [under 000.00.00.H24, under 000.00.00.H15]
+  - name: payments
+    types: [vn.gov.payment.request.v1]
+    from: [under 000.00.00.H24, under 000.00.00.H15]
+    to: [000.00.11.G22]
+  - name: payment-results
+    types: [vn.gov.payment.result.v1]
+    from: [000.00.11.G22]
+    to: [under 000.00.00.H24, under 000.00.00.H15]
+  - name: dossiers
+    types: [vn.gov.dossier.status.v1]
+    from: [under 000.00.00.H24, under 000.00.00.H15]
+    to: [000.00.00.G22]
   - name: receipts
     types: [vn.gov.delivery.receipt.v1]
     from: [any]
@@ -94,6 +106,18 @@ routes:
     types: [vn.gov.lookup.reply.v1]
     from: [000.00.00.G01]
     to: [under PROVINCE]
+  - name: payments
+    types: [vn.gov.payment.request.v1]
+    from: [under PROVINCE]
+    to: [000.00.11.G22]
+  - name: payment-results
+    types: [vn.gov.payment.result.v1]
+    from: [000.00.11.G22]
+    to: [under PROVINCE]
+  - name: dossiers
+    types: [vn.gov.dossier.status.v1]
+    from: [under PROVINCE]
+    to: [000.00.00.G22]
   - name: receipts
     types: [vn.gov.delivery.receipt.v1]
     from: [any]

@@ -12,9 +12,9 @@ from typing import Any
 
 import httpx
 from aiokafka import TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 
 from bus.kafka import topic_partitions
+from bus.kafka.factory import PLAINTEXT, new_admin
 
 
 def free_port() -> int:
@@ -54,7 +54,7 @@ class ReadyzPoller:
 async def committed_total(bootstrap: str, group: str, topics: Iterable[str]) -> int:
     """The sum of ``group``'s committed offsets over every partition of ``topics``."""
     partitions: list[TopicPartition] = await topic_partitions(bootstrap, list(topics))
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = new_admin(bootstrap, PLAINTEXT)
     await admin.start()
     try:
         found = await admin.list_consumer_group_offsets(group, partitions=partitions)

@@ -5,6 +5,8 @@ agency: 000.00.00.H24            # the node's agency: sender of the reports (ce_
 report_recipient: 000.00.00.G22  # NGSP's reporting agency (the Government Office by default)
 holidays: holidays.csv           # optional, relative to this file; default: bundled 2025-2027
 partitions: 3                    # of the topics the tracker creates (changelog, parked)
+replication_factor: 3            # optional; default: the cluster's default.replication.factor
+min_insync_replicas: 2           # optional; default: the cluster's min.insync.replicas
 clock: wall                      # 'wall' or 'events': what "now" is when deciding overdue
 api: {host: 127.0.0.1, port: 8093}
 """
@@ -16,6 +18,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from bus.kafka.replication import ReplicationFields
 from bus.yamlconfig import load_yaml_model
 from schemas.ids.agency import AgencyCode
 from schemas.topics import link_topic
@@ -28,7 +31,7 @@ class ApiConfig(BaseModel):
     port: int = Field(default=8093, ge=0, le=65535, description="0: any free port")
 
 
-class TrackerConfig(BaseModel):
+class TrackerConfig(ReplicationFields):
     """One node's tracker settings."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)

@@ -19,7 +19,8 @@ import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.structs import ConsumerRecord
 
-from bus.kafka import LogReader, TopicSpec, ensure_topics, topic_partitions
+from bus.kafka import KafkaSecurity, LogReader, TopicSpec, ensure_topics, topic_partitions
+from bus.kafka.factory import new_consumer, new_transactional_producer
 from bus.lifecycle import Closing
 from bus.logging import bind_record
 from schemas.catalog import bundled_catalog
@@ -46,13 +47,21 @@ COMPACTED = {"cleanup.policy": "compact", "min.compaction.lag.ms": "60000"}
 
 
 class Tracker(Closing):
-    """``async with Tracker(config, bootstrap, metrics) as t: await t.run()``."""
+    """``async with Tracker(config, bootstrap, metrics, security=...) as t: await t.run()``."""
 
-    def __init__(self, config: TrackerConfig, bootstrap: str, metrics: TrackerMetrics) -> None:
+    def __init__(
+        self,
+        config: TrackerConfig,
+        bootstrap: str,
+        metrics: TrackerMetrics,
+        *,
+        security: KafkaSecurity,
+    ) -> None:
         self.config = config
         self.state = TrackerState()
         self.metrics = metrics
         self._bootstrap = bootstrap
+        self._security = security
         self._sources = source_topics(config.node)
         self._changelog = tracker_topic(config.node, "changelog")
         self._parked = tracker_topic(config.node, "parked")
@@ -79,28 +88,29 @@ class Tracker(Closing):
             TopicSpec(self._changelog, self.config.partitions, configs=COMPACTED),
             TopicSpec(self._parked, self.config.partitions),
         ]
-        await ensure_topics(self._bootstrap, specs)
+        await ensure_topics(
+            self._bootstrap, specs, security=self._security, replication=self.config.replication
+        )
         # Fence first: an older tracker's open transaction is aborted before the changelog and
         # the committed offsets are read, so both are read as of the same commit.
-        self._producer = AIOKafkaProducer(
-            bootstrap_servers=self._bootstrap,
-            transactional_id=self.config.transactional_id,
-            enable_idempotence=True,
-            acks="all",
+        self._producer = new_transactional_producer(
+            self._bootstrap,
+            self._security,
+            self.config.transactional_id,
             linger_ms=5,
             max_batch_size=512 * 1024,
         )
         await self._producer.start()
         try:
             await self._restore()
-            self._partitions = await topic_partitions(self._bootstrap, self._sources)
-            self._consumer = AIOKafkaConsumer(
-                bootstrap_servers=self._bootstrap,
+            self._partitions = await topic_partitions(
+                self._bootstrap, self._sources, security=self._security
+            )
+            self._consumer = new_consumer(
+                self._bootstrap,
+                self._security,
                 group_id=self.config.group_id,
                 client_id=self.config.group_id,
-                enable_auto_commit=False,
-                auto_offset_reset="earliest",
-                isolation_level="read_committed",
                 fetch_max_wait_ms=self.config.fetch_max_wait_ms,
                 max_partition_fetch_bytes=4 * 1024 * 1024,
             )
@@ -124,8 +134,10 @@ class Tracker(Closing):
 
     async def _restore(self) -> None:
         started = time.perf_counter()
-        changelog = await topic_partitions(self._bootstrap, [self._changelog])
-        async with LogReader(self._bootstrap, timeout_s=600) as reader:
+        changelog = await topic_partitions(
+            self._bootstrap, [self._changelog], security=self._security
+        )
+        async with LogReader(self._bootstrap, timeout_s=600, security=self._security) as reader:
             records = await reader.read(dict.fromkeys(changelog))
         self.state.restore_all((record.key, record.value) for record in records)
         self.restored_records = len(records)

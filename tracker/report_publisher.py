@@ -9,6 +9,7 @@ from typing import Any
 
 from bus.kafka import (
     KafkaPublisher,
+    KafkaSecurity,
     LogReader,
     OutgoingRecord,
     TopicSpec,
@@ -60,23 +61,34 @@ def report_records(
 
 
 async def publish_report(
-    bootstrap: str, config: TrackerConfig, records: Sequence[dict[str, Any]]
+    bootstrap: str,
+    config: TrackerConfig,
+    records: Sequence[dict[str, Any]],
+    *,
+    security: KafkaSecurity,
 ) -> int:
     """Publish one event per agency's report; return how many were published."""
     outgoing = report_records(config, records)
-    await ensure_topics(bootstrap, [TopicSpec(report_topic(config.node), config.partitions)])
-    async with KafkaPublisher(bootstrap, client_id=config.group_id) as publisher:
+    await ensure_topics(
+        bootstrap,
+        [TopicSpec(report_topic(config.node), config.partitions)],
+        security=security,
+        replication=config.replication,
+    )
+    async with KafkaPublisher(bootstrap, client_id=config.group_id, security=security) as publisher:
         futures = [await publisher.enqueue(record) for record in outgoing]
         for future in futures:
             await future
     return len(outgoing)
 
 
-async def read_tables(bootstrap: str, node: str) -> TrackerState:
+async def read_tables(bootstrap: str, node: str, *, security: KafkaSecurity) -> TrackerState:
     """The tables as the tracker last committed them, read from its changelog (read-only)."""
     state = TrackerState()
-    partitions = await topic_partitions(bootstrap, [tracker_topic(node, "changelog")])
-    async with LogReader(bootstrap, timeout_s=600) as reader:
+    partitions = await topic_partitions(
+        bootstrap, [tracker_topic(node, "changelog")], security=security
+    )
+    async with LogReader(bootstrap, timeout_s=600, security=security) as reader:
         records = await reader.read(dict.fromkeys(partitions))
     state.restore_all((record.key, record.value) for record in records)
     return state

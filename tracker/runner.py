@@ -16,6 +16,7 @@ import structlog
 from prometheus_client import CollectorRegistry
 
 from bus.httpserver import bound_port, http_server
+from bus.kafka import KafkaSecurity
 from bus.readiness import KafkaReadiness
 from bus.settings import Settings
 from tracker.api import ApiContext, tracker_api
@@ -43,6 +44,7 @@ class RunningTracker:
     api_port: int
     bootstrap: str
     task: asyncio.Task[None]
+    security: KafkaSecurity
 
     @property
     def api_url(self) -> str:
@@ -60,7 +62,9 @@ class RunningTracker:
         )
 
     async def publish_report(self, quarter: str) -> int:
-        return await publish_report(self.bootstrap, self.engine.config, self.report(quarter))
+        return await publish_report(
+            self.bootstrap, self.engine.config, self.report(quarter), security=self.security
+        )
 
     async def wait_caught_up(self, timeout_s: float = 60) -> None:
         """Wait until every source record present now has been processed."""
@@ -92,9 +96,10 @@ async def run_tracker(
     bootstrap = resolve_bootstrap(config, settings)
     calendar = load_calendar(config.holidays)
     metrics = TrackerMetrics(registry)
-    engine = Tracker(config, bootstrap, metrics)
+    security = settings.kafka_security()
+    engine = Tracker(config, bootstrap, metrics, security=security)
     # ready: the changelog restored, the cluster answering and the event topics caught up
-    readiness = KafkaReadiness(bootstrap)
+    readiness = KafkaReadiness(bootstrap, security=security)
     readiness.require("changelog restored")
     context = ApiContext(
         engine.state, calendar, functools.partial(_now_ms, engine), registry, readiness.report
@@ -110,7 +115,14 @@ async def run_tracker(
             readiness.watch(engine.consumer, config.group_id, name="event topics")
         task = asyncio.create_task(engine.run(), name="tracker")
         handle = RunningTracker(
-            engine, calendar, registry, config.api.host, bound_port(srv), bootstrap, task
+            engine,
+            calendar,
+            registry,
+            config.api.host,
+            bound_port(srv),
+            bootstrap,
+            task,
+            security,
         )
         refresher = asyncio.create_task(_refresh(handle, metrics), name="tracker-metrics")
         try:

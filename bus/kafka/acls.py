@@ -5,9 +5,17 @@ A node's principals:
 
 - its **gateway** reads the event topics and its retry tiers; writes agency inboxes, links to
   other nodes, retry tiers, dead letters and its own ``gateway`` topics (which it also reads to
-  restore state); uses its consumer group and its transactional ids;
+  restore state); uses its consumer group and its transactional ids. With federation, the
+  same process runs the **border** (reads ``lgsp.<node>.border.*``, lets records into the
+  event topics, its group and transactional id ``lgsp-border-<node>``) and the **links** (read
+  their outboxes ``lgsp.<node>.link.*`` in groups ``lgsp-link-<node>-<peer>``);
+- a **link's principal on the peer's cluster** may write that peer's border topic for this
+  node, ``lgsp.<peer>.border.<node>``, and nothing else (``link_acls``);
 - each **agency's connector** writes the event topics and reads only its own inbox
-  ``lgsp.<node>.inbox.<agency>``, in its own consumer group.
+  ``lgsp.<node>.inbox.<agency>``, in its own consumer group;
+- the **tracker** reads the event topics it tracks, keeps its ``lgsp.<node>.tracker.*``
+  topics, publishes the quarterly report event, in its group and transactional id
+  ``lgsp-tracker-<node>``.
 
 Everything else is denied: the broker runs ``StandardAuthorizer`` with
 ``allow.everyone.if.no.acl.found=false``.
@@ -19,7 +27,7 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from schemas.topics import PREFIX, event_topic, inbox_topic
+from schemas.topics import PREFIX, border_topic, event_topic, inbox_topic
 
 
 class ResourceType(enum.IntEnum):
@@ -83,15 +91,38 @@ def connector_group(node: str, name: str) -> str:
     return f"{PREFIX}.{node}.connector.{name}"
 
 
+def border_group(node: str) -> str:
+    """The consumer group and transactional id of ``node``'s border."""
+    return f"lgsp-border-{node}"
+
+
+def link_group_prefix(node: str) -> str:
+    """Prefix of the consumer groups of ``node``'s links (``lgsp-link-<node>-<peer>``)."""
+    return f"lgsp-link-{node}-"
+
+
+def tracker_group(node: str) -> str:
+    """The consumer group and transactional id of ``node``'s tracker (as ``TrackerConfig``)."""
+    return f"lgsp-tracker-{node}"
+
+
 def gateway_acls(
-    node: str, principal: str, *, event_types: Iterable[str], retry_tiers: Iterable[str]
+    node: str,
+    principal: str,
+    *,
+    event_types: Iterable[str],
+    retry_tiers: Iterable[str],
+    federation: bool = False,
 ) -> list[AclBinding]:
-    """The ACLs ``node``'s gateway needs, and nothing more."""
+    """The ACLs ``node``'s gateway needs (with ``federation``: its border's and links' too),
+    and nothing more."""
     tiers = list(retry_tiers)
     rules: list[tuple[ResourceType, str, PatternType, Operation]] = []
     for event_type in sorted(set(event_types)):
         topic = event_topic(node, event_type)
         rules.append((ResourceType.TOPIC, str(topic), PatternType.LITERAL, Operation.READ))
+        if federation:  # the border lets checked records (and receipts) into event topics
+            rules.append((ResourceType.TOPIC, str(topic), PatternType.LITERAL, Operation.WRITE))
         own = [str(topic.retry(tier)) for tier in tiers] + [str(topic.dlq())]
         for name in own:
             for operation in (Operation.READ, Operation.WRITE, Operation.CREATE):
@@ -108,6 +139,53 @@ def gateway_acls(
     prefix, dlq_id = gateway_transactional_ids(node)
     rules.append((ResourceType.TRANSACTIONAL_ID, prefix, PatternType.PREFIXED, Operation.WRITE))
     rules.append((ResourceType.TRANSACTIONAL_ID, dlq_id, PatternType.LITERAL, Operation.WRITE))
+    if federation:
+        rules += _federation_rules(node)
+    return sorted({AclBinding(principal, *rule) for rule in rules})
+
+
+def _federation_rules(node: str) -> list[tuple[ResourceType, str, PatternType, Operation]]:
+    border, links = f"{PREFIX}.{node}.border.", f"{PREFIX}.{node}.link."
+    return [
+        (ResourceType.TOPIC, border, PatternType.PREFIXED, Operation.READ),
+        (ResourceType.TOPIC, border, PatternType.PREFIXED, Operation.CREATE),
+        (ResourceType.TOPIC, links, PatternType.PREFIXED, Operation.READ),
+        (ResourceType.TOPIC, links, PatternType.PREFIXED, Operation.CREATE),
+        (ResourceType.GROUP, border_group(node), PatternType.LITERAL, Operation.READ),
+        (ResourceType.GROUP, link_group_prefix(node), PatternType.PREFIXED, Operation.READ),
+        (ResourceType.TRANSACTIONAL_ID, border_group(node), PatternType.LITERAL, Operation.WRITE),
+    ]
+
+
+def link_acls(node: str, peer: str, principal: str) -> list[AclBinding]:
+    """On ``peer``'s cluster, what ``node``'s link needs: write ``lgsp.<peer>.border.<node>``
+    (its idempotent producer needs no more since Kafka 3.0), nothing else. The peer's border
+    creates that topic; the link waits for it."""
+    topic = border_topic(peer, node)
+    return [AclBinding(principal, ResourceType.TOPIC, topic, PatternType.LITERAL, Operation.WRITE)]
+
+
+def tracker_acls(
+    node: str, principal: str, *, tracked_types: Iterable[str], report_type: str
+) -> list[AclBinding]:
+    """The ACLs of ``node``'s tracker: read (or first create) the event topics it tracks, keep
+    its own ``lgsp.<node>.tracker.*`` topics, publish report events, use its group and id."""
+    rules: list[tuple[ResourceType, str, PatternType, Operation]] = []
+    for event_type in sorted(set(tracked_types)):
+        topic = str(event_topic(node, event_type))
+        rules.append((ResourceType.TOPIC, topic, PatternType.LITERAL, Operation.READ))
+        rules.append((ResourceType.TOPIC, topic, PatternType.LITERAL, Operation.CREATE))
+    report = str(event_topic(node, report_type))
+    for operation in (Operation.WRITE, Operation.CREATE):
+        rules.append((ResourceType.TOPIC, report, PatternType.LITERAL, operation))
+    for operation in (Operation.READ, Operation.WRITE, Operation.CREATE):
+        rules.append(
+            (ResourceType.TOPIC, f"{PREFIX}.{node}.tracker.", PatternType.PREFIXED, operation)
+        )
+    rules.append((ResourceType.GROUP, tracker_group(node), PatternType.LITERAL, Operation.READ))
+    rules.append(
+        (ResourceType.TRANSACTIONAL_ID, tracker_group(node), PatternType.LITERAL, Operation.WRITE)
+    )
     return sorted({AclBinding(principal, *rule) for rule in rules})
 
 

@@ -8,20 +8,24 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiokafka import TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.protocol.metadata import MetadataRequest
 
-from bus.kafka.security import KafkaSecurity, client_options
+from bus.kafka.createtopics import CLUSTER_DEFAULT_REPLICATION, create_topics
+from bus.kafka.factory import new_admin
+from bus.kafka.replication import CLUSTER_DEFAULT, Replication
+from bus.kafka.security import PLAINTEXT, KafkaSecurity
 from schemas.errors import LgspError
 
 
 @dataclass(frozen=True)
 class TopicSpec:
-    """A topic to create: name, partitions, replication and topic-level configs."""
+    """A topic to create: name, partitions and topic-level configs. Its replication comes from
+    the ``Replication`` given to ``ensure_topics`` (the node's), not from the topic."""
 
     name: str
     partitions: int = 1
-    replication_factor: int = 1
     configs: dict[str, str] = field(default_factory=dict)
 
 
@@ -30,8 +34,10 @@ async def ensure_topics(
     topics: Iterable[TopicSpec],
     *,
     security: KafkaSecurity | None = None,
+    replication: Replication = CLUSTER_DEFAULT,
 ) -> list[str]:
-    """Create each topic that does not exist yet; return the names that were created."""
+    """Create each topic that does not exist yet, replicated as ``replication`` says (unset:
+    the cluster's defaults); return the names that were created."""
     wanted = {t.name: t for t in topics}
     admin = admin_client(bootstrap_servers, security)
     await admin.start()
@@ -40,14 +46,14 @@ async def ensure_topics(
         missing = [t for name, t in wanted.items() if name not in existing]
         if not missing:
             return []
-        new = [
-            NewTopic(t.name, t.partitions, t.replication_factor, topic_configs=dict(t.configs))
-            for t in missing
-        ]
-        response = await admin.create_topics(new)
+        factor = replication.replication_factor or CLUSTER_DEFAULT_REPLICATION
+        errors = await create_topics(
+            admin,
+            [(t.name, t.partitions, factor, replication.topic_configs(t.configs)) for t in missing],
+        )
         failures = [
-            f"{name}: error {error_code} {rest[0] if rest else ''}".strip()
-            for name, error_code, *rest in response.topic_errors
+            f"{name}: error {error_code} {message or ''}".strip()
+            for name, error_code, message in errors
             # 36 TOPIC_ALREADY_EXISTS: a concurrent creator won the race, which is all we need
             if error_code not in (0, TopicAlreadyExistsError.errno)
         ]
@@ -96,13 +102,19 @@ async def list_topics(
 async def _wait_until_described(
     admin: AIOKafkaAdminClient, partitions: dict[str, int], timeout_s: float = 30
 ) -> None:
-    """Wait until new topics show all their partitions, each with a leader: only then can
-    records be produced to them."""
+    """Wait until every broker of the cluster shows the new topics with all their partitions,
+    each with a leader: only then can any client, whichever broker it asks, produce to them
+    (on a 3-broker cluster the others learn of a topic a moment after the controller)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s
+    names = list(partitions)
     while True:
-        described = await admin.describe_topics(list(partitions))
-        if all(_usable(t, partitions[t["topic"]]) for t in described):
+        brokers = [b.nodeId for b in admin._client.cluster.brokers()] or [None]
+        answers = [
+            (await admin._send_request(MetadataRequest(names), node)).to_object()["topics"]
+            for node in brokers
+        ]
+        if all(_usable(t, partitions[t["topic"]]) for described in answers for t in described):
             return
         if loop.time() > deadline:
             raise LgspError(
@@ -146,7 +158,7 @@ def admin_client(
     bootstrap_servers: str, security: KafkaSecurity | None = None
 ) -> AIOKafkaAdminClient:
     """An admin client (not started) with the given security."""
-    return AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, **client_options(security))
+    return new_admin(bootstrap_servers, security or PLAINTEXT)
 
 
 def _usable(described: dict[str, Any], partitions: int) -> bool:

@@ -7,7 +7,8 @@ from collections.abc import AsyncIterator
 
 from aiokafka import AIOKafkaConsumer
 
-from bus.kafka.security import KafkaSecurity, client_options
+from bus.kafka.factory import new_consumer
+from bus.kafka.security import PLAINTEXT, KafkaSecurity
 
 
 @contextlib.asynccontextmanager
@@ -28,17 +29,16 @@ async def kafka_consumer(
     broker does not wake a read_committed fetch when a transaction commits, so such a fetch
     waits up to ``fetch_max_wait_ms``: kept short, it bounds the latency that adds.
     """
-    consumer = AIOKafkaConsumer(
+    consumer = new_consumer(
+        bootstrap_servers,
+        security or PLAINTEXT,
         *topics,
-        bootstrap_servers=bootstrap_servers,
         client_id=client_id,
         group_id=group_id,
-        enable_auto_commit=False,
         auto_offset_reset=auto_offset_reset,
         isolation_level=isolation_level,
         max_poll_records=max_poll_records,
         fetch_max_wait_ms=fetch_max_wait_ms,
-        **client_options(security),
     )
     await consumer.start()
     try:

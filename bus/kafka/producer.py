@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 
-from aiokafka import AIOKafkaProducer
 from aiokafka.structs import RecordMetadata
 
-from bus.kafka.security import KafkaSecurity, client_options
+from bus.kafka.factory import new_producer
+from bus.kafka.security import PLAINTEXT, KafkaSecurity
 
 Headers = Sequence[tuple[str, bytes]]
 
@@ -43,15 +43,13 @@ class KafkaPublisher:
         request_timeout_ms: int = 30_000,
         security: KafkaSecurity | None = None,
     ) -> None:
-        self._producer = AIOKafkaProducer(
-            bootstrap_servers=bootstrap_servers,
+        self._producer = new_producer(
+            bootstrap_servers,
+            security or PLAINTEXT,
             client_id=client_id,
-            enable_idempotence=True,
-            acks="all",
             linger_ms=linger_ms,
             max_batch_size=max_batch_bytes,
             request_timeout_ms=request_timeout_ms,
-            **client_options(security),
         )
 
     async def __aenter__(self) -> KafkaPublisher:

@@ -8,10 +8,11 @@ from collections.abc import Mapping
 from types import TracebackType
 from typing import TypeAlias
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import TopicPartition
 from aiokafka.structs import ConsumerRecord
 
-from bus.kafka.security import KafkaSecurity, client_options
+from bus.kafka.factory import new_consumer
+from bus.kafka.security import PLAINTEXT, KafkaSecurity
 
 Record: TypeAlias = ConsumerRecord[bytes, bytes]
 
@@ -27,13 +28,7 @@ class LogReader:
         security: KafkaSecurity | None = None,
     ) -> None:
         self._timeout_s = timeout_s
-        self._consumer = AIOKafkaConsumer(
-            bootstrap_servers=bootstrap_servers,
-            group_id=None,
-            enable_auto_commit=False,
-            isolation_level="read_committed",
-            **client_options(security),
-        )
+        self._consumer = new_consumer(bootstrap_servers, security or PLAINTEXT, group_id=None)
 
     async def __aenter__(self) -> LogReader:
         await self._consumer.start()

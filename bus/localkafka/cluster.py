@@ -1,9 +1,11 @@
-"""Start, stop and inspect named single-node KRaft clusters on loopback.
+"""Start, stop and inspect named KRaft clusters on loopback: one node, or several
+(``brokers=3``: three nodes, each controller and broker, one quorum).
 
-Each cluster lives in ``<home>/clusters/<name>/`` (properties, data, ``broker.log``) and keeps
-its ports across restarts. ``start_cluster`` is idempotent: a running cluster is reused.
-The broker runs in its own session so it outlives the ``lgsp kafka up`` command; an interrupted
-start kills it so no orphan java process is left behind.
+Each cluster lives in ``<home>/clusters/<name>/`` (node 1's properties, data and
+``broker.log``; nodes 2.. in ``node-2/``...) and keeps its ports across restarts.
+``start_cluster`` is idempotent: running nodes are reused and only missing ones started, so
+a killed broker comes back alone. Brokers run in their own sessions so they outlive the
+``lgsp kafka up`` command; an interrupted start kills what it launched, leaving no orphan.
 """
 
 from __future__ import annotations
@@ -11,36 +13,46 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
-import os
 import shutil
 import signal
-import subprocess
 import time
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from bus.kafka.security import KafkaSecurity
-from bus.localkafka import certs, config, secure, toolchain
+from bus.localkafka import config, nodes, secure, toolchain
 from bus.localkafka.layout import (
     ClusterPaths,
+    NodePaths,
     Ports,
     free_port,
     load_ports,
-    log_tail,
     port_is_free,
     read_pid,
     resident_memory_mb,
     save_ports,
 )
-from bus.localkafka.probe import broker_answers_metadata
 from bus.settings import Settings
 from schemas.errors import LocalKafkaError
+
+MAX_BROKERS = 5
+
+
+@dataclass(frozen=True)
+class BrokerStatus:
+    """One node (controller+broker) of a local cluster."""
+
+    node_id: int
+    running: bool
+    bootstrap_servers: str | None
+    pid: int | None
+    log_path: Path
+    resident_memory_mb: float | None = None
 
 
 @dataclass(frozen=True)
 class ClusterStatus:
-    """What an operator needs to know about one local cluster."""
+    """What an operator needs to know about one local cluster (``running``: every broker)."""
 
     name: str
     running: bool
@@ -51,12 +63,20 @@ class ClusterStatus:
     reused: bool = False
     started_in_s: float | None = None
     secure: bool = False
+    brokers: tuple[BrokerStatus, ...] = ()
 
 
 async def start_cluster(
-    settings: Settings, name: str, port: int | None = None, *, secure_mode: bool = False
+    settings: Settings,
+    name: str,
+    port: int | None = None,
+    *,
+    secure_mode: bool = False,
+    brokers: int | None = None,
 ) -> ClusterStatus:
-    """Start cluster ``name`` (or reuse it when running) and return once it answers metadata.
+    """Start cluster ``name`` (its missing brokers; all when new) and return once every broker
+    answers metadata. ``brokers``: the node count of a new cluster (default 1); an existing
+    cluster keeps its own. ``port``: node 1's client port.
 
     ``secure_mode`` makes a new cluster secure (TLS, SASL/SCRAM, ACLs: see ``secure``); a
     cluster made secure stays secure at every later start.
@@ -72,74 +92,108 @@ async def start_cluster(
                 f"`lgsp kafka down --name {name} --purge`, then `up --secure`.",
                 code="LGSP-KAFKA-NOT-SECURE",
             )
+        count = _broker_count(paths, brokers)
         if secure_mode:
             secure.prepare(files)
         security = secure.client_security(files) if files.exists else None
-        pid = read_pid(paths)
-        ports = load_ports(paths)
-        if pid is not None and ports is not None:
-            if port is not None and port != ports.broker:
-                raise LocalKafkaError(
-                    f"cluster {name!r} is already running on port {ports.broker}, not {port}; "
-                    f"stop it first with `lgsp kafka down --name {name}`.",
-                    code="LGSP-KAFKA-PORT-CONFLICT",
-                )
-            await _wait_ready(settings, paths, ports, proc=None, security=security)
+        members = [paths.node(i) for i in range(1, count + 1)]
+        running = {n.node_id for n in members if read_pid(n) is not None}
+        saved = {n.node_id: load_ports(n) for n in members}
+        node1 = saved[1]
+        if 1 in running and node1 is not None and port is not None and port != node1.broker:
+            raise LocalKafkaError(
+                f"cluster {name!r} is already running on port {node1.broker}, not {port}; "
+                f"stop it first with `lgsp kafka down --name {name}`.",
+                code="LGSP-KAFKA-PORT-CONFLICT",
+            )
+        known = {i: p for i, p in saved.items() if p is not None}
+        if len(running) == count and len(known) == count:
+            await asyncio.gather(
+                *(nodes.wait_ready(settings, n, known[n.node_id], None, security) for n in members)
+            )
             return cluster_status(settings, name, reused=True)
         java = toolchain.find_java()
         await toolchain.check_java_version(java)
         libs = await toolchain.ensure_jars(settings.home, settings.kafka_version)
-        ports = _choose_ports(paths, ports, port)
-        _write_config(paths, ports, files if security else None)
-        if not paths.formatted:
-            await _format_storage(java, libs, paths, files if security else None)
-        proc = _launch(settings, java, libs, paths)
+        ports = _choose_ports(members, saved, running, port)
+        voters = [(n.node_id, ports[n.node_id].controller) for n in members] if count > 1 else []
+        missing = [n for n in members if n.node_id not in running]
+        cluster_id = _cluster_id(paths)
+        for member in missing:
+            nodes.write_config(member, ports[member.node_id], files if security else None, voters)
+            if not member.formatted:
+                await nodes.format_storage(
+                    java,
+                    libs,
+                    member,
+                    files if security else None,
+                    cluster_id=cluster_id,
+                    standalone=count == 1,
+                )
+        paths.brokers_file.write_text(str(count))
+        launched = [(m, nodes.launch(settings, java, libs, m)) for m in missing]
         try:
-            await _wait_ready(settings, paths, ports, proc=proc, security=security)
+            await asyncio.gather(
+                *(
+                    nodes.wait_ready(settings, m, ports[m.node_id], proc, security)
+                    for m, proc in launched
+                )
+            )
         except BaseException:  # timeout, failure, Ctrl-C or cancellation: leave no orphan
-            _kill_group(proc.pid, signal.SIGKILL)
-            proc.wait()
-            paths.pid_file.unlink(missing_ok=True)
+            for member, proc in launched:
+                nodes.kill_group(proc.pid, signal.SIGKILL)
+                proc.wait()
+                member.pid_file.unlink(missing_ok=True)
             raise
     status = cluster_status(settings, name)
-    return ClusterStatus(**{**status.__dict__, "started_in_s": time.monotonic() - began})
+    return replace(status, started_in_s=time.monotonic() - began)
 
 
 async def stop_cluster(settings: Settings, name: str, purge: bool = False) -> bool:
-    """Stop cluster ``name`` cleanly (SIGTERM, then SIGKILL after the stop timeout).
-
-    Returns True when a running broker was stopped. ``purge`` also deletes its data and logs.
-    """
+    """Stop every broker of cluster ``name`` cleanly (SIGTERM, then SIGKILL after the stop
+    timeout). Returns True when a running broker was stopped. ``purge`` also deletes its data
+    and logs."""
     paths = ClusterPaths.of(settings.home, name)
     if not paths.root.exists():
         return False
     with _exclusive(paths):
-        pid = read_pid(paths)
-        if pid is not None:
-            _kill_group(pid, signal.SIGTERM)
-            if not await _exited(paths, settings.kafka_stop_timeout_s):
-                _kill_group(pid, signal.SIGKILL)
-                await _exited(paths, settings.kafka_stop_timeout_s)
-            paths.pid_file.unlink(missing_ok=True)
+        stopped = await asyncio.gather(
+            *(nodes.stop_node(n, settings.kafka_stop_timeout_s) for n in paths.nodes())
+        )
     if purge:
         shutil.rmtree(paths.root, ignore_errors=True)
-    return pid is not None
+    return any(stopped)
 
 
-def cluster_status(settings: Settings, name: str, reused: bool = False) -> ClusterStatus:
-    """Status of cluster ``name`` from its files and process, without network calls."""
-    paths = ClusterPaths.of(settings.home, name)
+def broker_status(paths: NodePaths) -> BrokerStatus:
     pid = read_pid(paths) if paths.root.exists() else None
     ports = load_ports(paths) if paths.root.exists() else None
-    return ClusterStatus(
-        name=name,
+    return BrokerStatus(
+        node_id=paths.node_id,
         running=pid is not None,
         bootstrap_servers=f"127.0.0.1:{ports.broker}" if ports else None,
         pid=pid,
         log_path=paths.broker_log,
         resident_memory_mb=resident_memory_mb(pid) if pid else None,
+    )
+
+
+def cluster_status(settings: Settings, name: str, reused: bool = False) -> ClusterStatus:
+    """Status of cluster ``name`` and of each broker, from files and processes (no network)."""
+    paths = ClusterPaths.of(settings.home, name)
+    each = tuple(broker_status(n) for n in paths.nodes())
+    addresses = [b.bootstrap_servers for b in each if b.bootstrap_servers]
+    memory = [b.resident_memory_mb for b in each if b.resident_memory_mb]
+    return ClusterStatus(
+        name=name,
+        running=all(b.running for b in each),
+        bootstrap_servers=",".join(addresses) if addresses else None,
+        pid=each[0].pid,
+        log_path=paths.broker_log,
+        resident_memory_mb=sum(memory) if memory else None,
         reused=reused,
         secure=secure.SecureFiles.of(paths).exists,
+        brokers=each,
     )
 
 
@@ -153,10 +207,10 @@ def list_clusters(settings: Settings) -> list[ClusterStatus]:
 
 @contextlib.asynccontextmanager
 async def local_cluster(
-    settings: Settings, name: str, port: int | None = None
+    settings: Settings, name: str, port: int | None = None, *, brokers: int | None = None
 ) -> AsyncIterator[ClusterStatus]:
     """Run a cluster for the duration of the block; stop it after only if this block started it."""
-    status = await start_cluster(settings, name, port)
+    status = await start_cluster(settings, name, port, brokers=brokers)
     try:
         yield status
     finally:
@@ -175,139 +229,67 @@ def _exclusive(paths: ClusterPaths) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _choose_ports(paths: ClusterPaths, saved: Ports | None, requested: int | None) -> Ports:
-    """Keep the saved ports (the controller's is written into the formatted storage)."""
-    broker = requested or (saved.broker if saved else free_port())
-    controller = saved.controller if saved else free_port()
-    for role, number in (("broker", broker), ("controller", controller)):
-        if not port_is_free(number):
-            raise LocalKafkaError(
-                f"port {number} ({role} of cluster {paths.name!r}) is in use by another "
-                f"program. Free it, choose another with --port, or start afresh with "
-                f"`lgsp kafka down --name {paths.name} --purge`. Log: {paths.broker_log}",
-                code="LGSP-KAFKA-PORT-IN-USE",
-            )
-    ports = Ports(broker=broker, controller=controller)
-    save_ports(paths, ports)
-    return ports
-
-
-def _write_config(paths: ClusterPaths, ports: Ports, files: secure.SecureFiles | None) -> None:
-    listeners = (
-        secure.broker_properties(files, port=ports.broker, controller_port=ports.controller)
-        if files
-        else None
-    )
-    # The secure properties hold the super user's password: owner-readable only.
-    certs.write_private(
-        paths.properties,
-        config.server_properties(
-            port=ports.broker,
-            controller_port=ports.controller,
-            data_dir=paths.data_dir,
-            listener_lines=listeners,
-        ).encode(),
-    )
-    paths.log4j.write_text(config.log4j2_yaml(log_file=paths.broker_log))
-
-
-async def _format_storage(
-    java: str, libs: Path, paths: ClusterPaths, files: secure.SecureFiles | None
-) -> None:
-    scram = ["--add-scram", secure.scram_format_argument(files)] if files else []
-    proc = await asyncio.create_subprocess_exec(
-        java,
-        f"-Dlog4j2.configurationFile={paths.log4j}",
-        "-cp",
-        f"{libs}/*",
-        "kafka.tools.StorageTool",
-        "format",
-        "--standalone",
-        "-t",
-        config.new_cluster_id(),
-        "-c",
-        str(paths.properties),
-        *scram,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    out, _ = await proc.communicate()
-    if proc.returncode != 0:
+def _broker_count(paths: ClusterPaths, requested: int | None) -> int:
+    """The node count: a formatted cluster's own (a quorum cannot change size by restart)."""
+    if requested is not None and not 1 <= requested <= MAX_BROKERS:
         raise LocalKafkaError(
-            f"formatting the storage of cluster {paths.name!r} failed:\n"
-            f"{secure.redact(out.decode(errors='replace'), files)[-2000:]}",
-            code="LGSP-KAFKA-START-FAILED",
+            f"--brokers {requested}: a local cluster has 1 to {MAX_BROKERS} brokers (3 is the "
+            "production shape)",
+            code="LGSP-KAFKA-BROKERS",
         )
-
-
-def _launch(
-    settings: Settings, java: str, libs: Path, paths: ClusterPaths
-) -> subprocess.Popen[bytes]:
-    heap = f"{settings.kafka_heap_mb}m"
-    with paths.stdout_log.open("ab") as stdout:
-        proc = subprocess.Popen(
-            [
-                java,
-                f"-Xms{heap}",
-                f"-Xmx{heap}",
-                "-XX:+UseSerialGC",
-                "-XX:MaxDirectMemorySize=128m",
-                "-Djava.awt.headless=true",
-                f"-Dlog4j2.configurationFile={paths.log4j}",
-                "-cp",
-                f"{libs}/*",
-                "kafka.Kafka",
-                str(paths.properties),
-            ],
-            stdin=subprocess.DEVNULL,
-            stdout=stdout,
-            stderr=subprocess.STDOUT,
-            cwd=paths.root,
-            start_new_session=True,
+    if paths.formatted and requested is not None and requested != paths.brokers:
+        raise LocalKafkaError(
+            f"cluster {paths.name!r} has {paths.brokers} broker(s), not {requested}; start it "
+            f"afresh with `lgsp kafka down --name {paths.name} --purge`, then "
+            f"`up --brokers {requested}`.",
+            code="LGSP-KAFKA-BROKERS",
         )
-    paths.pid_file.write_text(str(proc.pid))
-    return proc
+    return requested or paths.brokers
 
 
-async def _wait_ready(
-    settings: Settings,
-    paths: ClusterPaths,
-    ports: Ports,
-    proc: subprocess.Popen[bytes] | None,
-    security: KafkaSecurity | None,
-) -> None:
-    bootstrap = f"127.0.0.1:{ports.broker}"
-    deadline = time.monotonic() + settings.kafka_start_timeout_s
-    while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            raise LocalKafkaError(
-                f"the broker of cluster {paths.name!r} exited with code {proc.returncode} "
-                f"during start-up. Log: {paths.broker_log} (JVM output: {paths.stdout_log})\n"
-                f"{log_tail(paths.broker_log)}\n{log_tail(paths.stdout_log, 5)}",
-                code="LGSP-KAFKA-START-FAILED",
-            )
-        if await broker_answers_metadata(bootstrap, security=security):
-            return
-        await asyncio.sleep(0.25)
-    raise LocalKafkaError(
-        f"the broker of cluster {paths.name!r} did not answer a metadata request on {bootstrap} "
-        f"within {settings.kafka_start_timeout_s:.0f} s. Log: {paths.broker_log}\n"
-        f"{log_tail(paths.broker_log)}",
-        code="LGSP-KAFKA-START-TIMEOUT",
-        retriable=True,
-    )
+def _cluster_id(paths: ClusterPaths) -> str:
+    """The cluster id every node is formatted with, kept so a lost node can be re-formatted."""
+    if paths.cluster_id_file.exists():
+        return paths.cluster_id_file.read_text().strip()
+    cluster_id = config.new_cluster_id()
+    paths.cluster_id_file.write_text(cluster_id)
+    return cluster_id
 
 
-async def _exited(paths: ClusterPaths, timeout_s: float) -> bool:
-    """Wait for the broker to exit. It may not be our child, so polling is the only way."""
-    deadline = time.monotonic() + timeout_s
-    while read_pid(paths) is not None:
-        if time.monotonic() >= deadline:
-            return False
-        await asyncio.sleep(0.1)
-    return True
+def _choose_ports(
+    members: list[NodePaths],
+    saved: dict[int, Ports | None],
+    running: set[int],
+    requested: int | None,
+) -> dict[int, Ports]:
+    """Keep the saved ports (the controllers' are written into the formatted storage and the
+    quorum); new ones are free and distinct."""
+    chosen: dict[int, Ports] = {}
+    taken: set[int] = {p for s in saved.values() if s for p in (s.broker, s.controller)}
 
+    def fresh() -> int:
+        while (number := free_port()) in taken:
+            pass
+        taken.add(number)
+        return number
 
-def _kill_group(pid: int, sig: signal.Signals) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, sig)
+    for member in members:
+        old = saved[member.node_id]
+        if member.node_id in running and old is not None:
+            chosen[member.node_id] = old
+            continue
+        wanted = requested if member.node_id == 1 else None
+        broker = wanted or (old.broker if old else fresh())
+        controller = old.controller if old else fresh()
+        for role, number in (("broker", broker), ("controller", controller)):
+            if not port_is_free(number):
+                raise LocalKafkaError(
+                    f"port {number} ({role} of {member.name!r}) is in use by another "
+                    f"program. Free it, choose another with --port, or start afresh with "
+                    f"`lgsp kafka down --name {member.cluster} --purge`. Log: {member.broker_log}",
+                    code="LGSP-KAFKA-PORT-IN-USE",
+                )
+        chosen[member.node_id] = Ports(broker=broker, controller=controller)
+        member.root.mkdir(parents=True, exist_ok=True)
+        save_ports(member, chosen[member.node_id])
+    return chosen

@@ -31,16 +31,29 @@ def plaintext_listeners(*, port: int, controller_port: int) -> list[str]:
     ]
 
 
+def replication_of(brokers: int) -> tuple[int, int]:
+    """Default replication factor and min.insync.replicas of a cluster of ``brokers`` nodes:
+    3 / 2 from three nodes on (one broker may be lost without refusing writes), else all / 1."""
+    factor = min(brokers, 3)
+    return factor, max(1, factor - 1)
+
+
 def server_properties(
     *,
     port: int,
     controller_port: int,
     data_dir: Path,
     listener_lines: Sequence[str] | None = None,
+    node_id: int = 1,
+    voters: Sequence[tuple[int, int]] = (),
 ) -> str:
     """Properties of a combined broker+controller node listening on 127.0.0.1 only.
 
-    Replication factors are 1 because there is one node; the rebalance delay is 0 so consumer
+    Alone (no ``voters``), the node is its cluster's whole quorum (``controller.quorum.bootstrap
+    .servers``, storage formatted ``--standalone``) and every replication factor is 1. With
+    ``voters`` ((node id, controller port) of every node, itself included) it is one of a
+    static quorum, and topics and the internal ones (offsets, transaction state) take 3
+    replicas with min.insync 2 from three nodes on. The rebalance delay is 0 so consumer
     groups form at once in tests and the demo; topics are never created by accident.
     ``listener_lines`` replaces the plaintext listeners (a secure cluster's, see ``secure``).
     """
@@ -49,23 +62,34 @@ def server_properties(
         if listener_lines is None
         else list(listener_lines)
     )
+    factor, min_isr = replication_of(len(voters) or 1)
+    quorum = (
+        [
+            "controller.quorum.voters="
+            + ",".join(f"{node}@127.0.0.1:{cport}" for node, cport in sorted(voters))
+        ]
+        if voters
+        else [f"controller.quorum.bootstrap.servers=127.0.0.1:{controller_port}"]
+    )
     return "\n".join(
         [
             "# Written by `lgsp kafka up`; rewritten at every start.",
             "process.roles=broker,controller",
-            "node.id=1",
+            f"node.id={node_id}",
             *listeners,
-            f"controller.quorum.bootstrap.servers=127.0.0.1:{controller_port}",
+            *quorum,
             f"log.dirs={data_dir}",
             "num.partitions=1",
             "auto.create.topics.enable=false",
-            "offsets.topic.replication.factor=1",
+            f"default.replication.factor={factor}",
+            f"min.insync.replicas={min_isr}",
+            f"offsets.topic.replication.factor={factor}",
             "offsets.topic.num.partitions=10",
-            "transaction.state.log.replication.factor=1",
-            "transaction.state.log.min.isr=1",
+            f"transaction.state.log.replication.factor={factor}",
+            f"transaction.state.log.min.isr={min_isr}",
             "transaction.state.log.num.partitions=10",
-            "share.coordinator.state.topic.replication.factor=1",
-            "share.coordinator.state.topic.min.isr=1",
+            f"share.coordinator.state.topic.replication.factor={factor}",
+            f"share.coordinator.state.topic.min.isr={min_isr}",
             "group.initial.rebalance.delay.ms=0",
             "num.network.threads=2",
             "num.io.threads=4",

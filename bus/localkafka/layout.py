@@ -38,18 +38,20 @@ def check_principal_name(name: str) -> str:
 
 
 @dataclass(frozen=True)
-class ClusterPaths:
-    """The files of one named cluster under ``<home>/clusters/<name>/``."""
+class NodePaths:
+    """The files of one KRaft node (broker+controller) of a cluster.
+
+    Node 1 lives in the cluster's folder itself (as a single-node cluster always has); nodes
+    2, 3... of a multi-broker cluster in ``node-2/``, ``node-3/`` under it.
+    """
 
     root: Path
-
-    @classmethod
-    def of(cls, home: Path, name: str) -> ClusterPaths:
-        return cls((home / "clusters" / check_cluster_name(name)).resolve())
+    cluster: str = ""
+    node_id: int = 1
 
     @property
     def name(self) -> str:
-        return self.root.name
+        return self.cluster if self.node_id == 1 else f"{self.cluster}/node-{self.node_id}"
 
     @property
     def data_dir(self) -> Path:
@@ -80,12 +82,50 @@ class ClusterPaths:
         return self.root / "ports.json"
 
     @property
+    def formatted(self) -> bool:
+        return (self.data_dir / "meta.properties").exists()
+
+
+@dataclass(frozen=True)
+class ClusterPaths(NodePaths):
+    """The files of one named cluster under ``<home>/clusters/<name>/``: its node 1's (the
+    inherited properties), how many nodes it has, and the lock serialising starts and stops."""
+
+    @classmethod
+    def of(cls, home: Path, name: str) -> ClusterPaths:
+        root = (home / "clusters" / check_cluster_name(name)).resolve()
+        return cls(root, root.name)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "cluster", self.root.name)
+
+    @property
     def lock_file(self) -> Path:
         return self.root / ".lock"
 
     @property
-    def formatted(self) -> bool:
-        return (self.data_dir / "meta.properties").exists()
+    def brokers_file(self) -> Path:
+        return self.root / "brokers"
+
+    @property
+    def cluster_id_file(self) -> Path:
+        return self.root / "cluster-id"
+
+    @property
+    def brokers(self) -> int:
+        """How many nodes the cluster was created with (1 unless ``--brokers`` said more)."""
+        try:
+            return int(self.brokers_file.read_text().strip())
+        except (FileNotFoundError, ValueError):
+            return 1
+
+    def node(self, node_id: int) -> NodePaths:
+        if node_id == 1:
+            return NodePaths(self.root, self.name, 1)
+        return NodePaths(self.root / f"node-{node_id}", self.name, node_id)
+
+    def nodes(self) -> list[NodePaths]:
+        return [self.node(i) for i in range(1, self.brokers + 1)]
 
 
 @dataclass(frozen=True)
@@ -96,14 +136,14 @@ class Ports:
     controller: int
 
 
-def load_ports(paths: ClusterPaths) -> Ports | None:
+def load_ports(paths: NodePaths) -> Ports | None:
     if not paths.ports_file.exists():
         return None
     raw = json.loads(paths.ports_file.read_text())
     return Ports(broker=int(raw["broker"]), controller=int(raw["controller"]))
 
 
-def save_ports(paths: ClusterPaths, ports: Ports) -> None:
+def save_ports(paths: NodePaths, ports: Ports) -> None:
     paths.ports_file.write_text(
         json.dumps({"broker": ports.broker, "controller": ports.controller})
     )
@@ -126,7 +166,7 @@ def port_is_free(port: int) -> bool:
         return True
 
 
-def read_pid(paths: ClusterPaths) -> int | None:
+def read_pid(paths: NodePaths) -> int | None:
     """The pid of this cluster's broker if it is alive, else None (a stale pid file is removed).
 
     A pid alone could have been reused by another program after a reboot, so on Linux the
@@ -142,7 +182,7 @@ def read_pid(paths: ClusterPaths) -> int | None:
     return None
 
 
-def _is_our_broker(pid: int, paths: ClusterPaths) -> bool:
+def _is_our_broker(pid: int, paths: NodePaths) -> bool:
     cmdline = Path(f"/proc/{pid}/cmdline")
     if cmdline.parent.parent.exists() and Path("/proc/self").exists():
         try:

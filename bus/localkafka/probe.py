@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from aiokafka import AIOKafkaClient
 from aiokafka.errors import KafkaError
 
-from bus.kafka.security import KafkaSecurity, client_options
+from bus.kafka.factory import new_client
+from bus.kafka.security import PLAINTEXT, KafkaSecurity
 
 
 async def port_open(host: str, port: int, timeout_s: float = 1.0) -> bool:
@@ -29,11 +29,7 @@ async def broker_answers_metadata(
     host, _, port = bootstrap.rpartition(":")
     if not await port_open(host, int(port)):
         return False
-    client = AIOKafkaClient(
-        bootstrap_servers=bootstrap,
-        request_timeout_ms=int(timeout_s * 1000),
-        **client_options(security),
-    )
+    client = new_client(bootstrap, security or PLAINTEXT, request_timeout_ms=int(timeout_s * 1000))
     # A broker still starting refuses requests; aiokafka logs each refusal as an error.
     aiokafka_log = logging.getLogger("aiokafka")
     previous = aiokafka_log.level

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -32,8 +34,8 @@ class EdxmlError(ConnectorError):
 
     code = "LGSP-CONN-EDXML-MALFORMED"
 
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("not a usable edXML document: " + "; ".join(problems))
+    def __init__(self, problems: list[str], *, code: str | None = None) -> None:
+        super().__init__("not a usable edXML document: " + "; ".join(problems), code=code)
         self.problems = problems
 
 
@@ -85,14 +87,28 @@ def _organ(reader: _Reader, organ: ET.Element, where: str) -> dict[str, Any]:
 
 
 def parse_edxml(data: bytes) -> dict[str, Any]:
-    """A ``document.sent`` record (plain JSON) from an edXML file, or EdxmlError with every
-    problem found."""
+    """A ``document.sent`` record (plain JSON) from an edXML file whose attachments travel by
+    reference, or EdxmlError with every problem found (``connectors.edxml.package`` reads
+    packages with embedded attachments)."""
+    return parse_envelope(parse_root(data))
+
+
+def parse_root(data: bytes) -> ET.Element:
+    """The root element of untrusted XML (no DTD, well-formed), or EdxmlError."""
     try:
-        root = parse_untrusted(data)
+        return parse_untrusted(data)
     except (UnsafeXmlError, ET.ParseError) as error:
         raise EdxmlError([str(error)]) from error
+
+
+def parse_envelope(
+    root: ET.Element, embedded: Mapping[str, EmbeddedRef] | None = None
+) -> dict[str, Any]:
+    """The record of an ``edXMLEnvelope`` element; a Reference whose ContentId is in
+    ``embedded`` names that embedded attachment (``cid:`` URI, its hash and size)."""
     if root.tag != f"{_E}edXMLEnvelope":
         raise EdxmlError([f"root element is {root.tag}, not edXML:edXMLEnvelope in {NS}"])
+    embedded = embedded or {}
     reader = _Reader()
     header = root.find(_path("edXMLHeader/MessageHeader"))
     if header is None:
@@ -130,7 +146,7 @@ def parse_edxml(data: bytes) -> dict[str, Any]:
         "toPlaces": [
             (p.text or "").strip() for p in header.findall(_path("ToPlaces/Place")) if p.text
         ],
-        "attachments": [_attachment(reader, ref) for ref in root.iter(f"{_E}Reference")],
+        "attachments": _attachments(reader, root, embedded),
         "responseFor": [_response_for(reader, r) for r in header.findall(_path("ResponseFor"))],
         "sentAt": _instant(reader.text(traces[-1], "Timestamp")) if traces else None,
     }
@@ -147,6 +163,57 @@ def _instant(text: str | None) -> str | None:
     if text is None or "/" not in text:
         return text
     return text.replace("/", "-").replace(" ", "T") + "+07:00"
+
+
+@dataclass(frozen=True)
+class EmbeddedRef:
+    """What a Reference needs of an embedded attachment: its name, type, hash and size."""
+
+    name: str
+    media_type: str
+    sha256: str
+    size_bytes: int
+
+
+def _attachments(
+    reader: _Reader, root: ET.Element, embedded: Mapping[str, EmbeddedRef]
+) -> list[dict[str, Any]]:
+    found, named = [], set()
+    for ref in root.iter(f"{_E}Reference"):
+        content_id = reader.text(ref, "ContentId", required=False) or ""
+        inside = embedded.get(content_id)
+        if inside is None:
+            found.append(_attachment(reader, ref))
+            continue
+        named.add(content_id)
+        declared = reader.text(ref, f"{_L}Sha256", required=False)
+        if declared is not None and declared != inside.sha256:
+            reader.problems.append(
+                f"Reference {content_id}: lgsp:Sha256 {declared} is not the SHA-256 of the "
+                "embedded attachment"
+            )
+        found.append(
+            {
+                "name": reader.text(ref, "AttachmentName", required=False) or inside.name,
+                "uri": f"cid:{content_id}",
+                "sha256": inside.sha256,
+                "sizeBytes": inside.size_bytes,
+                "mediaType": reader.text(ref, "ContentType", required=False) or inside.media_type,
+            }
+        )
+    # an embedded file no Reference names is still the document's: never dropped
+    for content_id, inside in embedded.items():
+        if content_id not in named:
+            found.append(
+                {
+                    "name": inside.name,
+                    "uri": f"cid:{content_id}",
+                    "sha256": inside.sha256,
+                    "sizeBytes": inside.size_bytes,
+                    "mediaType": inside.media_type,
+                }
+            )
+    return found
 
 
 def _attachment(reader: _Reader, ref: ET.Element) -> dict[str, Any]:
@@ -182,6 +249,15 @@ def _edxml_day(value: str) -> str:
 def format_edxml(document: dict[str, Any], *, received_by: str, received_at: str) -> bytes:
     """An edXML file of a ``document.sent`` record (plain JSON); a TraceHeader records the
     receiving agency and time after the sender's."""
+    root = envelope_element(document, received_by=received_by, received_at=received_at)
+    ET.indent(root)
+    return bytes(ET.tostring(root, encoding="utf-8", xml_declaration=True))
+
+
+def envelope_element(
+    document: Mapping[str, Any], *, received_by: str, received_at: str
+) -> ET.Element:
+    """The ``edXMLEnvelope`` element of a ``document.sent`` record."""
     root = ET.Element(f"{_E}edXMLEnvelope")
     header_root = _add(root, "edXMLHeader")
     header = _add(header_root, "MessageHeader")
@@ -240,5 +316,4 @@ def format_edxml(document: dict[str, Any], *, received_by: str, received_at: str
         _add(ref, "AttachmentName", attachment["name"])
         _add(ref, f"{_L}Sha256", attachment["sha256"])
         _add(ref, f"{_L}SizeBytes", attachment["sizeBytes"])
-    ET.indent(root)
-    return bytes(ET.tostring(root, encoding="utf-8", xml_declaration=True))
+    return root

@@ -3,22 +3,27 @@
 Files named ``*.edxml`` are read in name order (names starting with ``.`` or ending in
 ``.part``/``.tmp`` are still being written and are skipped). A published file moves to
 ``archive/``; a malformed one moves to ``rejected/`` beside a ``<name>.reason.txt`` saying why.
-The folder itself is the position: a file still in the folder has not been acknowledged. A
-file published just before a crash is published again with the same ce_id (derived from its
-content's SHA-256), which the sinks drop.
+Embedded attachments (base64 in the package) are stored in the node's attachment store by
+SHA-256 and the record names them by URL, hash, size, name and type: a package of tens of MB
+becomes a record of a few kB. The folder itself is the position: a file still in the folder
+has not been acknowledged. A file published just before a crash is published again with the
+same ce_id (derived from its content's SHA-256), which the sinks drop.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from pathlib import Path
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 import structlog
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from connectors.attachments.store import AttachmentStore
 from connectors.config import ConnectorConfig, SourceConfig
-from connectors.edxml.document import EdxmlError, parse_edxml
+from connectors.edxml.document import EdxmlError
+from connectors.edxml.package import EdxmlPackage, read_package
 from connectors.events import SourceEvent
 from connectors.source import SourceBatch, SourceConnector
 from schemas.catalog import bundled_catalog
@@ -29,11 +34,28 @@ log = structlog.get_logger("lgsp.connector.edxml")
 SUBJECT = "document.sent"
 
 
+class SourceAttachments(BaseModel):
+    """Where the source stores embedded attachments: the node's attachment store."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    folder: Path = Field(description="The attachment store's folder (shared with its server).")
+    url: str = Field(description="The store's base URL as the node's sinks reach it.")
+    max_bytes: int = Field(
+        default=64 << 20, ge=1, description="Largest attachment taken (bigger: rejected)."
+    )
+
+
 class EdxmlSourceConfig(SourceConfig):
     kind: Literal["edxml-source"] = "edxml-source"
     folder: Path = Field(description="Where agency systems drop edXML files.")
     archive_folder: Path | None = Field(default=None, description="Default: <folder>/archive.")
     rejected_folder: Path | None = Field(default=None, description="Default: <folder>/rejected.")
+    attachments: SourceAttachments | None = Field(
+        default=None,
+        description="The store for embedded attachments; unset: packages with embedded "
+        "attachments are rejected (never published without their files).",
+    )
 
     @property
     def archive(self) -> Path:
@@ -60,7 +82,7 @@ class EdxmlSource(SourceConnector[EdxmlSourceConfig]):
         batch = files[: self.config.max_batch]
         events, accepted = [], []
         for path in batch:
-            event = self._read(path)
+            event = await asyncio.to_thread(self._read, path)  # a package may be tens of MB
             if event is not None:
                 events.append(event)
                 accepted.append(path)
@@ -68,8 +90,12 @@ class EdxmlSource(SourceConnector[EdxmlSourceConfig]):
 
     def _read(self, path: Path) -> SourceEvent | None:
         data = path.read_bytes()
+        stored = self.config.attachments
         try:
-            document = parse_edxml(data)
+            package = read_package(
+                data, max_attachment_bytes=stored.max_bytes if stored else 64 << 20
+            )
+            document = self._store_attachments(package)
             from_json(bundled_catalog().get(SUBJECT), document)
         except EdxmlError as error:
             self._reject(path, error.code, error.problems)
@@ -85,6 +111,27 @@ class EdxmlSource(SourceConnector[EdxmlSourceConfig]):
             recipients=[r["code"] for r in document["recipients"]],
             source=document["sender"]["code"],
         )
+
+    def _store_attachments(self, package: EdxmlPackage) -> dict[str, Any]:
+        """Each embedded file into the node's store; the record names it by URL and hash."""
+        if not package.contents:
+            return package.record
+        stored = self.config.attachments
+        if stored is None:
+            raise EdxmlError(
+                ["the package embeds attachments and this source has no `attachments` store"],
+                code="LGSP-CONN-ATTACHMENT-NO-STORE",
+            )
+        store = AttachmentStore(stored.folder)
+        for content in package.contents.values():
+            store.put(content)
+        base = stored.url.rstrip("/")
+        attachments = [
+            a | {"uri": f"{base}/sha256/{a['sha256']}"} if a["uri"].startswith("cid:") else a
+            for a in package.record["attachments"]
+        ]
+        log.info("edxml_attachments_stored", count=len(package.contents))
+        return package.record | {"attachments": attachments}
 
     def _reject(self, path: Path, code: str, problems: list[str]) -> None:
         target = self.config.rejected / path.name

@@ -4,16 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.responses import JSONResponse
 
+from bus.adminauth import AdminGuard
 from gateway.federation.links.control import set_link_paused
 from gateway.federation.receipts.book import receipts_for
 from gateway.federation.runtime import Federation
 
 
-def add_federation_routes(app: FastAPI, federation: Federation) -> None:
-    @app.get("/admin/links", summary="Links to other nodes: connected, paused, trust state")
+def add_federation_routes(app: FastAPI, federation: Federation, guard: AdminGuard) -> None:
+    viewer, operator = [Depends(guard.viewer)], [Depends(guard.operator)]
+
+    @app.get(
+        "/admin/links",
+        summary="Links to other nodes: connected, paused, trust state (viewer)",
+        dependencies=viewer,
+    )
     async def links() -> dict[str, Any]:
         return {
             "node": federation.node,
@@ -32,15 +39,27 @@ def add_federation_routes(app: FastAPI, federation: Federation) -> None:
             ],
         }
 
-    @app.post("/admin/links/{peer}/pause", summary="Stop forwarding to a peer (kept on restart)")
+    @app.post(
+        "/admin/links/{peer}/pause",
+        summary="Stop forwarding to a peer, kept on restart (operator)",
+        dependencies=operator,
+    )
     async def pause(peer: str) -> JSONResponse:
         return await _set(federation, peer, paused=True)
 
-    @app.post("/admin/links/{peer}/resume", summary="Forward to a peer again")
+    @app.post(
+        "/admin/links/{peer}/resume",
+        summary="Forward to a peer again (operator)",
+        dependencies=operator,
+    )
     async def resume(peer: str) -> JSONResponse:
         return await _set(federation, peer, paused=False)
 
-    @app.get("/admin/receipts/{key}", summary="Who received a document (by its key), and when")
+    @app.get(
+        "/admin/receipts/{key}",
+        summary="Who received a document (by its key), and when (viewer)",
+        dependencies=viewer,
+    )
     async def receipts(key: str) -> JSONResponse:
         registry = federation.trust.registry
         if registry is None:

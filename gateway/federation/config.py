@@ -10,7 +10,7 @@ federation:
     grace: 24h                        # after that long without a refresh, links stop forwarding
   upstream: ngsp                      # next hop for nodes without a direct link
   links:
-    - {peer: ngsp, bootstrap_servers: 127.0.0.1:19092}
+    - {peer: ngsp, bootstrap_servers: 127.0.0.1:19092, signing: batch}  # or: record
   max_age: 7d                         # older ce_time is refused at the border as a replay
   border: true                        # false in every gateway process of the node but one
 """
@@ -18,6 +18,7 @@ federation:
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -49,11 +50,17 @@ class TrustConfig(BaseModel):
     _refresh = field_validator("refresh", "grace")(classmethod(lambda cls, v: _delay(v)))
 
 
+# "batch": one signature per forwarded batch over a Merkle tree, each record with its
+# inclusion proof (docs/decisions/0003); "record": one signature per record.
+SigningMode = Literal["batch", "record"]
+
+
 class LinkConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     peer: str
     bootstrap_servers: str
+    signing: SigningMode = "batch"
 
     @field_validator("peer")
     @classmethod

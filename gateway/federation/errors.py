@@ -20,6 +20,7 @@ class FederationError(LgspError):
 # Why the border refuses a record (the park code of the refused copy).
 UNSIGNED = "LGSP-FED-UNSIGNED"
 BAD_SIGNATURE = "LGSP-FED-BAD-SIGNATURE"
+BAD_PROOF = "LGSP-FED-BAD-PROOF"
 UNKNOWN_SIGNER = "LGSP-FED-UNKNOWN-SIGNER"
 KEY_EXPIRED = "LGSP-FED-KEY-EXPIRED"
 WRONG_PEER = "LGSP-FED-WRONG-PEER"

@@ -60,6 +60,7 @@ class Federation(Closing):
                 self.trust,
                 self.control,
                 self.metrics,
+                signing=link.signing,
             )
             for link in config.links
         }

@@ -67,6 +67,7 @@ class DeadLetterFilter:
     until: datetime | None = None
     ce_id: str | None = None
     include_done: bool = False
+    event_type: str | None = None
 
     def matches(self, letter: DeadLetter) -> bool:
         info = letter.info
@@ -79,6 +80,7 @@ class DeadLetterFilter:
                 self.since is None or info.first_failure >= self.since,
                 self.until is None or info.first_failure <= self.until,
                 self.ce_id is None or letter.ce_id == self.ce_id,
+                self.event_type is None or letter.event_type == self.event_type,
             )
         )
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 
+from bus.kafka.security import PLAINTEXT
 from bus.readiness import Check, KafkaReadiness, ReadinessReport
 from gateway.federation.runtime import Federation
 from gateway.runtime.gateway import Gateway
@@ -44,7 +45,7 @@ async def gateway_readiness(
     gateway: Gateway, federation: Federation | None = None, **probe: float
 ) -> AsyncIterator[KafkaReadiness]:
     """The running readiness probe of a gateway process (``probe``: KafkaReadiness timings)."""
-    readiness = KafkaReadiness(gateway.bootstrap, security=gateway.security, **probe)
+    readiness = KafkaReadiness(gateway.bootstrap, security=gateway.security or PLAINTEXT, **probe)
     for check in gateway_checks(gateway, federation):
         readiness.check(check)
     readiness.watch(

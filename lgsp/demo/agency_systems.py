@@ -1,7 +1,8 @@
 """Connectors standing in front of agency systems in the demo: each province's one-stop-shop
 systems post their dossiers to the province's webhook connector (one API key per commune),
-and the national portal (DVCQG) receives every dossier status through an HTTP sink connector
-on NGSP, into a small portal application that keeps the latest status per dossier."""
+and the national portal (DVCQG) receives every dossier status through a ``dvcqg-sink``
+connector on NGSP, in the portal's own protocol (session, TraCuuHoSo, DongBoHoSoMC,
+CapNhatTienDoHoSoMC), into the portal application of ``lgsp.demo.dvcqg_portal``."""
 
 from __future__ import annotations
 
@@ -15,15 +16,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
 from prometheus_client import CollectorRegistry
 
-from bus.httpserver import bound_port, http_server
 from bus.settings import Settings
 from connectors import run_connector
-from connectors.httpsink import HttpSinkConfig
+from connectors.dvcqg.sink import DvcqgSinkConfig
 from connectors.webhook.config import WebhookConfig, hash_api_key
+from lgsp.demo.dvcqg_portal import DvcqgPortal
 from lgsp.demo.nodes import NGSP, PORTAL_SYSTEM, PROVINCES
 from lgsp.demo.traffic import DossierPost, Workload
 from schemas.ids.directory import AgencyDirectory
@@ -32,51 +31,26 @@ _CONNECTIONS = 16  # the one-stop-shops' posts under way at once
 _ATTEMPTS = 5  # per post, when the connection fails
 
 
-@dataclass
-class PortalApp:
-    """The national portal's dossier sync endpoint: latest status per dossier, each delivery
-    counted once by its Idempotency-Key."""
+async def portal_caught_up(portal: DvcqgPortal, expected: int, timeout_s: float = 60) -> None:
+    """Wait until the portal took ``expected`` dossier syncs (or the time is up)."""
+    deadline = time.monotonic() + timeout_s
+    while portal.syncs < expected and time.monotonic() < deadline:  # noqa: ASYNC110
+        await asyncio.sleep(0.25)
 
-    received: int = 0
-    duplicates: int = 0
-    latest: dict[str, int] = field(default_factory=dict)
-    _seen: set[str] = field(default_factory=set)
 
-    def app(self) -> FastAPI:
-        api = FastAPI(title="DVCQG dossier sync (demo stand-in)")
-
-        @api.post("/dossier-sync")
-        async def sync(request: Request) -> JSONResponse:
-            key = request.headers.get("idempotency-key", "")
-            if key in self._seen:
-                self.duplicates += 1
-                return JSONResponse({"status": "duplicate"}, status_code=200)
-            event: dict[str, Any] = await request.json()
-            self._seen.add(key)
-            self.received += 1
-            data = event.get("data") or {}
-            self.latest[str(data.get("dossierCode"))] = int(data.get("statusCode", 0))
-            return JSONResponse({"status": "stored"}, status_code=201)
-
-        return api
-
-    async def caught_up(self, expected: int, timeout_s: float = 60) -> None:
-        """Wait until the sink delivered ``expected`` updates (or the time is up)."""
-        deadline = time.monotonic() + timeout_s
-        while self.received < expected and time.monotonic() < deadline:  # noqa: ASYNC110
-            await asyncio.sleep(0.25)
-
-    def summary(self, webhooks: dict[str, Webhook]) -> str:
-        answers = Counter[int]()
-        for webhook in webhooks.values():
-            answers.update(webhook.accepted)
-        return (
-            f"national portal application: {self.received:,} dossier updates through its HTTP "
-            f"sink connector for {len(self.latest)} dossiers, {self.duplicates} duplicate "
-            "deliveries dropped by Idempotency-Key; one-stop-shop posts to the provinces' "
-            "webhooks answered "
-            + ", ".join(f"{n:,} x {code}" for code, n in sorted(answers.items()))
-        )
+def portal_summary(portal: DvcqgPortal, webhooks: dict[str, Webhook]) -> str:
+    answers = Counter[int]()
+    for webhook in webhooks.values():
+        answers.update(webhook.accepted)
+    steps = sum(len(s) for s in portal.steps.values())
+    return (
+        f"national portal (DVCQG protocol): {portal.syncs:,} DongBoHoSoMC syncs through its "
+        f"dvcqg-sink connector for {len(portal.dossiers)} dossiers ({portal.created:,} new, "
+        f"{portal.updated:,} updates decided by TraCuuHoSo), {portal.duplicated} duplicated, "
+        f"{steps:,} progress steps (CapNhatTienDoHoSoMC), {portal.logins} login(s); "
+        "one-stop-shop posts to the provinces' webhooks answered "
+        + ", ".join(f"{n:,} x {code}" for code, n in sorted(answers.items()))
+    )
 
 
 @dataclass
@@ -126,17 +100,23 @@ class Posting:
         )
         self.slots = asyncio.Semaphore(_CONNECTIONS)
         self.last: dict[str, asyncio.Task[None]] = {}
+        self.latest: dict[str, tuple[str, DossierPost]] = {}  # each dossier's last post
 
-    def post(self, role: str, post: DossierPost) -> None:
+    def post(self, role: str, post: DossierPost, change: str = "") -> None:
+        """Post after the dossier's earlier posts; ``change`` tells apart two posts of one
+        status (e.g. the fee paid while processing) in the Idempotency-Key."""
         previous = self.last.get(post.dossier_code)
-        self.last[post.dossier_code] = asyncio.create_task(self._after(previous, role, post))
+        self.latest[post.dossier_code] = (role, post)
+        self.last[post.dossier_code] = asyncio.create_task(
+            self._after(previous, role, post, change)
+        )
 
     async def _after(
-        self, previous: asyncio.Task[None] | None, role: str, post: DossierPost
+        self, previous: asyncio.Task[None] | None, role: str, post: DossierPost, change: str
     ) -> None:
         if previous is not None:
             await previous
-        key = f"{post.dossier_code}/{post.body['statusCode']}"
+        key = f"{post.dossier_code}/{post.body['statusCode']}{change}"
         async with self.slots:
             event_id = await self.webhooks[role].post(self.client, post.agency, post.body, key)
         if event_id is not None:
@@ -156,20 +136,23 @@ class Posting:
 @contextlib.asynccontextmanager
 async def agency_systems(
     bootstraps: dict[str, str], directory: AgencyDirectory, registry: CollectorRegistry
-) -> AsyncIterator[tuple[dict[str, Webhook], PortalApp]]:
+) -> AsyncIterator[tuple[dict[str, Webhook], DvcqgPortal]]:
     settings = Settings()
-    portal = PortalApp()
+    portal = DvcqgPortal(password=secrets.token_urlsafe(16))
     async with contextlib.AsyncExitStack() as stack:
-        server = await stack.enter_async_context(http_server(portal.app(), "127.0.0.1", 0))
-        sink = HttpSinkConfig(
-            kind="http-sink",
-            name="dvcqg-dossier-sync",
-            node=NGSP,
-            agency=PORTAL_SYSTEM,
-            bootstrap_servers=bootstraps[NGSP],
-            url=f"http://127.0.0.1:{bound_port(server)}/dossier-sync",
-            event_types=["vn.gov.dossier.status.v1"],
-            max_in_flight=64,
+        await stack.enter_async_context(portal.serve())
+        sink = DvcqgSinkConfig.model_validate(
+            {
+                "name": "dvcqg-dossier-sync",
+                "node": NGSP,
+                "agency": PORTAL_SYSTEM,
+                "bootstrap_servers": bootstraps[NGSP],
+                "service_url": portal.service_url,
+                "login_url": portal.login_url,
+                "username": portal.username,
+                "password": portal.password,
+                "max_in_flight": 64,
+            }
         )
         await stack.enter_async_context(run_connector(sink, settings, registry=registry))
         webhooks = {}

@@ -23,6 +23,7 @@ PORTAL = "000.00.00.G22"  # the National Public Service Portal (DVCQG), run by t
 POPULATION_DB = (
     "000.00.00.G01"  # the national population database, run by the Ministry of Public Security
 )
+PAYMENT_PLATFORM = "000.00.11.G22"  # the national payment platform, behind NGSP
 # The national portal's dossier sync system: the inbox its HTTP sink connector reads
 PORTAL_SYSTEM = "000.00.10.G22"
 LATE_AGENCY = "000.02.03.H24"  # UBND phường Hàng Trống: its sink is provisioned late
@@ -67,6 +68,14 @@ _NGSP_ROUTES = (
     types: [vn.gov.lookup.reply.v1]
     from: [000.00.00.G01]
     to: [under 000.00.00.H24, under 000.00.00.H15]
+  - name: fee-payments
+    types: [vn.gov.payment.request.v1]
+    from: [under 000.00.00.H24, under 000.00.00.H15]
+    to: [000.00.11.G22]
+  - name: fee-payment-results
+    types: [vn.gov.payment.result.v1]
+    from: [000.00.11.G22]
+    to: [under 000.00.00.H24, under 000.00.00.H15]
 """
     + _RECEIPTS
 )
@@ -102,6 +111,14 @@ _PROVINCE_ROUTES = (
   - name: lookup-replies
     types: [vn.gov.lookup.reply.v1]
     from: [000.00.00.G01]
+    to: [under PROVINCE]
+  - name: fee-payments
+    types: [vn.gov.payment.request.v1]
+    from: [under PROVINCE]
+    to: [000.00.11.G22]
+  - name: fee-payment-results
+    types: [vn.gov.payment.result.v1]
+    from: [000.00.11.G22]
     to: [under PROVINCE]
 """
     + _RECEIPTS

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import secrets
 import socket
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,14 +18,23 @@ from prometheus_client import CollectorRegistry
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
+from bus.adminauth import AdminToken, Role, hash_admin_token
 from bus.kafka import KafkaPublisher, delete_topics
+from bus.kafka.access import ClusterAccess
+from bus.kafka.factory import PLAINTEXT
 from bus.requestreply import LookupMetrics, LookupResponder
 from bus.settings import Settings
 from gateway.config import load_gateway_config
 from gateway.federation.border.admission import refused_topic
 from gateway.runner import run_gateway
 from gateway.runtime.gateway import Gateway
-from lgsp.demo.agency_systems import Posting, Webhook, agency_systems
+from lgsp.demo.agency_systems import (
+    Posting,
+    Webhook,
+    agency_systems,
+    portal_caught_up,
+    portal_summary,
+)
 from lgsp.demo.nodes import (
     HANOI,
     LATE_AGENCY,
@@ -38,6 +48,7 @@ from lgsp.demo.nodes import (
     write_trust,
 )
 from lgsp.demo.observer import Observer, Watch
+from lgsp.demo.payments import DemoPayments, payment_platform
 from lgsp.demo.report import report
 from lgsp.demo.traffic import Workload
 from schemas.catalog import bundled_catalog
@@ -72,6 +83,14 @@ async def run_federation(
     bootstraps: dict[str, str], folder: Path, plan: DemoPlan, console: Console
 ) -> bool:
     await asyncio.to_thread(write_trust, folder)
+    # the admin API needs a token: one operator token for this run, shown once below
+    admin_token = secrets.token_urlsafe(24)
+    tokens = (
+        *Settings().admin_tokens,
+        AdminToken(
+            name="demo-operator", role=Role.OPERATOR, token_sha256=hash_admin_token(admin_token)
+        ),
+    )
     late = inbox_topic(HANOI, LATE_AGENCY)
     await delete_topics(bootstraps[HANOI], [late])  # the late ward's sink starts offline
     async with contextlib.AsyncExitStack() as stack:
@@ -80,7 +99,7 @@ async def run_federation(
             port = _port(plan.admin_port + offset if plan.admin_port else 0)
             config = load_gateway_config(write_node(folder, role, bootstraps, port))
             nodes[role] = await stack.enter_async_context(
-                _node(role, config, bootstraps[role], port)
+                _node(role, config, bootstraps[role], port, tokens)
             )
             await provision(
                 bootstraps[role],
@@ -88,7 +107,7 @@ async def run_federation(
             )
         directory = nodes[NGSP].gateway.directory
         responder = LookupResponder(
-            bootstraps[NGSP],
+            ClusterAccess(bootstraps[NGSP], PLAINTEXT),
             NGSP,
             POPULATION_DB,
             _population_database,
@@ -111,6 +130,11 @@ async def run_federation(
                 f"{node.role:7} gateway ready: metrics http://127.0.0.1:{node.port}/metrics,"
                 f" admin API http://127.0.0.1:{node.port}/docs"
             )
+        console.print(
+            f"admin API token of this run (operator): {admin_token}  "
+            f"(send it as 'Authorization: Bearer <token>' to /admin/*)",
+            highlight=False,
+        )
         tracker_port = _port(plan.admin_port + len(ROLES) if plan.admin_port else 0)
         tracker = await stack.enter_async_context(
             run_tracker(
@@ -135,9 +159,14 @@ async def run_federation(
         console.print(
             "connectors: a webhook per province for the one-stop-shop systems "
             + ", ".join(f"{r} {w.url}/docs" for r, w in webhooks.items())
-            + "; the national portal's HTTP sink on NGSP"
+            + f"; the national portal's dvcqg-sink on NGSP to {portal.url} (DVCQG protocol)"
         )
-        published = await _publish(bootstraps, workload, plan, late, console, nodes, webhooks)
+        payments = await stack.enter_async_context(
+            payment_platform(bootstraps, nodes[NGSP].gateway.registry)
+        )
+        published = await _publish(
+            bootstraps, workload, plan, late, console, nodes, webhooks, payments
+        )
         await _drain(observer, workload, console, plan.interrupted)
         if plan.interrupted.is_set():
             raise DemoInterruptedError
@@ -145,8 +174,14 @@ async def run_federation(
             await tracker.wait_caught_up(30)
         gateways = {r: n.gateway for r, n in nodes.items()}
         ok = report(console, workload, observer, gateways, published, tracker.figures("agency"))
-        await portal.caught_up(sum(len(s) for s in workload.dossier_statuses.values()))
-        console.print(portal.summary(webhooks))
+        await portal_caught_up(portal, sum(len(s) for s in workload.dossier_statuses.values()))
+        console.print(portal_summary(portal, webhooks))
+        console.print(payments.summary())
+        ok = (
+            ok
+            and portal.duplicated == 0
+            and payments.paid + len(payments.refused) == payments.asked
+        )
         if plan.keep_running:
             console.print(
                 "[bold]still running[/]: explore with kcat, the admin APIs, "
@@ -161,8 +196,11 @@ async def run_federation(
 
 
 @contextlib.asynccontextmanager
-async def _node(role: str, config: Any, bootstrap: str, port: int) -> AsyncIterator[RunningNode]:
-    async with run_gateway(config, Settings(), bootstrap=bootstrap, admin_port=port) as running:
+async def _node(
+    role: str, config: Any, bootstrap: str, port: int, tokens: Sequence[AdminToken]
+) -> AsyncIterator[RunningNode]:
+    settings = Settings().model_copy(update={"admin_tokens": tokens})
+    async with run_gateway(config, settings, bootstrap=bootstrap, admin_port=port) as running:
         await running.wait_ready(60)
         yield RunningNode(role, running.gateway, port)
 
@@ -191,6 +229,7 @@ async def _publish(
     console: Console,
     nodes: dict[str, RunningNode],
     webhooks: dict[str, Webhook],
+    payments: DemoPayments,
 ) -> int:
     total = int(plan.duration_s * plan.rate)
     published, late_created = 0, False
@@ -235,6 +274,9 @@ async def _publish(
             for publisher in publishers.values():
                 await publisher.flush()
             progress.update(task, status="one-stop-shops finishing their posts")
+            await posting.finish()
+            progress.update(task, status="one-stop-shops paying fees online")
+            await payments.pay(posting, workload)
             await posting.finish()
     if not late_created:
         await provision(bootstraps[HANOI], [late])

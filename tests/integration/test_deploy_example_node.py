@@ -5,6 +5,7 @@ both stop cleanly on SIGTERM."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import socket
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import httpx
 
+from bus.adminauth import hash_admin_token
 from tests.deployfiles import BIN, DEPLOY
 
 CONFIG = DEPLOY / "config"
@@ -52,7 +54,8 @@ async def test_the_example_gateway_and_webhook_start_and_stop_cleanly(
 ) -> None:
     """`lgsp gateway run --config node.yaml` and `lgsp connector run hanoi-webhook.yaml` on the
     shipped files: /readyz (the gateway's, and the webhook's on its metrics port) and /health
-    answer 200, /metrics lists the example's two routes, SIGTERM ends both with status 0."""
+    answer 200, /metrics lists the example's two routes, /admin/routes answers only the
+    operator token whose hash LGSP_ADMIN_TOKENS holds, SIGTERM ends both with status 0."""
     node = f"ex{uuid.uuid4().hex[:8]}"
     admin, webhook, metrics = _free_port(), _free_port(), _free_port()
     node_yaml = _copy(CONFIG / "node.yaml", tmp_path / "node.yaml", node, {8091: admin})
@@ -63,7 +66,13 @@ async def test_the_example_gateway_and_webhook_start_and_stop_cleanly(
         node,
         {8080: webhook, 9102: metrics},
     )
-    env = os.environ | {"LGSP_BOOTSTRAP_SERVERS": kafka_bootstrap, "LGSP_LOG_LEVEL": "WARNING"}
+    token = "example-node-operator-token"
+    tokens = [{"name": "ops", "role": "operator", "token_sha256": hash_admin_token(token)}]
+    env = os.environ | {
+        "LGSP_BOOTSTRAP_SERVERS": kafka_bootstrap,
+        "LGSP_LOG_LEVEL": "WARNING",
+        "LGSP_ADMIN_TOKENS": json.dumps(tokens),
+    }
     lgsp = str(BIN / "lgsp")
     processes = [
         await asyncio.create_subprocess_exec(
@@ -81,6 +90,10 @@ async def test_the_example_gateway_and_webhook_start_and_stop_cleanly(
             assert (await client.get(f"http://127.0.0.1:{admin}/healthz")).status_code == 200
             exported = (await client.get(f"http://127.0.0.1:{admin}/metrics")).text
             assert f'lgsp_gateway_routes{{node="{node}"}} 2.0' in exported
+            routes = f"http://127.0.0.1:{admin}/admin/routes"
+            assert (await client.get(routes)).status_code == 401
+            bearer = {"Authorization": f"Bearer {token}"}
+            assert len((await client.get(routes, headers=bearer)).json()) == 2
             await _until_ok(client, f"http://127.0.0.1:{webhook}/health")
             await _until_ok(client, f"http://127.0.0.1:{metrics}/metrics")
             connected = await _until_ok(client, f"http://127.0.0.1:{metrics}/readyz")

@@ -16,6 +16,8 @@ from prometheus_client import CollectorRegistry
 from typer.testing import CliRunner
 
 from bus.kafka import KafkaPublisher, LogReader, OutgoingRecord, TopicSpec, ensure_topics
+from bus.kafka.access import ClusterAccess
+from bus.kafka.factory import PLAINTEXT
 from bus.localkafka import start_cluster, stop_cluster
 from bus.requestreply import LookupMetrics, LookupRequester, LookupResponder, LookupTimeoutError
 from bus.settings import Settings
@@ -225,7 +227,7 @@ async def test_lookup_round_trip_across_nodes_with_deadline(
     request = example_record(bundled_catalog().get("lookup.request"))
     async with running_federation(configs):
         responder = LookupResponder(
-            clusters["ngsp"],
+            ClusterAccess(clusters["ngsp"], PLAINTEXT),
             fed.names["ngsp"],
             database,
             population_database,
@@ -235,7 +237,11 @@ async def test_lookup_round_trip_across_nodes_with_deadline(
         serving = asyncio.create_task(responder.run())
         try:
             async with LookupRequester(
-                clusters["hanoi"], fed.names["hanoi"], asker, metrics, partitions=2
+                ClusterAccess(clusters["hanoi"], PLAINTEXT),
+                fed.names["hanoi"],
+                asker,
+                metrics,
+                partitions=2,
             ) as requester:
                 reply = await requester.lookup(
                     request | {"subjectId": "001190012345"}, database, deadline_s=60

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import httpx
 
+from bus.adminauth import AdminToken, Role, hash_admin_token
 from bus.httpserver import http_server
 from gateway.ops.admin import admin_app
 from tests.gatewayharness import (
@@ -41,6 +42,10 @@ WIDER = (
 )
 
 
+OPERATOR_TOKEN = "operator-token-of-the-admin-test"
+TOKENS = [AdminToken(name="ops", role=Role.OPERATOR, token_sha256=hash_admin_token(OPERATOR_TOKEN))]
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -57,8 +62,11 @@ async def test_health_readiness_metrics_and_reload(kafka_bootstrap: str, tmp_pat
     port = _free_port()
     async with (
         running_gateway(config) as gateway,
-        http_server(admin_app(gateway), "127.0.0.1", port),
-        httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client,
+        http_server(admin_app(gateway, tokens=TOKENS), "127.0.0.1", port),
+        httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{port}",
+            headers={"Authorization": f"Bearer {OPERATOR_TOKEN}"},
+        ) as client,
     ):
         assert (await client.get("/healthz")).json()["status"] == "ok"
         ready = await client.get("/readyz")

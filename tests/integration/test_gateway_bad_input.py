@@ -8,9 +8,8 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from aiokafka import AIOKafkaProducer
-
 from bus.kafka import TopicSpec, ensure_topics
+from bus.kafka.factory import PLAINTEXT, new_producer
 from tests.gatewayharness import (
     DOSSIER,
     PrivateNode,
@@ -84,9 +83,7 @@ def _good(i: int) -> tuple[str, bytes, bytes, Headers]:
 
 
 async def _produce(bootstrap: str, topic: str, records: list[tuple[bytes, bytes, Headers]]) -> None:
-    producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap, enable_idempotence=True, max_request_size=8 * 1024 * 1024
-    )
+    producer = new_producer(bootstrap, PLAINTEXT, max_request_size=8 * 1024 * 1024)
     await producer.start()
     try:
         futures = [

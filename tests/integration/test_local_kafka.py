@@ -15,9 +15,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from aiokafka.admin import AIOKafkaAdminClient
 
 from bus.kafka import TopicSpec, ensure_topics
+from bus.kafka.factory import PLAINTEXT, new_admin
 from bus.localkafka import cluster_status, start_cluster, stop_cluster
 from bus.localkafka.layout import ClusterPaths
 from bus.settings import Settings
@@ -29,7 +29,7 @@ def _unique(prefix: str) -> str:
 
 
 async def _topics(bootstrap: str) -> set[str]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = new_admin(bootstrap, PLAINTEXT)
     await admin.start()
     try:
         return set(await admin.list_topics())

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaProducer
 from aiokafka.errors import (
     GroupAuthorizationFailedError,
     KafkaConnectionError,
@@ -33,7 +32,7 @@ from bus.kafka import (
     kafka_consumer,
 )
 from bus.kafka.acls import connector_acls, connector_group, gateway_acls, gateway_group, user
-from bus.kafka.security import client_options
+from bus.kafka.factory import new_transactional_producer
 from bus.localkafka import start_cluster, stop_cluster
 from bus.settings import Settings
 from connectors import run_connector
@@ -142,10 +141,8 @@ async def test_the_gateway_principal_routes_inside_transactions_on_its_own_node_
     grants = gateway_acls(NODE, user("gw-hanoi"), event_types=[DOSSIER], retry_tiers=["1s"])
     gateway = await secure_cluster.add_user("gw-hanoi", grants)
     assert await _read(secure_cluster.bootstrap, EVENTS, gateway_group(NODE), gateway)
-    producer = AIOKafkaProducer(
-        bootstrap_servers=secure_cluster.bootstrap,
-        transactional_id=f"lgsp-gateway-{NODE}-0",
-        **client_options(gateway),
+    producer = new_transactional_producer(
+        secure_cluster.bootstrap, gateway, f"lgsp-gateway-{NODE}-0"
     )
     await producer.start()
     try:
@@ -153,11 +150,7 @@ async def test_the_gateway_principal_routes_inside_transactions_on_its_own_node_
             await producer.send_and_wait(OTHER_INBOX, b"routed")
     finally:
         await producer.stop()
-    foreign = AIOKafkaProducer(
-        bootstrap_servers=secure_cluster.bootstrap,
-        transactional_id="lgsp-gateway-ngsp-0",
-        **client_options(gateway),
-    )
+    foreign = new_transactional_producer(secure_cluster.bootstrap, gateway, "lgsp-gateway-ngsp-0")
     with pytest.raises(TransactionalIdAuthorizationFailed):
         await foreign.start()
     await foreign.stop()

@@ -10,6 +10,7 @@ import pytest
 from aiokafka.errors import KafkaError
 from prometheus_client import CollectorRegistry
 
+from bus.kafka.factory import PLAINTEXT
 from bus.settings import Settings
 from tracker.config import ApiConfig, TrackerConfig
 from tracker.engine import Tracker
@@ -30,7 +31,7 @@ async def test_a_second_tracker_fences_the_first(kafka_bootstrap: str) -> None:
     with pytest.raises(KafkaError):
         async with (
             run_tracker(config, settings, CollectorRegistry()) as first,
-            Tracker(config, kafka_bootstrap, metrics) as second,
+            Tracker(config, kafka_bootstrap, metrics, security=PLAINTEXT) as second,
         ):
             await publish_events(kafka_bootstrap, node, events)
             running = asyncio.create_task(second.run())

@@ -19,11 +19,11 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import GroupCoordinatorNotAvailableError
 from prometheus_client import CollectorRegistry
 
 from bus.kafka import LogReader, topic_partitions
+from bus.kafka.factory import PLAINTEXT, new_admin
 from bus.settings import Settings
 from schemas.catalog import bundled_catalog
 from schemas.codec import AvroCodec
@@ -41,7 +41,7 @@ DOSSIERS = int(os.environ.get("LGSP_TRACKER_REPLAY_DOSSIERS", "10000"))
 
 
 async def committed_total(bootstrap: str, group: str) -> int:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = new_admin(bootstrap, PLAINTEXT)
     await admin.start()
     try:
         offsets = await admin.list_consumer_group_offsets(group)

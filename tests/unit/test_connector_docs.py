@@ -25,4 +25,11 @@ def test_documented_connector_file_loads(text: str, tmp_path: Path) -> None:
 def test_every_reference_kind_is_documented() -> None:
     """The guide shows a file for each reference connector."""
     documented = {re.findall(r"kind: (\S+)", b)[0] for b in FILES}
-    assert documented == {"webhook", "http-poll", "http-sink", "edxml-source", "edxml-sink"}
+    assert documented == {
+        "webhook",
+        "http-poll",
+        "http-sink",
+        "edxml-source",
+        "edxml-sink",
+        "dvcqg-sink",
+    }

@@ -26,10 +26,10 @@ def test_the_compose_file_is_valid_compose_spec() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_a_node_has_its_broker_gateway_connector_and_prometheus() -> None:
-    """Four services, each on a pinned image (no :latest), each with a healthcheck."""
+def test_a_node_has_its_broker_gateway_connector_tracker_and_prometheus() -> None:
+    """Five services, each on a pinned image (no :latest), each with a healthcheck."""
     services = _services()
-    assert set(services) == {"kafka", "gateway", "webhook", "prometheus"}
+    assert set(services) == {"kafka", "gateway", "webhook", "tracker", "prometheus"}
     assert services["kafka"]["image"].startswith("apache/kafka:")
     assert services["prometheus"]["image"].startswith("prom/prometheus:v")
     for name, service in services.items():
@@ -55,7 +55,7 @@ def test_gateway_and_connector_run_real_lgsp_commands_on_the_package_image() -> 
     services = _services()
     dockerfile = (COMPOSE_DIR / "Dockerfile").read_text()
     assert 'ENTRYPOINT ["lgsp"]' in dockerfile and "pip install --no-cache-dir ." in dockerfile
-    for name, config_arg in (("gateway", -1), ("webhook", -1)):
+    for name, config_arg in (("gateway", -1), ("webhook", -1), ("tracker", -1)):
         service = services[name]
         assert service["build"]["dockerfile"] == "deploy/compose/Dockerfile"
         assert (COMPOSE_DIR / service["build"]["context"] / "pyproject.toml").is_file()
@@ -90,9 +90,21 @@ def test_health_checks_probe_the_admin_and_webhook_ports_of_the_config() -> None
     assert f"{webhook['port']}:{webhook['port']}" in services["webhook"]["ports"]
 
 
-def test_prometheus_loads_the_rules_and_scrapes_both_processes(tmp_path: Path) -> None:
+def test_the_tracker_health_check_asks_readyz_on_its_api_port() -> None:
+    """The tracker's healthcheck asks /readyz on tracker.yaml's API port, bound on every
+    interface of the container, and that port is published."""
+    tracker = _services()["tracker"]
+    config = yaml_documents(DEPLOY / "config" / "tracker.yaml")[0]
+    port = config["api"]["port"]
+    assert config["api"]["host"] == "0.0.0.0"
+    assert f"127.0.0.1:{port}/readyz" in " ".join(tracker["healthcheck"]["test"])
+    assert f"{port}:{port}" in tracker["ports"]
+
+
+def test_prometheus_loads_the_rules_and_scrapes_every_process(tmp_path: Path) -> None:
     """`promtool check config` accepts prometheus.yml with the rules where compose mounts them,
-    and it scrapes the gateway's admin port and the connector's metrics port."""
+    and it scrapes the gateway's admin port, the connector's metrics port and the tracker's API
+    port, as the jobs the alert rules name."""
     promtool = shutil.which("promtool")
     assert promtool, "promtool is not installed (Debian package prometheus)"
     services = _services()
@@ -118,9 +130,11 @@ def test_prometheus_loads_the_rules_and_scrapes_both_processes(tmp_path: Path) -
     }
     node = yaml_documents(DEPLOY / "config" / "node.yaml")[0]
     webhook = yaml_documents(DEPLOY / "config" / "connectors" / "hanoi-webhook.yaml")[0]
+    tracker = yaml_documents(DEPLOY / "config" / "tracker.yaml")[0]
     assert targets == {
         "lgsp-gateway": [f"gateway:{node['admin']['port']}"],
         "lgsp-connector": [f"webhook:{webhook['metrics_port']}"],
+        "lgsp-tracker": [f"tracker:{tracker['api']['port']}"],
     }
 
 
@@ -148,3 +162,14 @@ def test_the_install_guide_names_every_deploy_file() -> None:
         for path in sorted((DEPLOY / folder).iterdir()):
             if path.name != "kustomization.yaml":
                 assert path.name in section, f"deploy/{folder}/{path.name} is not in the guide"
+
+
+def test_the_gateway_opens_its_admin_port_and_takes_token_hashes_from_the_environment() -> None:
+    """node.yaml binds the admin API on loopback; the compose gateway opens it to the
+    published port with LGSP_ADMIN_HOST and takes its token hashes from LGSP_ADMIN_TOKENS of
+    the operator's .env (an empty list, i.e. every admin call refused, when unset)."""
+    node = yaml_documents(DEPLOY / "config" / "node.yaml")[0]
+    env = _services()["gateway"]["environment"]
+    assert node["admin"]["host"] == "127.0.0.1"
+    assert env["LGSP_ADMIN_HOST"] == "0.0.0.0"
+    assert env["LGSP_ADMIN_TOKENS"] == "${LGSP_ADMIN_TOKENS:-[]}"

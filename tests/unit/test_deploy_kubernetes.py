@@ -120,11 +120,16 @@ def _ports(container: dict[str, Any]) -> dict[str, int]:
 
 
 def test_gateway_probes_ask_the_admin_api_for_liveness_and_readiness() -> None:
-    """Liveness on /healthz and readiness on /readyz, both on node.yaml's admin port."""
+    """Liveness on /healthz and readiness on /readyz, both on node.yaml's admin port, which
+    node.yaml keeps on loopback and the pod opens with LGSP_ADMIN_HOST; the admin tokens come
+    from a Secret, never from the manifest."""
     node = yaml_documents(CONFIG / "node.yaml")[0]
     gateway = _container("lgsp-gateway")
     ports = _ports(gateway)
-    assert ports["admin"] == node["admin"]["port"] and node["admin"]["host"] == "0.0.0.0"
+    env = {e["name"]: e for e in gateway["env"]}
+    assert ports["admin"] == node["admin"]["port"] and node["admin"]["host"] == "127.0.0.1"
+    assert env["LGSP_ADMIN_HOST"]["value"] == "0.0.0.0"
+    assert env["LGSP_ADMIN_TOKENS"]["valueFrom"]["secretKeyRef"]["name"] == "lgsp-admin-tokens"
     assert gateway["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "admin"}
     assert gateway["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "admin"}
 
@@ -141,11 +146,29 @@ def test_connector_probes_ask_its_metrics_port_for_liveness_and_readiness() -> N
     assert connector["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "metrics"}
 
 
+def test_tracker_probes_ask_its_api_port_for_liveness_and_readiness() -> None:
+    """One tracker process per node (Recreate), its probes on tracker.yaml's API port, served
+    by the Service lgsp-tracker that Prometheus scrapes (job "lgsp-tracker")."""
+    config = yaml_documents(CONFIG / "tracker.yaml")[0]
+    tracker = _container("lgsp-tracker")
+    assert _ports(tracker) == {"api": config["api"]["port"]}
+    assert config["api"]["host"] == "0.0.0.0"
+    assert tracker["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "api"}
+    assert tracker["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "api"}
+    deployment = _one("Deployment", "lgsp-tracker")["spec"]
+    assert deployment["replicas"] == 1 and deployment["strategy"] == {"type": "Recreate"}
+    (port,) = _one("Service", "lgsp-tracker")["spec"]["ports"]
+    assert port["targetPort"] == "api"
+    monitor = _one("ServiceMonitor", "lgsp")
+    assert {"port": "api", "path": "/metrics", "interval": "15s"} in monitor["spec"]["endpoints"]
+
+
 @pytest.mark.parametrize(
     ("deployment", "config_map", "files"),
     [
         ("lgsp-gateway", "lgsp-gateway-config", ["node.yaml", "routes.yaml"]),
         ("lgsp-connector-hanoi-webhook", "lgsp-connector-hanoi-webhook", ["hanoi-webhook.yaml"]),
+        ("lgsp-tracker", "lgsp-tracker-config", ["tracker.yaml"]),
     ],
 )
 def test_pods_run_real_commands_on_config_equal_to_deploy_config(
@@ -168,7 +191,7 @@ def test_pods_reach_kafka_as_their_scram_user_without_a_secret_in_the_repo() -> 
     """Each pod names its KafkaUser, takes the password from the Secret the user operator
     writes, and trusts the cluster CA; containers run unprivileged on a read-only root."""
     users = {r["metadata"]["name"] for r in _resources() if r["kind"] == "KafkaUser"}
-    for deployment in ("lgsp-gateway", "lgsp-connector-hanoi-webhook"):
+    for deployment in ("lgsp-gateway", "lgsp-connector-hanoi-webhook", "lgsp-tracker"):
         container = _container(deployment)
         env = {e["name"]: e for e in container["env"]}
         user = env["LGSP_KAFKA_USERNAME"]["value"]
@@ -189,7 +212,11 @@ def test_the_service_monitor_scrapes_the_ports_the_services_expose() -> None:
     services = [r for r in _resources() if r["kind"] == "Service"]
     ports = {port["name"] for service in services for port in service["spec"]["ports"]}
     assert {e["port"] for e in monitor["spec"]["endpoints"]} <= ports
-    assert {s["metadata"]["name"] for s in services} == {"lgsp-gateway", "lgsp-connector"}
+    assert {s["metadata"]["name"] for s in services} == {
+        "lgsp-gateway",
+        "lgsp-connector",
+        "lgsp-tracker",
+    }
     selector = monitor["spec"]["selector"]["matchLabels"]
     assert all(selector.items() <= s["metadata"]["labels"].items() for s in services)
 

@@ -20,12 +20,13 @@ INSTALLED_LGSP = "/opt/lgsp/venv/bin/lgsp"
 LGSP = str(BIN / "lgsp")
 
 
-def test_the_three_units_are_there() -> None:
-    """A node's broker, its gateway and its connectors each have a template unit."""
+def test_the_four_units_are_there() -> None:
+    """A node's broker, its gateway, its connectors and its tracker each have a template unit."""
     assert [u.name for u in UNITS] == [
         "lgsp-connector@.service",
         "lgsp-gateway@.service",
         "lgsp-kafka@.service",
+        "lgsp-tracker@.service",
     ]
 
 
@@ -66,6 +67,7 @@ def test_every_unit_is_hardened_and_restarts() -> None:
     [
         ("lgsp-gateway@.service", ["gateway", "run", "--config", "/etc/lgsp/%i/node.yaml"]),
         ("lgsp-connector@.service", ["connector", "run", "/etc/lgsp/connectors/%i.yaml"]),
+        ("lgsp-tracker@.service", ["tracker", "run", "--config", "/etc/lgsp/%i/tracker.yaml"]),
     ],
 )
 def test_lgsp_units_start_a_real_sub_command(unit: str, sub_command: list[str]) -> None:
@@ -91,7 +93,8 @@ def test_the_env_file_sets_only_real_settings_and_no_secret() -> None:
     env = _env_lines(SYSTEMD / "lgsp.env")
     fields = {f"LGSP_{name.upper()}" for name in Settings.model_fields}
     assert env and set(env) <= fields, set(env) - fields
-    assert Settings.model_validate({k[5:].lower(): v for k, v in env.items()}).log_json
+    parsed = Settings(_env_file=SYSTEMD / "lgsp.env")  # type: ignore[call-arg]
+    assert parsed.log_json and parsed.admin_tokens[0].role == "operator"
     text = (SYSTEMD / "lgsp.env").read_text()
     assert re.search(r"^#\s*LGSP_KAFKA_PASSWORD=\s*$", text, re.MULTILINE)
     assert "LGSP_KAFKA_PASSWORD" not in env

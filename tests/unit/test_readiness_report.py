@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from bus.kafka.factory import PLAINTEXT
 from bus.readiness import KafkaReadiness, ReadinessReport
 
 
 def test_a_probe_that_never_reached_kafka_is_not_ready_and_says_so() -> None:
     """No answer yet: 503 material, naming Kafka and every step still to do."""
-    readiness = KafkaReadiness("127.0.0.1:1")
+    readiness = KafkaReadiness("127.0.0.1:1", security=PLAINTEXT)
     readiness.require("checkpoint restored")
     report = readiness.report()
     assert not report.ready
@@ -17,7 +18,7 @@ def test_a_probe_that_never_reached_kafka_is_not_ready_and_says_so() -> None:
 
 def test_steps_done_and_passing_checks_leave_only_kafka_missing() -> None:
     """A step marked done and a check that passes drop out; a failing check shows its reason."""
-    readiness = KafkaReadiness("127.0.0.1:1")
+    readiness = KafkaReadiness("127.0.0.1:1", security=PLAINTEXT)
     readiness.require("changelog restored")
     readiness.done("changelog restored")
     owned: list[int] = []

@@ -31,7 +31,7 @@ from gateway.federation.border.state import (
     now_text,
     restore_state,
 )
-from gateway.federation.border.verify import Refusal, verify_record
+from gateway.federation.border.verify import Refusal, VerifiedRoots, verify_record
 from gateway.federation.metrics import FederationMetrics
 from gateway.federation.receipts.receipt import RECEIPT_TYPE, make_receipts
 from gateway.federation.trust.signing import NodeSigner
@@ -76,6 +76,7 @@ class Border:
         self.group_id = f"lgsp-border-{node}"
         self.ready = asyncio.Event()
         self._topics_made: set[str] = set()
+        self._roots = VerifiedRoots()
 
     async def run(self) -> None:
         if not self.peers:
@@ -166,7 +167,7 @@ class Border:
         registry = self.trust.registry
         assert registry is not None
         outcome = verify_record(
-            registry, peer, record.headers, record.key, record.value, now, self.max_age
+            registry, peer, record.headers, record.key, record.value, now, self.max_age, self._roots
         )
         recipients = header_value(record.headers, "ce_recipients")
         audit = {

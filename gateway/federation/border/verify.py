@@ -1,17 +1,22 @@
 """The border's decision for one record from another node: accept it, or refuse it and why.
 
-Pure: the registry, the clock and the record's bytes in, a ``Refusal`` or None out.
+Pure: the registry, the clock and the record's bytes in, a ``Refusal`` or None out. A
+batch-signed record (``ce_proof``, see ``merkle``) is checked by folding its proof to the
+batch's root and verifying the one signature over that root; ``VerifiedRoots`` remembers the
+roots already verified, so a batch costs one signature check however many records it has.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from gateway.federation import errors
 from gateway.federation.errors import TrustError
+from gateway.federation.trust import merkle
 from gateway.federation.trust.registry import TrustRegistry
-from gateway.federation.trust.signing import signed_text, split_signature, verify_bytes
+from gateway.federation.trust.signing import PublicKey, signed_text, split_signature, verify_bytes
 from schemas.envelope import Envelope, Headers, format_time, header_value
 from schemas.errors import LgspError
 
@@ -28,6 +33,32 @@ class Verified:
     key_id: str
 
 
+@dataclass
+class VerifiedRoots:
+    """The batch roots whose signature checked out lately (least recently used evicted)."""
+
+    capacity: int = 256
+    _seen: OrderedDict[tuple[str, bytes, bytes], None] = field(default_factory=OrderedDict)
+
+    def __len__(self) -> int:
+        return len(self._seen)
+
+    def remembers(self, key_id: str, signature: bytes, text: bytes) -> bool:
+        return (key_id, signature, text) in self._seen
+
+    def verify(self, key_id: str, key: PublicKey, signature: bytes, text: bytes) -> bool:
+        memo = (key_id, signature, text)
+        if memo in self._seen:
+            self._seen.move_to_end(memo)
+            return True
+        if not verify_bytes(key, signature, text):
+            return False
+        self._seen[memo] = None
+        if len(self._seen) > self.capacity:
+            self._seen.popitem(last=False)
+        return True
+
+
 def verify_record(
     registry: TrustRegistry,
     peer: str,
@@ -36,6 +67,7 @@ def verify_record(
     value: bytes | None,
     now: datetime,
     max_age: timedelta,
+    roots: VerifiedRoots | None = None,
 ) -> Verified | Refusal:
     """Check that ``peer`` signed this record with a valid key and may speak for its sender."""
     try:
@@ -72,7 +104,19 @@ def verify_record(
         key,
         value,
     )
-    if not verify_bytes(entry.key, signature, text):
+    proof_header = header_value(headers, "ce_proof")
+    if proof_header is not None:
+        try:
+            proof = merkle.parse_proof(proof_header)
+            text = merkle.root_text(proof.size, merkle.root_of(merkle.leaf_hash(text), proof))
+        except TrustError as error:
+            return Refusal(error.code, error.message)
+    checked = (
+        roots.verify(key_id, entry.key, signature, text)
+        if roots is not None
+        else verify_bytes(entry.key, signature, text)
+    )
+    if not checked:
         return Refusal(
             errors.BAD_SIGNATURE,
             f"signature by {key_id} does not match the record (value or headers changed)",

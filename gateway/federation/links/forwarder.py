@@ -21,8 +21,10 @@ from aiokafka.structs import ConsumerRecord
 
 from bus.backoff import Backoff
 from bus.kafka import TopicSpec, ensure_topics
+from gateway.federation.config import SigningMode
 from gateway.federation.links.control import LinkControl
 from gateway.federation.metrics import FederationMetrics
+from gateway.federation.trust import merkle
 from gateway.federation.trust.signing import NodeSigner, signed_text
 from gateway.federation.trust.store import TrustStore
 from schemas.topics import border_topic, link_topic
@@ -30,15 +32,12 @@ from schemas.topics import border_topic, link_topic
 log = structlog.get_logger("lgsp.link")
 Record: TypeAlias = ConsumerRecord[bytes, bytes]
 _SIGNED = ("ce_id", "ce_source", "ce_type", "ce_time", "ce_dataschema", "ce_recipients")
+_REPLACED = frozenset({"ce_signature", "ce_proof"})
 
 
-def signed_headers(
-    headers: Sequence[tuple[str, bytes]], key: bytes | None, value: bytes | None, signer: NodeSigner
-) -> list[tuple[str, bytes]]:
-    """A record's headers with this node's ``ce_signature`` in place of any earlier one."""
-    headers = [(k, v) for k, v in headers if k != "ce_signature"]
+def _text(headers: Sequence[tuple[str, bytes]], key: bytes | None, value: bytes | None) -> bytes:
     found = {k: v.decode("utf-8", "replace") for k, v in headers if k in _SIGNED}
-    text = signed_text(
+    return signed_text(
         found.get("ce_id", ""),
         found.get("ce_source", ""),
         found.get("ce_type", ""),
@@ -48,8 +47,39 @@ def signed_headers(
         key,
         value,
     )
-    headers.append(("ce_signature", signer.sign(text).encode()))
+
+
+def _unsigned(headers: Sequence[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
+    return [(k, v) for k, v in headers if k not in _REPLACED]
+
+
+def signed_headers(
+    headers: Sequence[tuple[str, bytes]], key: bytes | None, value: bytes | None, signer: NodeSigner
+) -> list[tuple[str, bytes]]:
+    """A record's headers with this node's own ``ce_signature`` in place of any earlier one."""
+    headers = _unsigned(headers)
+    headers.append(("ce_signature", signer.sign(_text(headers, key, value)).encode()))
     return headers
+
+
+def batch_signed_headers(
+    records: Sequence[tuple[Sequence[tuple[str, bytes]], bytes | None, bytes | None]],
+    signer: NodeSigner,
+) -> list[list[tuple[str, bytes]]]:
+    """Each record's headers with one ``ce_signature`` over the batch's Merkle root and the
+    record's own ``ce_proof`` (``merkle``): one signature for the batch, every record still
+    verifiable alone."""
+    stripped = [_unsigned(headers) for headers, _, _ in records]
+    leaves = [
+        merkle.leaf_hash(_text(headers, key, value))
+        for headers, (_, key, value) in zip(stripped, records, strict=True)
+    ]
+    root, proofs = merkle.build(leaves)
+    signature = signer.sign(merkle.root_text(len(leaves), root)).encode()
+    for headers, proof in zip(stripped, proofs, strict=True):
+        headers.append(("ce_signature", signature))
+        headers.append(("ce_proof", proof.header().encode()))
+    return stripped
 
 
 class Link:
@@ -67,8 +97,10 @@ class Link:
         control: LinkControl,
         metrics: FederationMetrics,
         max_batch: int = 1000,
+        signing: SigningMode = "batch",
     ) -> None:
         self.node, self.peer = node, peer
+        self.signing = signing
         self.local_bootstrap, self.peer_bootstrap = local_bootstrap, peer_bootstrap
         self.partitions = partitions
         self.signer = signer
@@ -162,11 +194,12 @@ class Link:
         signer = self.signer()
         assert signer is not None
         started = time.perf_counter()
-        signed = [
-            (r, signed_headers(r.headers, r.key, r.value, signer))
-            for records in batch.values()
-            for r in records
-        ]
+        records = [r for rs in batch.values() for r in rs]
+        if self.signing == "batch":
+            headers = batch_signed_headers([(r.headers, r.key, r.value) for r in records], signer)
+        else:
+            headers = [signed_headers(r.headers, r.key, r.value, signer) for r in records]
+        signed = list(zip(records, headers, strict=True))
         self.metrics.sign_seconds.labels(self.node).observe(
             (time.perf_counter() - started) / max(len(signed), 1)
         )

@@ -1,0 +1,124 @@
+"""A headless Chromium from Debian's packages (``chromium``, ``chromium-driver``) driven by
+selenium, for the console's browser tests: no browser download, no network beyond loopback,
+a fresh profile per test, and screenshots saved where docs/console.md shows them."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.common.exceptions import NoSuchElementException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.wait import WebDriverWait
+
+SCREENSHOTS = Path(__file__).parent.parent / "docs" / "console"
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--window-size=1366,900",
+)
+
+
+def _binary(*names: str) -> str:
+    for name in names:
+        found = shutil.which(name)
+        if found:
+            return found
+    pytest.fail(f"none of {names} on PATH: apt-get install chromium chromium-driver")
+
+
+@contextlib.contextmanager
+def chromium(profile: Path) -> Iterator[WebDriver]:
+    """A headless Chromium with a fresh ``--user-data-dir`` until the block ends."""
+    options = webdriver.ChromeOptions()
+    options.binary_location = _binary("chromium", "chromium-browser")
+    for flag in (*CHROMIUM_FLAGS, f"--user-data-dir={profile}"):
+        options.add_argument(flag)
+    service = webdriver.ChromeService(executable_path=_binary("chromedriver"))
+    driver = webdriver.Chrome(options=options, service=service)
+    driver.set_page_load_timeout(60)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+class Page:
+    """One browser tab on the console at ``base``: small steps a test reads like a user's."""
+
+    def __init__(self, driver: WebDriver, base: str) -> None:
+        self.driver = driver
+        self.base = base.rstrip("/")
+
+    def open(self, path: str) -> None:
+        self.driver.get(self.base + path)
+
+    def find(self, css: str) -> WebElement:
+        try:
+            return self.driver.find_element(By.CSS_SELECTOR, css)
+        except NoSuchElementException:
+            body = self.driver.find_element(By.TAG_NAME, "body").text
+            raise AssertionError(f"no {css} on {self.driver.current_url}:\n{body}") from None
+
+    def all(self, css: str) -> list[WebElement]:
+        return self.driver.find_elements(By.CSS_SELECTOR, css)
+
+    def text(self, css: str = "main") -> str:
+        return self.find(css).text
+
+    def type(self, css: str, value: str) -> None:
+        field = self.find(css)
+        field.clear()
+        field.send_keys(value)
+
+    def click(self, css: str) -> None:
+        """Click a button or link that loads a page, and wait for that page."""
+        old = self.driver.find_element(By.TAG_NAME, "html")
+        self.find(css).click()
+        WebDriverWait(self.driver, 60).until(expected_conditions.staleness_of(old))
+        WebDriverWait(self.driver, 60).until(
+            lambda d: d.execute_script("return document.readyState") == "complete"
+        )
+
+    def log_in(self, token: str) -> None:
+        self.open("/login")
+        self.type("#token", token)
+        self.click("#login")
+
+    def wait_for(
+        self,
+        check: Callable[[], bool],
+        timeout_s: float = 60,
+        every_s: float = 1.0,
+        reload: bool = True,
+    ) -> None:
+        """Reload the page until ``check()`` holds (a live node changes under the page)."""
+        deadline = time.monotonic() + timeout_s
+        while not check():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out on {self.driver.current_url}: {self.text()}")
+            time.sleep(every_s)
+            if reload:
+                self.driver.refresh()
+
+    def screenshot(self, name: str) -> None:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        height = self.driver.execute_script("return document.body.scrollHeight")
+        self.driver.set_window_size(1366, max(768, min(int(height) + 40, 2400)))
+        self.driver.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
+        self.driver.set_window_size(1366, 900)

@@ -1,0 +1,31 @@
+"""The long-running processes' event loop: uvloop unless turned off."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bus.eventloop import run_service
+from bus.settings import Settings
+
+
+async def _loop_module() -> str:
+    return type(asyncio.get_running_loop()).__module__
+
+
+def test_a_service_runs_on_uvloop_when_asked() -> None:
+    """use_uvloop=True runs the coroutine on uvloop's loop and returns its result."""
+    assert run_service(_loop_module(), use_uvloop=True).startswith("uvloop")
+
+
+def test_a_service_runs_on_asyncio_when_uvloop_is_turned_off() -> None:
+    """use_uvloop=False runs it on asyncio's own loop."""
+    assert run_service(_loop_module(), use_uvloop=False).startswith("asyncio")
+
+
+def test_lgsp_uvloop_false_turns_it_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The setting defaults to on and LGSP_UVLOOP=false turns it off."""
+    assert Settings().uvloop is True
+    monkeypatch.setenv("LGSP_UVLOOP", "false")
+    assert Settings().uvloop is False
