@@ -6,10 +6,11 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint unit integration bench clean
+.PHONY: setup doctor demo test lint unit integration bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed (found " + sys.version.split()[0] + ")")'
+	@$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || { echo "python3-venv is missing: deploy/setup/install-prerequisites.sh installs it and every other prerequisite"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
@@ -17,6 +18,11 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 	$(BIN)/lgsp kafka fetch
+
+# every prerequisite (Java, javac, Maven, kcat, promtool, chromium...) or one message saying
+# what to install: deploy/setup/install-prerequisites.sh
+doctor: $(STAMP)
+	$(BIN)/lgsp doctor
 
 demo: setup
 	$(BIN)/lgsp demo
@@ -28,7 +34,9 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/lgsp schemas check
 
-test: setup lint
+# the doctor first: a missing tool stops here with its install command, not in failing tests
+test: doctor
+	$(MAKE) setup lint
 	$(BIN)/pytest
 
 unit: $(STAMP)

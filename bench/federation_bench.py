@@ -29,6 +29,7 @@ from prometheus_client import CollectorRegistry
 
 from bus.gctuning import tune_gc
 from bus.kafka import KafkaPublisher, OutgoingRecord, TopicSpec, ensure_topics, kafka_consumer
+from bus.kafka.access import ClusterAccess
 from bus.kafka.factory import PLAINTEXT, new_consumer, new_producer
 from bus.localkafka import local_cluster, stop_cluster
 from bus.settings import Settings
@@ -191,7 +192,7 @@ async def _border(b: str, folder: Path, names: tuple[str, str]) -> None:
     signer = NodeSigner("a-1", load_private_key(folder / "a-1.key.pem"))
     border = Border(
         node_b,
-        b,
+        ClusterAccess(b, PLAINTEXT),
         [node_a],
         PARTITIONS,
         trust,
@@ -234,13 +235,13 @@ async def _link_and_border(
     await ensure_topics(b, [TopicSpec(destination, PARTITIONS)])
     async with (
         _arrivals(b, destination, count) as arrivals,
-        LinkControl(a, node_a) as control,
+        LinkControl(ClusterAccess(a, PLAINTEXT), node_a) as control,
     ):
         link = Link(
             node_a,
             node_b,
-            a,
-            b,
+            ClusterAccess(a, PLAINTEXT),
+            lambda: ClusterAccess(b, PLAINTEXT),
             PARTITIONS,
             lambda: signer,
             trust,

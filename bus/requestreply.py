@@ -301,13 +301,24 @@ class LookupResponder:
     async def _handled(self, request: dict[str, Any]) -> dict[str, Any]:
         for attempt in range(1, _HANDLER_ATTEMPTS + 1):
             try:
-                return await self.handler(request)
+                return await self._handler_once(request)
             except LgspError as error:
                 if not error.retriable or attempt == _HANDLER_ATTEMPTS:
                     raise
                 log.warning("request_handler_retry", code=error.code, attempt=attempt)
                 await asyncio.sleep(exponential_s(0.5, attempt - 1, max_s=10.0))
         raise AssertionError("unreachable")
+
+    async def _handler_once(self, request: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return await self.handler(request)
+        except LgspError:
+            raise
+        except Exception as error:  # a handler's bug parks its request, never stops the rest
+            raise LgspError(
+                f"the {self.exchange.name} handler failed: {type(error).__name__}: {error}",
+                code="LGSP-REQUEST-HANDLER-FAILED",
+            ) from error
 
     async def _park(self, publisher: KafkaPublisher, record: Any, error: LgspError) -> None:
         info = ParkInfo.of_record(record, error.code, error.message, attempts=1)

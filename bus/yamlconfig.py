@@ -88,3 +88,13 @@ def _dotted(location: Location) -> str:
     for part in location:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
     return text
+
+
+def line_in(text: str, location: Location) -> int:
+    """Line of ``location`` (keys and indexes, e.g. ``("federation", "keys", 0, "file")``) in
+    YAML ``text``: of its deepest part present; 1 when the text does not parse."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return 1
+    return _line_of(dict(_lines(root, ())) if root is not None else {}, location)

@@ -15,9 +15,17 @@ from connectors.topics import connector_dlq_topic
 from schemas.codec import AvroCodec
 from schemas.envelope import Envelope
 from schemas.ids.agency import AgencyCode
+from schemas.ids.directory import AgencyDirectory
 from schemas.jsonform import from_json
 from schemas.parking import ParkInfo, without_park_headers
 from schemas.topics import event_topic
+from schemas.validation import (
+    VALIDATED_HEADER,
+    ValidationError,
+    check,
+    json_depth_violation,
+    ruleset_id,
+)
 
 # ce_id of a re-read record is derived from its identity, so a source that publishes it again
 # after a crash publishes the same event, and the sink's dedup by ce_id removes the copy.
@@ -56,6 +64,7 @@ class EventBuilder:
     connector: str
     agency: str
     codec: AvroCodec = field(default_factory=AvroCodec)
+    directory: AgencyDirectory | None = None  # None: the contract's bundled directory
 
     def event_id(self, identity: str | None) -> str:
         if identity is None:
@@ -63,9 +72,16 @@ class EventBuilder:
         return str(uuid.uuid5(_EVENT_ID_NAMESPACE, f"{self.node}/{self.connector}/{identity}"))
 
     def build(self, event: SourceEvent) -> BuiltEvent:
-        """Validate and encode; a misfit raises RecordError with every problem."""
+        """Validate and encode; a misfit raises RecordError with every problem, a record that
+        breaks a rule of the standards ValidationError with every violation. The record is
+        stamped with the rule set it passed (``lgsp-validated``), so the gateway need not
+        decode it again."""
         schema = self.codec.catalog.get(event.subject, event.version)
+        too_deep = json_depth_violation(event.data)
+        if too_deep is not None:
+            raise ValidationError(schema.subject, [too_deep])
         record = from_json(schema, dict(event.data))
+        check(schema.subject, record, self.directory)
         for code in event.recipients:
             AgencyCode.parse(code)
         envelope = Envelope.new(
@@ -80,7 +96,12 @@ class EventBuilder:
         topic = str(event_topic(self.node, schema.event_type))
         return BuiltEvent(
             envelope,
-            OutgoingRecord(topic, value, event.key.encode(), envelope.to_headers()),
+            OutgoingRecord(
+                topic,
+                value,
+                event.key.encode(),
+                [*envelope.to_headers(), (VALIDATED_HEADER, ruleset_id().encode())],
+            ),
         )
 
     def parked_event(self, event: SourceEvent, code: str, reason: str) -> OutgoingRecord:
@@ -100,7 +121,7 @@ class EventBuilder:
         ]
         return OutgoingRecord(
             connector_dlq_topic(self.node, self.connector),
-            json.dumps(event.data, ensure_ascii=False, default=str).encode(),
+            _json_bytes(event.data),
             event.key.encode(),
             headers,
         )
@@ -120,3 +141,11 @@ class EventBuilder:
             key,
             [*without_park_headers(headers), *info.to_headers()],
         )
+
+
+def _json_bytes(data: Mapping[str, Any]) -> bytes:
+    """The parked event as JSON; one nested too deep to write is kept as its outline."""
+    try:
+        return json.dumps(data, ensure_ascii=False, default=str).encode()
+    except (RecursionError, ValueError):
+        return json.dumps({"unreadable": "nested too deep to keep"}).encode()

@@ -79,6 +79,11 @@ class HttpPollSource(SourceConnector[HttpPollConfig]):
             raise ConnectorError(
                 f"polling {config.url} failed: {error}", code="LGSP-CONN-POLL-FAILED"
             ) from error
+        except RecursionError as error:  # a page nested deeper than Python reads
+            raise ConnectorError(
+                f"{config.url} answered JSON nested too deep to read",
+                code="LGSP-VALID-JSON-DEPTH",
+            ) from error
         items = page.get(config.items_field) if isinstance(page, dict) else None
         cursor = page.get(config.cursor_field) if isinstance(page, dict) else None
         if not isinstance(items, list) or (cursor is not None and not isinstance(cursor, str)):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 
 import structlog
@@ -64,10 +64,12 @@ async def run_gateway(
     bootstrap: str | None = None,
     security: KafkaSecurity | None = None,
     admin_port: int | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> AsyncIterator[RunningGateway]:
     """Start the gateway ``config`` describes; stop it (transactions in flight first) when the
     block ends. ``bootstrap``, ``security`` and ``admin_port`` override what ``config`` and
-    ``settings`` say (``admin_port`` 0: no admin API)."""
+    ``settings`` say (``admin_port`` 0: no admin API). ``environ``: where a federation link's
+    ``password_env`` is read (the process's environment, handed down by the CLI)."""
     gateway = Gateway(
         config,
         bootstrap or gateway_bootstrap(config, settings),
@@ -80,7 +82,7 @@ async def run_gateway(
         await stack.enter_async_context(gateway)
         task = asyncio.create_task(gateway.run(), name=f"gateway-{config.node}")
         stack.push_async_callback(_stopped, gateway, task)
-        federation = await stack.enter_async_context(federation_of(gateway))
+        federation = await stack.enter_async_context(federation_of(gateway, environ))
         served: int | None = None
         if port:
             readiness = await stack.enter_async_context(gateway_readiness(gateway, federation))

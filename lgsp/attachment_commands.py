@@ -53,4 +53,6 @@ async def _serve(config: AttachmentStoreConfig) -> None:
 def prune(folder: FolderOption, retention_days: RetentionOption = 30) -> None:
     """Delete the files stored longer ago than the retention; print how many."""
     removed = AttachmentStore(folder).prune(retention_days * 86_400)
-    Console().print(f"{removed} attachment(s) older than {retention_days:g} days deleted")
+    Console(stderr=True).print(
+        f"{removed} attachment(s) older than {retention_days:g} days deleted"
+    )

@@ -9,7 +9,6 @@ from typing import Annotated, Any
 
 import typer
 from aiokafka import TopicPartition
-from rich.console import Console
 
 from bus.kafka import LogReader
 from gateway.federation.border.audit import (
@@ -20,21 +19,35 @@ from gateway.federation.border.audit import (
 )
 from gateway.federation.border.state import audit_topic
 from lgsp.node_config import node_and_bootstrap
+from lgsp.output import OutputFormat, OutputOption, emit_json
+from lgsp.output import messages as console
+from lgsp.progress import progress_bar
 
 app = typer.Typer(help="Archive and verify a node's border audit chain.", no_args_is_help=True)
-console = Console()
 
 
 @app.command()
 def verify(
     paths: Annotated[list[Path], typer.Argument(help="Archive files or folders of them.")],
+    output: OutputOption = OutputFormat.TEXT,
 ) -> None:
-    """Check a chain offline; exit 1 naming the first broken entry."""
+    """Check a chain offline; exit 1 naming the first broken entry (2 if a path is missing)."""
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         console.print(f"[red]no such file or folder: {', '.join(missing)}")
         raise typer.Exit(2)
     check = check_chain(archived_entries(paths))
+    if output is OutputFormat.JSON:
+        emit_json(
+            {
+                "intact": check.intact,
+                "entries": check.entries,
+                "last_hash": check.last_hash,
+                "broken_seq": check.broken_seq,
+                "broken_at": check.broken_at,
+                "why": check.why,
+            }
+        )
     if check.intact:
         console.print(f"chain intact: {check.entries} entries, last hash {check.last_hash}")
         return
@@ -56,9 +69,14 @@ def archive(
     gateway_config, bootstrap = node_and_bootstrap(config)
     node = gateway_config.node
     after = last_archived_seq(out, node)
-    entries = asyncio.run(_read(bootstrap, node))
+    with console.status(f"reading {node}'s audit topic..."):
+        entries = asyncio.run(_read(bootstrap, node))
     new = [e for e in entries if e["seq"] > after]
-    files = [write_batch(out, node, new[i : i + batch]) for i in range(0, len(new), batch)]
+    files = []
+    with progress_bar(f"archiving {node}'s audit entries", len(new)) as advance:
+        for start in range(0, len(new), batch):
+            files.append(write_batch(out, node, new[start : start + batch]))
+            advance(len(new[start : start + batch]))
     console.print(f"archived {len(new)} entries in {len(files)} files to {out}")
 
 

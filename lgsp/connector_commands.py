@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import secrets
 import signal
 from pathlib import Path
@@ -11,8 +10,6 @@ from typing import Annotated
 
 import typer
 from prometheus_client import CollectorRegistry
-from rich.console import Console
-from rich.table import Table
 
 from bus.eventloop import run_service
 from bus.gctuning import tune_gc
@@ -24,9 +21,10 @@ from connectors.registry import load_connector_config
 from connectors.runner import bootstrap_of, run_connector
 from connectors.scaffold import Kind, scaffold
 from connectors.webhook.config import hash_api_key
+from lgsp.output import OutputFormat, OutputOption, emit_json, emit_rows
+from lgsp.output import messages as console
 
 app = typer.Typer(help="Run, check and scaffold connectors.", no_args_is_help=True)
-console = Console(stderr=True)
 
 ConfigArgument = Annotated[Path, typer.Argument(help="The connector file (connector.yaml).")]
 
@@ -61,7 +59,7 @@ def config_host(config: ConnectorConfig) -> str:
 def check(config: ConfigArgument) -> None:
     """Validate CONFIG: every problem with its line, or "ok"."""
     loaded = load_connector_config(config)
-    typer.echo(f"ok: {loaded.kind} connector {loaded.name!r} on node {loaded.node}")
+    console.print(f"ok: {loaded.kind} connector {loaded.name!r} on node {loaded.node}")
 
 
 @app.command()
@@ -84,22 +82,13 @@ def new(
 @app.command()
 def parked(
     config: ConfigArgument,
-    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+    output: OutputOption = OutputFormat.TEXT,
 ) -> None:
     """List what the connector parked (its DLQ topic): code, reason, original position."""
     loaded = load_connector_config(config)
     records = asyncio.run(read_parked(bootstrap_of(loaded, Settings()), loaded.node, loaded.name))
-    if as_json:
-        for record in records:
-            typer.echo(json.dumps(record.as_json(), ensure_ascii=False))
-        return
-    table = Table("offset", "ce_id", "type", "key", "code", "attempts", "original", "reason")
-    for r in records:
-        table.add_row(
-            str(r.offset), r.ce_id or "", r.type or "", r.key or "", r.code, str(r.attempts),
-            r.original, r.reason,
-        )  # fmt: skip
-    Console().print(table)
+    columns = ("offset", "ce_id", "type", "key", "code", "attempts", "original", "reason")
+    emit_rows((r.as_json() for r in records), output, columns)
     console.print(f"{len(records)} parked record(s)")
 
 
@@ -108,10 +97,15 @@ def hash_key(
     key: Annotated[
         str | None, typer.Argument(help="The API key (default: generate a new one).")
     ] = None,
+    output: OutputOption = OutputFormat.TEXT,
 ) -> None:
     """Print an API key's SHA-256 for a webhook's ``agencies[].key_sha256`` (the config never
     holds keys). Without KEY, generate one and print it first: give it to the agency once."""
-    if key is None:
-        key = secrets.token_urlsafe(32)
+    generated = key is None
+    key = key or secrets.token_urlsafe(32)
+    if output is OutputFormat.JSON:
+        emit_json({"key": key if generated else None, "key_sha256": hash_api_key(key)})
+        return
+    if generated:
         typer.echo(f"key: {key}")
     typer.echo(f"key_sha256: {hash_api_key(key)}")

@@ -3,24 +3,25 @@
 from __future__ import annotations
 
 import asyncio
-import json
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from bus.settings import Settings
 from gateway.config import load_gateway_config
 from gateway.ops.dlq import DeadLetter, DeadLetterFilter, DeadLetters
+from lgsp.output import OutputFormat, OutputOption, emit_object, emit_rows, messages
+from lgsp.progress import progress_bar
 from schemas.codec import AvroCodec
 from schemas.errors import LgspError
 from schemas.jsonform import to_json
 
 app = typer.Typer(help="Inspect and redrive a node's dead letters.", no_args_is_help=True)
-console = Console()
+REDRIVE_BATCH = 500
+"""Letters per transaction of a redrive or purge (a large one shows a progress bar)."""
 
 ConfigOption = Annotated[
     Path | None, typer.Option("--config", "-c", help="The node's gateway file.")
@@ -94,48 +95,16 @@ def list_letters(
     all_states: Annotated[
         bool, typer.Option("--all", help="Include redriven and purged ones.")
     ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+    output: OutputOption = OutputFormat.TEXT,
 ) -> None:
     """List dead letters, newest state included, with their code and reason."""
     store = _store(config, node)
     letters = asyncio.run(
         store.read(_filter(code, reason, agency, since, until, ce_id, all_states, event_type))
     )
-    if as_json:
-        for letter in letters:
-            print(json.dumps(_summary(letter), ensure_ascii=False))
-        return
-    table = Table(
-        "ref (topic:partition:offset)",
-        "ce_id",
-        "type",
-        "source",
-        "code",
-        "attempts",
-        "first failure",
-        "state",
-        "reason",
-    )
-    for letter in letters:
-        s = _summary(letter)
-        table.add_row(
-            *(
-                str(s[k])
-                for k in (
-                    "ref",
-                    "ce_id",
-                    "type",
-                    "source",
-                    "code",
-                    "attempts",
-                    "first_failure",
-                    "state",
-                    "reason",
-                )
-            )
-        )
-    console.print(table)
-    console.print(f"{len(letters)} dead letter(s)")
+    columns = ("ref", "ce_id", "type", "source", "code", "attempts", "first_failure", "state")
+    emit_rows((_summary(letter) for letter in letters), output, (*columns, "reason"))
+    messages.print(f"{len(letters)} dead letter(s)")
 
 
 @app.command()
@@ -143,6 +112,7 @@ def show(
     ref: Annotated[str, typer.Argument(help="topic:partition:offset, or a ce_id.")],
     config: ConfigOption = None,
     node: NodeOption = None,
+    output: OutputOption = OutputFormat.TEXT,
 ) -> None:
     """Show one dead letter: park headers, CloudEvents headers and the decoded record."""
     store = _store(config, node)
@@ -156,17 +126,14 @@ def show(
         record = to_json(codec.writer_of(letter.value or b""), codec.decode(letter.value or b""))
     except LgspError as error:
         record = {"undecodable": str(error), "value_hex": (letter.value or b"").hex()}
-    print(
-        json.dumps(
-            {
-                **_summary(letter),
-                "headers": {k: v.decode("utf-8", "replace") for k, v in letter.headers},
-                "key": (letter.key or b"").decode("utf-8", "replace"),
-                "record": record,
-            },
-            ensure_ascii=False,
-            indent=2,
-        )
+    emit_object(
+        {
+            **_summary(letter),
+            "headers": {k: v.decode("utf-8", "replace") for k, v in letter.headers},
+            "key": (letter.key or b"").decode("utf-8", "replace"),
+            "record": record,
+        },
+        output,
     )
 
 
@@ -207,13 +174,27 @@ def purge(
 
 
 def _act(done: str, store: DeadLetters, selection: DeadLetterFilter, yes: bool) -> None:
-    """Redrive or purge the selection; without --yes only say how many it would touch."""
+    """Redrive or purge the selection; without --yes only say how many it would touch.
+
+    Done in transactions of REDRIVE_BATCH letters, with a progress bar on stderr.
+    """
     letters = asyncio.run(store.read(selection))
     if not yes:
-        console.print(f"{len(letters)} dead letter(s) would be {done}; add --yes to do it")
+        messages.print(f"{len(letters)} dead letter(s) would be {done}; add --yes to do it")
         return
     action = store.redrive if done == "redriven" else store.purge
-    console.print(f"{asyncio.run(action(letters))} dead letter(s) {done}")
+    count = 0
+
+    async def run(advance: Callable[[int], None]) -> None:
+        nonlocal count
+        for start in range(0, len(letters), REDRIVE_BATCH):
+            batch = letters[start : start + REDRIVE_BATCH]
+            count += await action(batch)
+            advance(len(batch))
+
+    with progress_bar(f"dead letters {done}", len(letters)) as advance:
+        asyncio.run(run(advance))
+    messages.print(f"{count} dead letter(s) {done}")
 
 
 def _summary(letter: DeadLetter) -> dict[str, object]:

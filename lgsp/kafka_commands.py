@@ -4,12 +4,10 @@ shape) for development and tests."""
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from bus.localkafka import (
     cluster_status,
@@ -21,6 +19,7 @@ from bus.localkafka import (
 from bus.localkafka import secure as security_files
 from bus.localkafka.layout import ClusterPaths
 from bus.settings import Settings
+from lgsp.output import OutputFormat, OutputOption, emit_json, emit_rows
 
 app = typer.Typer(
     help="Run local Kafka clusters (KRaft, 1 or 3 brokers) on 127.0.0.1.", no_args_is_help=True
@@ -60,6 +59,7 @@ def up(
             "min.insync 2). An existing cluster keeps its own count.",
         ),
     ] = None,
+    output: OutputOption = OutputFormat.TEXT,
 ) -> None:
     """Start cluster NAME (fetching the broker jars the first time), or the brokers of it that
     are not running (a killed broker is started again alone), or reuse it if all run.
@@ -83,7 +83,17 @@ def up(
         admin = security_files.ADMIN_USER
         env = security_files.write_env_file(files, admin, status.bootstrap_servers)
         console.print(f"super user {admin}'s client settings (0600): {env}")
-    print(status.bootstrap_servers)
+    if output is OutputFormat.JSON:
+        emit_json(
+            {
+                "name": name,
+                "bootstrap_servers": status.bootstrap_servers,
+                "secure": status.secure,
+                "reused": status.reused,
+            }
+        )
+    else:
+        typer.echo(status.bootstrap_servers)
 
 
 @app.command()
@@ -106,54 +116,57 @@ def down(
 @app.command()
 def status(
     name: Annotated[str | None, typer.Option("--name", "-n", help="Only this cluster.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    output: OutputOption = OutputFormat.TEXT,
 ) -> None:
-    """Show local clusters: running or not, bootstrap address, pid, memory, log file."""
+    """Show local clusters: running or not, bootstrap address, pid, memory, log file.
+
+    With --name, exit 3 when that cluster is not running (docs/errors.md).
+    """
     settings = Settings()
     clusters = [cluster_status(settings, name)] if name else list_clusters(settings)
-    if as_json:
-        print(
-            json.dumps(
-                [
-                    {
-                        "name": c.name,
-                        "running": c.running,
-                        "secure": c.secure,
-                        "bootstrap_servers": c.bootstrap_servers,
-                        "pid": c.pid,
-                        "resident_memory_mb": c.resident_memory_mb,
-                        "log": str(c.log_path),
-                        "brokers": [
-                            {
-                                "node_id": b.node_id,
-                                "running": b.running,
-                                "bootstrap_servers": b.bootstrap_servers,
-                                "pid": b.pid,
-                                "resident_memory_mb": b.resident_memory_mb,
-                                "log": str(b.log_path),
-                            }
-                            for b in c.brokers
-                        ],
-                    }
-                    for c in clusters
-                ],
-                indent=2,
-            )
+    rows = [
+        {
+            "name": c.name,
+            "running": c.running,
+            "secure": c.secure,
+            "bootstrap_servers": c.bootstrap_servers,
+            "pid": c.pid,
+            "resident_memory_mb": c.resident_memory_mb,
+            "log": str(c.log_path),
+            "brokers": [
+                {
+                    "node_id": b.node_id,
+                    "running": b.running,
+                    "bootstrap_servers": b.bootstrap_servers,
+                    "pid": b.pid,
+                    "resident_memory_mb": b.resident_memory_mb,
+                    "log": str(b.log_path),
+                }
+                for b in c.brokers
+            ],
+        }
+        for c in clusters
+    ]
+    if output is OutputFormat.JSON:
+        emit_rows(rows, output, ())
+    else:
+        emit_rows(
+            (
+                {
+                    "cluster": c.name,
+                    "broker": b.node_id,
+                    "state": "running" if b.running else "stopped",
+                    "security": "SASL_SSL+ACLs" if c.secure else "plaintext",
+                    "bootstrap": b.bootstrap_servers,
+                    "pid": b.pid,
+                    "RSS MiB": f"{b.resident_memory_mb:.0f}" if b.resident_memory_mb else None,
+                    "log": str(b.log_path),
+                }
+                for c in clusters
+                for b in c.brokers
+            ),
+            output,
+            ("cluster", "broker", "state", "security", "bootstrap", "pid", "RSS MiB", "log"),
         )
-        return
-    table = Table("cluster", "broker", "state", "security", "bootstrap", "pid", "RSS MiB", "log")
-    for c in clusters:
-        for b in c.brokers:
-            table.add_row(
-                c.name,
-                str(b.node_id),
-                "[green]running[/]" if b.running else "stopped",
-                "SASL_SSL+ACLs" if c.secure else "plaintext",
-                b.bootstrap_servers or "-",
-                str(b.pid or "-"),
-                f"{b.resident_memory_mb:.0f}" if b.resident_memory_mb else "-",
-                str(b.log_path),
-            )
-    Console().print(table)
     if name and not clusters[0].running:
         raise typer.Exit(code=3)

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bus.kafka.access import ClusterAccess
 from bus.settings import Settings
 from gateway.config import GatewayConfig, load_gateway_config
 from gateway.federation.config import FederationConfig
 from schemas.errors import LgspError
+
+
+def node_cluster(config: Path) -> tuple[GatewayConfig, ClusterAccess]:
+    """The node's gateway file and its cluster as this process reaches it (LGSP_KAFKA_*)."""
+    gateway_config, bootstrap = node_and_bootstrap(config)
+    access = ClusterAccess(bootstrap, Settings().kafka_security(), gateway_config.replication)
+    return gateway_config, access
 
 
 def node_and_bootstrap(config: Path) -> tuple[GatewayConfig, str]:

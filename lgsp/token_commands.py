@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 
 from bus.adminauth import AdminToken, Role, hash_admin_token
+from lgsp.output import OutputFormat, OutputOption, emit_json
 from schemas.errors import LgspError
 
 
@@ -25,6 +26,7 @@ def token_hash(
         bool,
         typer.Option("--stdin", help="Hash the token read from standard input (one line)."),
     ] = False,
+    output: OutputOption = OutputFormat.TEXT,
 ) -> None:
     """Print a new token (or hash one from --stdin) and its LGSP_ADMIN_TOKENS entry."""
     if stdin:
@@ -36,7 +38,11 @@ def token_hash(
             )
     else:
         token = secrets.token_urlsafe(32)
-        typer.echo(f"token: {token}")
         typer.echo("# give it to its holder once; it is not stored anywhere", err=True)
     entry = AdminToken(name=name, role=role, token_sha256=hash_admin_token(token))
+    if output is OutputFormat.JSON:
+        emit_json({"token": None if stdin else token, "entry": entry.model_dump(mode="json")})
+        return
+    if not stdin:
+        typer.echo(f"token: {token}")
     typer.echo(f"entry: {json.dumps(entry.model_dump(mode='json'))}")

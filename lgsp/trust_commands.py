@@ -8,8 +8,6 @@ from typing import Annotated
 
 import typer
 from prometheus_client import CollectorRegistry
-from rich.console import Console
-from rich.table import Table
 
 from bus.httpserver import http_server
 from gateway.federation.metrics import FederationMetrics
@@ -18,9 +16,10 @@ from gateway.federation.trust.server import registry_app
 from gateway.federation.trust.signing import Algorithm
 from gateway.federation.trust.store import TrustStore
 from lgsp.node_config import federation_of_config, node_and_bootstrap
+from lgsp.output import OutputFormat, OutputOption, emit_rows
+from lgsp.output import messages as console
 
 app = typer.Typer(help="Node keys and the trust registry.", no_args_is_help=True)
-console = Console()
 
 
 @app.command()
@@ -68,6 +67,7 @@ def serve(
 @app.command()
 def show(
     config: Annotated[Path, typer.Option("--config", "-c", help="The node's gateway file.")],
+    output: OutputOption = OutputFormat.TEXT,
 ) -> None:
     """Fetch and verify the registry as this node would, and list its nodes and keys."""
     gateway_config, _ = node_and_bootstrap(config)
@@ -79,10 +79,17 @@ def show(
     )
     trusted = asyncio.run(store.refresh())
     console.print(f"registry serial {trusted.serial}, issued {trusted.document.issued_at}")
-    table = Table("node", "operator", "hub", "agencies", "keys (id, algorithm, valid until)")
-    for node in trusted.document.nodes:
-        keys = ", ".join(f"{k.key_id} {k.algorithm} {k.not_after:%Y-%m-%d}" for k in node.keys)
-        table.add_row(
-            node.name, node.operator, "yes" if node.hub else "", "; ".join(node.agencies), keys
-        )
-    console.print(table)
+    rows = [
+        {
+            "node": node.name,
+            "operator": node.operator,
+            "hub": node.hub,
+            "agencies": "; ".join(node.agencies),
+            "keys": ", ".join(
+                f"{k.key_id} {k.algorithm} {k.not_after:%Y-%m-%d}" for k in node.keys
+            ),
+            "registry_serial": trusted.serial,
+        }
+        for node in trusted.document.nodes
+    ]
+    emit_rows(rows, output, ("node", "operator", "hub", "agencies", "keys"))

@@ -29,6 +29,7 @@ from schemas.codec import AvroCodec
 from schemas.envelope import Envelope
 from schemas.examples import example_json
 from schemas.jsonform import from_json
+from tests.coherent import at_status
 
 Record: TypeAlias = ConsumerRecord[bytes, bytes]
 DOSSIER = bundled_catalog().get("dossier.status")
@@ -42,7 +43,7 @@ def private_node() -> str:
 
 
 def dossier_json(code: str, status: int = 2) -> dict[str, Any]:
-    return example_json(DOSSIER) | {"dossierCode": code, "statusCode": status}
+    return at_status(example_json(DOSSIER), status) | {"dossierCode": code}
 
 
 @dataclass

@@ -13,13 +13,14 @@ import csv
 import io
 import json
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from bus.kafka.security import PLAINTEXT, KafkaSecurity
 from bus.localkafka import start_cluster, stop_cluster
 from bus.settings import Settings
 from gateway.config import load_gateway_config
@@ -160,6 +161,9 @@ class Federated:
     suffix: str = field(default_factory=lambda: uuid.uuid4().hex[:6])
     grace: str = "24h"
     max_age: str = "7d"
+    roles: tuple[str, ...] = ROLES
+    # (node role, peer role) -> the link's ``security`` section in node.yaml
+    link_security: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.names = {role: f"{role[:2]}{self.suffix}" for role in ROLES}
@@ -169,15 +173,15 @@ class Federated:
     def write(self, registry_source: str | None = None) -> dict[str, Path]:
         """Keys, the signed registry, and each node's directory, routes and node.yaml."""
         write_key_pair(self.keys, "anchor-1")
-        for role in ROLES:
+        for role in self.roles:
             write_key_pair(self.keys, f"{self.names[role]}-k1", ALGORITHM[role])  # type: ignore[arg-type]
         self.sign_registry()
-        return {role: self._write_node(role, registry_source) for role in ROLES}
+        return {role: self._write_node(role, registry_source) for role in self.roles}
 
     def registry_nodes(self, extra_keys: dict[str, list[str]] | None = None) -> list[RegistryNode]:
         now = datetime.now(UTC)
         nodes = []
-        for role in ROLES:
+        for role in self.roles:
             agencies = MINISTRIES if role == "ngsp" else [f"under {OPERATOR[role]}"]
             key_ids = [f"{self.names[role]}-k1", *(extra_keys or {}).get(role, [])]
             keys = [
@@ -226,7 +230,9 @@ class Federated:
                 "OTHER", PROVINCE[role][1]
             )
         (folder / "routes.yaml").write_text(routes, encoding="utf-8")
-        peers = ["hanoi", "danang"] if role == "ngsp" else ["ngsp"]
+        peers = [
+            p for p in (["hanoi", "danang"] if role == "ngsp" else ["ngsp"]) if p in self.roles
+        ]
         federation = {
             "keys": [
                 {
@@ -242,7 +248,13 @@ class Federated:
             },
             "upstream": None if role == "ngsp" else self.names["ngsp"],
             "links": [
-                {"peer": self.names[p], "bootstrap_servers": self.clusters[p]} for p in peers
+                {"peer": self.names[p], "bootstrap_servers": self.clusters[p]}
+                | (
+                    {"security": self.link_security[(role, p)]}
+                    if (role, p) in self.link_security
+                    else {}
+                )
+                for p in peers
             ],
             "max_age": self.max_age,
         }
@@ -263,9 +275,16 @@ class Federated:
 
 
 @contextlib.asynccontextmanager
-async def running_node(config: Path) -> AsyncIterator[tuple[Gateway, Federation]]:
-    """A node's gateway and its federation, running in this process until the block ends."""
-    async with run_gateway(load_gateway_config(config), Settings(), admin_port=0) as running:
+async def running_node(
+    config: Path,
+    security: KafkaSecurity = PLAINTEXT,
+    environ: Mapping[str, str] | None = None,
+) -> AsyncIterator[tuple[Gateway, Federation]]:
+    """A node's gateway and its federation, running in this process until the block ends
+    (``security``: on its own cluster; ``environ``: where links' password_env are read)."""
+    async with run_gateway(
+        load_gateway_config(config), Settings(), admin_port=0, security=security, environ=environ
+    ) as running:
         assert running.federation is not None
         await running.wait_ready(60)
         yield running.gateway, running.federation

@@ -18,6 +18,7 @@ from aiokafka.structs import ConsumerRecord
 from prometheus_client import CollectorRegistry
 
 from bus.kafka import KafkaPublisher, OutgoingRecord, TopicSpec, ensure_topics, kafka_consumer
+from bus.kafka.security import PLAINTEXT, KafkaSecurity
 from bus.settings import Settings
 from gateway.config import load_gateway_config
 from gateway.runner import run_gateway
@@ -27,6 +28,7 @@ from schemas.codec import AvroCodec
 from schemas.envelope import Envelope
 from schemas.examples import example_record
 from schemas.topics import event_topic, inbox_topic
+from tests.coherent import at_status, numbered_document, status_of
 
 CODEC = AvroCodec()
 DOSSIER = "vn.gov.dossier.status.v1"
@@ -98,11 +100,17 @@ class PrivateNode:
 
 @contextlib.asynccontextmanager
 async def running_gateway(
-    config: Path, registry: CollectorRegistry | None = None
+    config: Path,
+    registry: CollectorRegistry | None = None,
+    security: KafkaSecurity = PLAINTEXT,
 ) -> AsyncIterator[Gateway]:
     """A gateway running in this process until the block ends."""
     async with run_gateway(
-        load_gateway_config(config), Settings(), registry=registry, admin_port=0
+        load_gateway_config(config),
+        Settings(),
+        registry=registry,
+        admin_port=0,
+        security=security,
     ) as running:
         await running.wait_ready(60)
         yield running.gateway
@@ -119,6 +127,13 @@ def make_event(
     """An envelope, key and value for the example of ``subject``, changed as asked."""
     schema = bundled_catalog().get(subject, version)
     record = example_record(schema) | (changes or {})
+    if subject == "dossier.status":  # keep its dates coherent with a changed status
+        record = at_status(record, record["statusCode"])
+    token = (changes or {}).get("documentId")
+    if subject == "document.sent" and token is not None and "," not in token:
+        record = numbered_document(record, token)  # an id of its own sender, date and number
+    if subject == "document.status" and token is not None and "," not in token:
+        record = status_of(record, token)
     key = str(next(iter(record.values())))
     envelope = Envelope.new(
         source=source,
@@ -131,9 +146,12 @@ def make_event(
 
 
 async def publish(
-    bootstrap: str, topic: str, events: Sequence[tuple[Envelope, bytes, bytes]]
+    bootstrap: str,
+    topic: str,
+    events: Sequence[tuple[Envelope, bytes, bytes]],
+    security: KafkaSecurity = PLAINTEXT,
 ) -> None:
-    async with KafkaPublisher(bootstrap) as publisher:
+    async with KafkaPublisher(bootstrap, security=security) as publisher:
         futures = [
             await publisher.enqueue(
                 OutgoingRecord(topic=topic, key=key, value=value, headers=envelope.to_headers())
@@ -150,11 +168,12 @@ async def read_all(
     *,
     settle_s: float = 1.0,
     timeout_s: float = 60,
+    security: KafkaSecurity = PLAINTEXT,
 ) -> list[Record]:
     """Committed records of ``topics``: waits for ``expected`` of them, then ``settle_s`` more
     to catch any extra (a duplicate would show up there)."""
     found: list[Record] = []
-    async with kafka_consumer(bootstrap, *topics, group_id=None) as consumer:
+    async with kafka_consumer(bootstrap, *topics, group_id=None, security=security) as consumer:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout_s
         while len(found) < expected and loop.time() < deadline:

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import structlog
 from prometheus_client import Gauge
 
 from bus.metrics import Metrics, counter, gauge
 from tracker.documents import overdue_recipients
 from tracker.figures import count_dossiers
 from tracker.state import TrackerState
+from tracker.workdays import WorkingCalendar
+
+log = structlog.get_logger("lgsp.tracker.calendar")
 
 
 class TrackerMetrics(Metrics):
@@ -30,6 +34,12 @@ class TrackerMetrics(Metrics):
         "Transactions committed (changelog writes and source offsets together).",
     )
     table_rows = gauge("lgsp_tracker_table_rows", "Rows in the tracker's tables.", "table")
+    calendar_confirmed = gauge(
+        "lgsp_tracker_calendar_year_confirmed",
+        "1 when a year's working days come from a Government notice (the holidays file), "
+        "0 when from the holidays package's statutory calendar, not confirmed by a notice.",
+        "year",
+    )
     recovery_seconds = gauge(
         "lgsp_tracker_recovery_seconds",
         "How long the last start took to rebuild the tables from the changelog.",
@@ -54,6 +64,25 @@ class TrackerMetrics(Metrics):
         "Documents an agency received and has not finished past their due date.",
         "agency",
     )
+
+    def calendar_years(self, calendar: WorkingCalendar, this_year: int) -> None:
+        """Say which years, from the notices' first to next year, a notice confirms; log the
+        ones it does not (their working days come from the statutory calendar)."""
+        years = range(min(calendar.first_year, this_year), this_year + 2)
+        for year in years:
+            self.calendar_confirmed.labels(str(year)).set(1 if calendar.confirmed(year) else 0)
+        unconfirmed = [year for year in years if not calendar.confirmed(year)]
+        if unconfirmed:
+            log.warning(
+                "calendar_years_unconfirmed",
+                years=unconfirmed,
+                notice_years=sorted(calendar.notice_years),
+                fix="add the Government's holiday notice of these years to the holidays file",
+            )
+
+    def calendar_year_unconfirmed(self, year: int) -> None:
+        """A year outside the notices was used: its working days are statutory ones."""
+        self.calendar_confirmed.labels(str(year)).set(0)
 
     def refresh(self, state: TrackerState, as_of_ms: int) -> None:
         """Recompute the per-agency gauges from the tables (one pass over each)."""

@@ -94,8 +94,9 @@ async def run_tracker(
     """A running tracker (API on ``config.api``; port 0 picks a free one)."""
     registry = registry if registry is not None else CollectorRegistry()
     bootstrap = resolve_bootstrap(config, settings)
-    calendar = load_calendar(config.holidays)
     metrics = TrackerMetrics(registry)
+    calendar = load_calendar(config.holidays, on_unconfirmed=metrics.calendar_year_unconfirmed)
+    metrics.calendar_years(calendar, _now_year())
     security = settings.kafka_security()
     engine = Tracker(config, bootstrap, metrics, security=security)
     # ready: the changelog restored, the cluster answering and the event topics caught up
@@ -137,6 +138,10 @@ async def run_tracker(
                 await asyncio.wait([task], timeout=10)
             if task.done() and not task.cancelled() and task.exception() is not None:
                 raise task.exception()  # type: ignore[misc]
+
+
+def _now_year() -> int:
+    return time.gmtime().tm_year
 
 
 def _now_ms(engine: Tracker) -> int:

@@ -18,6 +18,7 @@ from schemas.catalog import bundled_catalog
 from schemas.codec import AvroCodec
 from schemas.envelope import Envelope
 from schemas.ids.directory import bundled_directory
+from schemas.ids.provinces import provinces
 from schemas.topics import event_topic
 from tracker.errors import TrackerConfigError
 from tracker.periods import parse_period
@@ -38,6 +39,15 @@ PROCEDURES: Sequence[tuple[str, str, int, str, str]] = (
 )
 _NAMES = ("Nguyễn Văn An", "Trần Thị Bình", "Lê Minh Châu", "Phạm Quốc Dũng", "Hoàng Thu Hà")
 _HANDLERS = ("Phạm Thu Hà", "Đỗ Văn Long", "Vũ Thị Mai", "Bùi Đức Nam")
+# Description of a recipient's status feedback; a refusal (02) must say why (QCVN 102:2016)
+_FEEDBACK_NOTES = {
+    "01": "Văn bản đã đến",
+    "02": "Từ chối tiếp nhận: không đúng thẩm quyền giải quyết",
+    "03": "Đã vào sổ văn bản đến",
+    "04": "Đã phân công xử lý",
+    "05": "Đang xử lý",
+    "06": "Đã hoàn thành",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +85,7 @@ def generate_quarter(
             "(the bundled directory has units under H24, H15 and H29)"
         )
     v1_units = {str(a.code) for a in units if rng.random() < spec.v1_share}
+    birth_province = next((p.code for p in provinces().values() if p.agency_code == province), "01")
     period = parse_period(spec.quarter)
     days = [
         d
@@ -102,7 +113,7 @@ def generate_quarter(
             "procedureName": name,
             "fieldCode": None,
             "receivingAgency": {"code": str(agency.code), "name": agency.name},
-            "owner": _owner(rng),
+            "owner": _owner(rng, birth_province),
             "summary": name,
             "channel": channel,
             "serviceLevel": level,
@@ -201,7 +212,7 @@ def _documents(
             "documentTypeName": codes[kind],
             "subject": f"Về việc triển khai nhiệm vụ số {number}",
             "content": None,
-            "promulgationPlace": "Hà Nội",
+            "promulgationPlace": _place(f"000.00.00.{spec.province}"),
             "promulgationDate": day,
             "signer": {"competence": "KT. CHỦ TỊCH", "position": "Phó Chủ tịch", "fullName": "X"},
             "priority": 0,
@@ -223,7 +234,7 @@ def _documents(
                     "documentSender": str(sender.code),
                     "from": {"code": str(recipient.code), "name": recipient.name},
                     "statusCode": status,
-                    "description": None,
+                    "description": _FEEDBACK_NOTES.get(status),
                     "staff": None,
                     "statusAt": at,
                 }
@@ -276,10 +287,18 @@ def _at(day: Any, hour: float) -> int:
     return millis_of(datetime.combine(day, time(), VIETNAM) + timedelta(hours=hour))
 
 
-def _owner(rng: random.Random) -> dict[str, Any]:
+def _place(province: str) -> str:
+    """Where a province's documents are promulgated: the province (QĐ 124/2004 name)."""
+    found = [p.name for p in provinces().values() if p.agency_code == province]
+    return found[0] if found else "Hà Nội"
+
+
+def _owner(rng: random.Random, birth_province: str) -> dict[str, Any]:
+    """A citizen whose CCCD names the province's own code of birth registration."""
     birth = rng.randint(1950, 2005)
     century = 0 if birth < 2000 else 2
-    cccd = f"001{century + rng.randint(0, 1)}{birth % 100:02d}{rng.randint(0, 999_999):06d}"
+    serial = rng.randint(0, 999_999)
+    cccd = f"0{birth_province}{century + rng.randint(0, 1)}{birth % 100:02d}{serial:06d}"
     return {
         "name": rng.choice(_NAMES),
         "kind": 1,

@@ -22,7 +22,8 @@ def find_java() -> str:
     if not candidate or not Path(candidate).exists():
         raise LocalKafkaError(
             "java was not found. Kafka 4 needs a Java 17+ runtime: install one "
-            "(Debian/Ubuntu: `apt-get install openjdk-17-jre-headless`) or set JAVA_HOME.",
+            "(Debian: `deploy/setup/install-prerequisites.sh`, or `apt-get install "
+            "openjdk-17-jdk-headless` on 12, `default-jdk-headless` on 13) or set JAVA_HOME.",
             code="LGSP-KAFKA-JAVA-MISSING",
         )
     return candidate
@@ -41,7 +42,8 @@ async def check_java_version(java: str) -> int:
     if major < MIN_JAVA_MAJOR:
         raise LocalKafkaError(
             f"{java} is Java {major or 'unknown'}; Kafka 4 needs Java {MIN_JAVA_MAJOR} or newer "
-            "(Debian/Ubuntu: `apt-get install openjdk-17-jre-headless`).",
+            "(Debian: `deploy/setup/install-prerequisites.sh`, or `apt-get install "
+            "openjdk-17-jdk-headless` on 12, `default-jdk-headless` on 13).",
             code="LGSP-KAFKA-JAVA-MISSING",
         )
     return major

@@ -13,25 +13,19 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-PORTAL_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
-PORTAL_DATE_FORMAT = "%Y%m%d%H%M%S"
+from connectors.vntime import compact_time, parse_compact_time
 
 
 def portal_date(value: datetime | None) -> str:
     """``yyyyMMddHHmmss`` in Vietnam's time, or "" for a date the dossier does not have yet
     (implementations send empty strings, not nulls)."""
-    if value is None:
-        return ""
-    return value.astimezone(PORTAL_ZONE).strftime(PORTAL_DATE_FORMAT)
+    return "" if value is None else compact_time(value)
 
 
 def parse_portal_date(text: str) -> datetime:
     """The reverse of ``portal_date`` (a ValueError for anything else)."""
-    if len(text) != 14 or not text.isascii() or not text.isdigit():
-        raise ValueError(f"{text!r} is not yyyyMMddHHmmss")
-    return datetime.strptime(text, PORTAL_DATE_FORMAT).replace(tzinfo=PORTAL_ZONE)
+    return parse_compact_time(text)
 
 
 def _fees(record: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -38,13 +38,13 @@ class PaymentPlatform:
                 f"({self.partner_code})",
                 code="LGSP-PAYMENT-REFUSED",
             )
-        init = await self._call("Init", init_message(request))
+        init = await self._call("Init", init_message(request), needs=("MaGiaoDich",))
         ids = {
             "MaDoiTac": self.partner_code,
             "MaThamChieu": reference,
             "MaGiaoDich": init["MaGiaoDich"],
         }
-        bill = await self._call("GetBill", ids)
+        bill = await self._call("GetBill", ids, needs=("SoTien",))
         if bill.get("SoTien") != request["totalAmountVnd"]:
             raise PaymentError(
                 f"payment {reference}: the bill is {bill.get('SoTien')} đồng, "
@@ -52,19 +52,32 @@ class PaymentPlatform:
                 code="LGSP-PAYMENT-AMOUNT-MISMATCH",
                 transaction_id=init["MaGiaoDich"],
             )
-        confirmed = await self._call("Confirm", ids | {"SoTien": bill["SoTien"]})
+        confirmed = await self._call(
+            "Confirm",
+            ids | {"SoTien": bill["SoTien"]},
+            needs=("MaGiaoDich", "SoTien", "ThoiGianThanhToan"),
+        )
         log.info("payment_confirmed", payment=reference, transaction=confirmed["MaGiaoDich"])
+        try:
+            paid_at = parse_platform_time(str(confirmed["ThoiGianThanhToan"]))
+            amount = int(confirmed["SoTien"])
+        except ValueError as error:
+            raise PaymentError(
+                f"Confirm: {error}", code="LGSP-PAYMENT-REFUSED", transaction_id=ids["MaGiaoDich"]
+            ) from error
         return {
             "paymentReference": reference,
             "resultCode": SUCCESS,
             "message": confirmed.get("MoTa") or None,
-            "transactionId": confirmed["MaGiaoDich"],
-            "amountVnd": confirmed["SoTien"],
+            "transactionId": str(confirmed["MaGiaoDich"]),
+            "amountVnd": amount,
             "receiptNumber": confirmed.get("SoBienLai") or None,
-            "paidAt": parse_platform_time(confirmed["ThoiGianThanhToan"]),
+            "paidAt": paid_at,
         }
 
-    async def _call(self, kind: str, message: dict[str, Any]) -> Mapping[str, Any]:
+    async def _call(
+        self, kind: str, message: dict[str, Any], needs: tuple[str, ...] = ()
+    ) -> Mapping[str, Any]:
         try:
             response = await self.client.post(
                 f"{self.url}/{kind}", json=signed(kind, message, self.key)
@@ -105,5 +118,10 @@ class PaymentPlatform:
                 f"{kind}: the reply's MaXacThuc does not match its fields (tampered, or another "
                 "key)",
                 code="LGSP-PAYMENT-BAD-CHECKSUM",
+            )
+        missing = [name for name in needs if reply.get(name) in (None, "")]
+        if missing:
+            raise PaymentError(
+                f"{kind}: the reply has no {', '.join(missing)}", code="LGSP-PAYMENT-REFUSED"
             )
         return reply

@@ -14,9 +14,9 @@ import hmac
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+from connectors.vntime import compact_time, parse_compact_time
+
 SUCCESS = "00"
 CHECKSUM_FIELDS: dict[str, tuple[str, ...]] = {
     "Init": (
@@ -58,11 +58,11 @@ def checksum_ok(kind: str, message: Mapping[str, Any], key: bytes) -> bool:
 
 
 def platform_time(value: datetime) -> str:
-    return value.astimezone(_ZONE).strftime("%Y%m%d%H%M%S")
+    return compact_time(value)
 
 
 def parse_platform_time(text: str) -> datetime:
-    return datetime.strptime(text, "%Y%m%d%H%M%S").replace(tzinfo=_ZONE)
+    return parse_compact_time(text)
 
 
 def init_message(request: Mapping[str, Any]) -> dict[str, Any]:

@@ -36,25 +36,37 @@ class Accepted(BaseModel):
     offset: int
 
 
+class Violation(BaseModel):
+    """One broken rule of the standards: its code and the field's path."""
+
+    code: str
+    path: str
+    message: str
+
+
 class Problem(BaseModel):
-    """Why the request was refused: a stable code and every reason found."""
+    """Why the request was refused: a stable code, the path of the first field at fault, and
+    every reason found (``violations``: the rules of the standards a record breaks)."""
 
     code: str
     message: str
+    path: str | None = None
     problems: list[str]
+    violations: list[Violation] = []
 
 
 Publish = Callable[[SourceEvent], Awaitable[Accepted]]
 _REFUSALS: dict[int | str, dict[str, Any]] = {
     status: {"model": Problem, "description": text}
     for status, text in {
-        400: "The body is not JSON.",
+        400: "The body is not JSON, or nests deeper than the bus reads (LGSP-VALID-JSON-DEPTH).",
         401: "No API key, or an unknown one.",
         403: "The agency may not publish this subject, or publishes as another agency.",
         404: "Unknown subject.",
         413: "The body is larger than max_body_bytes.",
         415: "The body is not application/json.",
-        422: "The JSON does not fit the subject's schema: every problem with its path.",
+        422: "The JSON does not fit the subject's schema, or breaks a rule of the standards "
+        "(status codes, identifiers, dates, lengths): every problem with its code and path.",
         503: "Kafka is unavailable: try again after Retry-After.",
     }.items()
 }
@@ -129,7 +141,8 @@ def webhook_app(config: WebhookConfig, publish: Publish, metrics: ConnectorMetri
         except Refusal as refusal:
             return answer(refusal.status, refusal.body())
         except ContractError as error:  # e.g. a recipient that is not an agency code
-            return answer(422, Refusal(422, error.code, error.message).body())
+            problems = list(getattr(error, "problems", [error.message]))
+            return answer(422, Refusal(422, error.code, error.message, problems).body())
         except LgspError as error:
             body = Refusal(503, error.code, error.message).body()
             return answer(503, body, {"Retry-After": "5"})

@@ -15,6 +15,8 @@ from connectors.webhook.config import CallingAgency, WebhookConfig, hash_api_key
 from schemas.catalog import bundled_catalog
 from schemas.errors import LgspError
 from schemas.jsonform import from_json
+from schemas.validation import MAX_JSON_DEPTH, Violation, json_depth_violation, violations
+from schemas.validation.codes import JSON_DEPTH
 
 
 @dataclass(frozen=True)
@@ -25,9 +27,18 @@ class Refusal(Exception):  # noqa: N818 (a refusal is an answer, not an error of
     code: str
     message: str
     problems: list[str] = field(default_factory=list)
+    path: str | None = None  # the field that broke the first rule, e.g. $.owner.idNumber
+    violations: list[dict[str, str]] = field(default_factory=list)
 
     def body(self) -> dict[str, Any]:
-        return {"code": self.code, "message": self.message, "problems": self.problems}
+        first = self.problems[0].partition(":")[0] if self.problems else None
+        return {
+            "code": self.code,
+            "message": self.message,
+            "path": self.path or (first if first and first.startswith("$") else None),
+            "problems": self.problems,
+            "violations": self.violations,
+        }
 
 
 def authenticate(config: WebhookConfig, headers: Mapping[str, str]) -> CallingAgency:
@@ -78,12 +89,30 @@ def check_content_type(content_type: str | None) -> None:
 
 
 def parse_body(body: bytes) -> Any:
+    """The JSON body, or a 400: not JSON, or nested deeper than the bus reads."""
     try:
-        return json.loads(body)
+        data = json.loads(body)
+    except RecursionError as error:  # deeper than Python's parser goes: a coded 400, not a 500
+        raise _too_deep(Violation(JSON_DEPTH, "$", "JSON nested too deep to read")) from error
     except (UnicodeDecodeError, ValueError) as error:
         raise Refusal(
             400, "LGSP-CONN-WEBHOOK-BAD-JSON", f"the body is not JSON: {error}"
         ) from error
+    too_deep = json_depth_violation(data)
+    if too_deep is not None:
+        raise _too_deep(too_deep)
+    return data
+
+
+def _too_deep(violation: Violation) -> Refusal:
+    return Refusal(
+        400,
+        violation.code,
+        f"the body nests more than {MAX_JSON_DEPTH} levels",
+        [str(violation)],
+        path=violation.path,
+        violations=[violation.as_json()],
+    )
 
 
 def to_event(
@@ -99,8 +128,10 @@ def to_event(
     another agency)."""
     rule = config.subjects[subject]
     problems: list[str] = []
+    broken: list[Violation] = []
     try:
-        from_json(bundled_catalog().get(subject), data)
+        schema = bundled_catalog().get(subject)
+        broken = violations(subject, from_json(schema, data))
     except LgspError as error:
         problems.extend(getattr(error, "problems", [error.message]))
     if not isinstance(data, dict):
@@ -125,6 +156,15 @@ def to_event(
             )
     if problems:
         raise Refusal(422, "LGSP-RECORD-INVALID", f"not a valid {subject} record", problems)
+    if broken:
+        raise Refusal(
+            422,
+            broken[0].code,
+            f"{subject} record breaks the standards' rules",
+            [str(v) for v in broken],
+            path=broken[0].path,
+            violations=[v.as_json() for v in broken],
+        )
     assert key is not None
     return SourceEvent(
         subject=subject,

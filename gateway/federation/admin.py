@@ -66,7 +66,7 @@ def add_federation_routes(app: FastAPI, federation: Federation, guard: AdminGuar
             return JSONResponse(
                 {"code": "LGSP-TRUST-FETCH", "error": "no trust registry yet"}, status_code=503
             )
-        found = await receipts_for(federation.bootstrap, federation.node, key, registry)
+        found = await receipts_for(federation.cluster, federation.node, key, registry)
         return JSONResponse([r.as_json() for r in found])
 
 
@@ -75,5 +75,5 @@ async def _set(federation: Federation, peer: str, *, paused: bool) -> JSONRespon
         return JSONResponse(
             {"code": "LGSP-FED-UNKNOWN-PEER", "error": f"no link to {peer!r}"}, status_code=404
         )
-    await set_link_paused(federation.bootstrap, federation.node, peer, paused)
+    await set_link_paused(federation.cluster, federation.node, peer, paused)
     return JSONResponse({"peer": peer, "paused": paused})

@@ -10,7 +10,14 @@ federation:
     grace: 24h                        # after that long without a refresh, links stop forwarding
   upstream: ngsp                      # next hop for nodes without a direct link
   links:
-    - {peer: ngsp, bootstrap_servers: 127.0.0.1:19092, signing: batch}  # or: record
+    - peer: ngsp
+      bootstrap_servers: 127.0.0.1:19092
+      signing: batch                  # or: record
+      security:                       # the link's own principal on the peer's cluster
+        protocol: SASL_SSL            # unset section: plaintext
+        username: link-hanoi          # granted there by `lgsp security grant-link`
+        password_file: secrets/link-ngsp.password   # or password_env: LGSP_LINK_NGSP_PASSWORD
+        ca_file: tls/ngsp-ca.pem      # the peer cluster's CA
   max_age: 7d                         # older ce_time is refused at the border as a replay
   border: true                        # false in every gateway process of the node but one
 """
@@ -22,6 +29,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from bus.kafka.securityconfig import SecurityConfig
 from gateway.routing.retry_tiers import parse_delay
 from gateway.routing.table import Hops
 from schemas.topics import link_topic
@@ -61,6 +69,7 @@ class LinkConfig(BaseModel):
     peer: str
     bootstrap_servers: str
     signing: SigningMode = "batch"
+    security: SecurityConfig | None = None  # None: plaintext to the peer (a dev cluster)
 
     @field_validator("peer")
     @classmethod

@@ -30,6 +30,13 @@ class FederationMetrics(NodeMetrics):
         "Failed forwarding attempts (the batch is sent again), by link.",
         "peer",
     )
+    link_failing = gauge(
+        "lgsp_link_failing",
+        "1 while a link's last attempt failed for this reason (code: LGSP-FED-LINK-DOWN, "
+        "-AUTH, -TLS, -DENIED), else 0.",
+        "peer",
+        "code",
+    )
     accepted = counter(
         "lgsp_border_accepted_records_total",
         "Records from another node verified and let in, by peer and event type.",

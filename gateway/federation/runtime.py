@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+import functools
+from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import structlog
 from prometheus_client import CollectorRegistry
 
+from bus.kafka.access import ClusterAccess
+from bus.kafka.security import PLAINTEXT
 from bus.lifecycle import Closing
 from gateway.federation.border.admission import Border
-from gateway.federation.config import FederationConfig, resolve
+from gateway.federation.config import FederationConfig, LinkConfig, resolve
 from gateway.federation.errors import TrustError
 from gateway.federation.links.control import LinkControl
 from gateway.federation.links.forwarder import Link
@@ -35,26 +38,29 @@ class Federation(Closing):
         node: str,
         config: FederationConfig,
         base_dir: Path,
-        bootstrap: str,
+        cluster: ClusterAccess,
         partitions: int,
         registry: CollectorRegistry,
         catalog: SchemaCatalog,
         routed_types: Callable[[], set[str]],
         dedup_window_s: float,
+        *,
+        environ: Mapping[str, str],
     ) -> None:
-        self.node, self.config, self.bootstrap = node, config, bootstrap
+        self.node, self.config, self.cluster = node, config, cluster
+        self.bootstrap = cluster.bootstrap_servers
         self.metrics = FederationMetrics(registry, node)
         self.trust = TrustStore(config.trust, base_dir, self.metrics)
         self.keys: dict[str, PrivateKey] = {
             k.key_id: load_private_key(resolve(base_dir, k.file)) for k in config.keys
         }
-        self.control = LinkControl(bootstrap, node)
+        self.control = LinkControl(cluster, node)
         self.links = {
             link.peer: Link(
                 node,
                 link.peer,
-                bootstrap,
-                link.bootstrap_servers,
+                cluster,
+                _checked(functools.partial(peer_access, link, base_dir, environ)),
                 partitions,
                 self.signer,
                 self.trust,
@@ -66,7 +72,7 @@ class Federation(Closing):
         }
         self.border = Border(
             node,
-            bootstrap,
+            cluster,
             [link.peer for link in config.links],
             partitions,
             self.trust,
@@ -137,9 +143,26 @@ def choose_signer(
     return NodeSigner(key_id, keys[key_id])
 
 
+def _checked(access: Callable[[], ClusterAccess]) -> Callable[[], ClusterAccess]:
+    access()  # a missing password file or variable fails the start, with its code
+    return access
+
+
+def peer_access(link: LinkConfig, base_dir: Path, environ: Mapping[str, str]) -> ClusterAccess:
+    """How a link reaches its peer's cluster: its bootstrap, and its own principal there (the
+    password read now from its file or variable; plaintext when the link has no security)."""
+    security = link.security.resolve(base_dir, environ) if link.security else PLAINTEXT
+    return ClusterAccess(link.bootstrap_servers, security)
+
+
 @contextlib.asynccontextmanager
-async def federation_of(gateway: Gateway) -> AsyncIterator[Federation | None]:
-    """The federation of a gateway's node when node.yaml has a ``federation`` section."""
+async def federation_of(
+    gateway: Gateway, environ: Mapping[str, str] | None = None
+) -> AsyncIterator[Federation | None]:
+    """The federation of a gateway's node when node.yaml has a ``federation`` section.
+
+    ``environ``: where a link's ``password_env`` is looked up (the process's environment,
+    handed down by the command that runs the gateway)."""
     config = gateway.config
     if config.federation is None:
         yield None
@@ -148,11 +171,12 @@ async def federation_of(gateway: Gateway) -> AsyncIterator[Federation | None]:
         config.node,
         config.federation,
         config.base_dir,
-        gateway.bootstrap,
+        ClusterAccess(gateway.bootstrap, gateway.security, config.replication),
         config.partitions,
         gateway.registry,
         gateway.catalog,
         lambda: set(gateway.table.event_types()),
         gateway.window_s,
+        environ=environ or {},
     ) as federation:
         yield federation

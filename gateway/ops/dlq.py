@@ -15,11 +15,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from aiokafka import AIOKafkaProducer
 from aiokafka.structs import ConsumerRecord
 
 from bus.kafka import LogReader, list_topics, topic_partitions
-from bus.kafka.security import KafkaSecurity, client_options
+from bus.kafka.factory import new_transactional_producer
+from bus.kafka.security import KafkaSecurity
 from schemas.envelope import header_value
 from schemas.ids.agency import AgencyCode
 from schemas.parking import ParkInfo, read_park_info, without_park_headers
@@ -88,7 +88,7 @@ class DeadLetterFilter:
 class DeadLetters:
     """The dead-letter topics of one node."""
 
-    def __init__(self, bootstrap: str, node: str, *, security: KafkaSecurity | None = None) -> None:
+    def __init__(self, bootstrap: str, node: str, *, security: KafkaSecurity) -> None:
         self.security = security
         self.bootstrap = bootstrap
         self.node = node
@@ -138,11 +138,8 @@ class DeadLetters:
     async def _mark(self, letters: Sequence[DeadLetter], state: str, *, send_back: bool) -> int:
         if not letters:
             return 0
-        producer = AIOKafkaProducer(
-            bootstrap_servers=self.bootstrap,
-            **client_options(self.security),
-            transactional_id=f"lgsp-dlq-{self.node}",
-            enable_idempotence=True,
+        producer = new_transactional_producer(
+            self.bootstrap, self.security, f"lgsp-dlq-{self.node}"
         )
         await producer.start()
         try:

@@ -13,6 +13,7 @@ from typing import NamedTuple
 
 from gateway import errors
 from gateway.errors import TransformError
+from gateway.routing.admission import Admission
 from gateway.routing.deliveries import Deliverer
 from gateway.routing.partition_state import PartitionState
 from gateway.routing.records import Incoming, Outcome, OutcomeKind, Output
@@ -89,6 +90,7 @@ class RecordProcessor:
         self.directory = directory
         self.catalog = catalog
         self.deliverer = Deliverer(directory, catalog)
+        self.admission = Admission(catalog, directory)
         self._topics: dict[str, tuple[TopicName, int | None]] = {}
 
     def classify(self, topic: str) -> tuple[TopicName, int | None]:
@@ -131,6 +133,9 @@ class RecordProcessor:
                 return Outcome(
                     OutcomeKind.DUPLICATE, event_type=envelope.type, source=envelope.source
                 )
+            refused = self.admission.refusal(record)
+            if refused is not None:  # breaks a rule of the standards: parked, never routed
+                return self._dead(consumed, envelope, (refused.code, refused.reason))
             if hold is not None:
                 state.park_in_tier(str(base), record.key, hold.tier, envelope.id)
                 return self._to_tier(consumed, envelope, hold.tier, held_behind=hold.head)

@@ -17,11 +17,11 @@ import contextlib
 
 import structlog
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 from prometheus_client import CollectorRegistry
 
-from bus.kafka.security import KafkaSecurity, client_options
+from bus.kafka.factory import new_admin, new_consumer
+from bus.kafka.security import KafkaSecurity
 from bus.lifecycle import Closing
 from gateway.config import GatewayConfig, load_route_table
 from gateway.metrics import GatewayMetrics
@@ -56,7 +56,7 @@ class Gateway(Closing):
         registry: CollectorRegistry,
         catalog: SchemaCatalog | None = None,
         *,
-        security: KafkaSecurity | None = None,
+        security: KafkaSecurity,
     ) -> None:
         self.security = security
         self.config = config
@@ -78,15 +78,12 @@ class Gateway(Closing):
         self.metrics = GatewayMetrics(registry, config.node)
         self.metrics.routes.labels(config.node).set(len(table.spec.routes))
         self.stopping = asyncio.Event()
-        self._admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **client_options(security))
+        self._admin = new_admin(bootstrap, security)
         self.topics = KnownTopics(self._admin)
-        self._consumer = AIOKafkaConsumer(
-            bootstrap_servers=bootstrap,
-            **client_options(security),
+        self._consumer = new_consumer(
+            bootstrap,
+            security,
             group_id=config.group_id,
-            enable_auto_commit=False,
-            isolation_level="read_committed",
-            auto_offset_reset="earliest",
             partition_assignment_strategy=(RangePartitionAssignor,),
             max_poll_records=config.max_batch,
             fetch_max_wait_ms=config.fetch_max_wait_ms,
@@ -237,6 +234,7 @@ class Gateway(Closing):
             self.config.partitions,
             self.window_s,
             security=self.security,
+            replication=self.config.replication,
         )
         await self.topics.refresh()
 

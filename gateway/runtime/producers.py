@@ -16,7 +16,8 @@ from collections.abc import Iterable
 import structlog
 from aiokafka import AIOKafkaProducer
 
-from bus.kafka.security import KafkaSecurity, client_options
+from bus.kafka.factory import new_transactional_producer
+from bus.kafka.security import KafkaSecurity
 
 _RETRY_BACKOFF_MS = 20
 log = structlog.get_logger("lgsp.gateway")
@@ -26,9 +27,9 @@ class PartitionProducers:
     """Transactional producers keyed by partition number."""
 
     def __init__(
-        self, bootstrap: str, transactional_prefix: str, *, security: KafkaSecurity | None = None
+        self, bootstrap: str, transactional_prefix: str, *, security: KafkaSecurity
     ) -> None:
-        self._options = client_options(security)
+        self._security = security
         self._bootstrap = bootstrap
         self._prefix = transactional_prefix
         self._producers: dict[int, AIOKafkaProducer] = {}
@@ -44,12 +45,10 @@ class PartitionProducers:
         new = [p for p in partitions if p not in self._producers]
 
         async def start(partition: int) -> None:
-            producer = AIOKafkaProducer(
-                bootstrap_servers=self._bootstrap,
-                **self._options,
-                transactional_id=f"{self._prefix}-{partition}",
-                enable_idempotence=True,
-                acks="all",
+            producer = new_transactional_producer(
+                self._bootstrap,
+                self._security,
+                f"{self._prefix}-{partition}",
                 linger_ms=5,
                 max_batch_size=256 * 1024,
                 # A transaction that begins while the broker still writes the last one's

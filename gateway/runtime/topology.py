@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from aiokafka.admin import AIOKafkaAdminClient
 
 from bus.kafka import TopicSpec, ensure_topics, topic_partitions
+from bus.kafka.replication import CLUSTER_DEFAULT, Replication
 from bus.kafka.security import KafkaSecurity
 from schemas.errors import LgspError
 from schemas.topics import TopicName, gateway_topic
@@ -30,9 +31,11 @@ async def ensure_gateway_topics(
     partitions: int,
     dedup_window_s: float,
     *,
-    security: KafkaSecurity | None = None,
+    security: KafkaSecurity,
+    replication: Replication = CLUSTER_DEFAULT,
 ) -> None:
-    """Create what is missing; raise LGSP-GW-PARTITIONS when an existing topic breaks the rule."""
+    """Create what is missing (replicated as node.yaml says, else as the cluster's defaults);
+    raise LGSP-GW-PARTITIONS when an existing topic breaks the rule."""
     retention = str(int(dedup_window_s * 2 * 1000))
     copartitioned = consumed_topics(main_topics, tier_names)
     copartitioned += [str(b.dlq()) for b in main_topics]
@@ -42,7 +45,7 @@ async def ensure_gateway_topics(
     specs.append(
         TopicSpec(gateway_topic(node, "dlq-state"), 1, configs={"cleanup.policy": "compact"})
     )
-    await ensure_topics(bootstrap, specs, security=security)
+    await ensure_topics(bootstrap, specs, security=security, replication=replication)
     counts: dict[str, int] = {}
     for tp in await topic_partitions(bootstrap, copartitioned, security=security):
         counts[tp.topic] = counts.get(tp.topic, 0) + 1

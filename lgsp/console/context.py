@@ -11,7 +11,7 @@ from pathlib import Path
 from prometheus_client import CollectorRegistry
 
 from bus.adminauth import AdminToken
-from bus.kafka.security import KafkaSecurity
+from bus.kafka.security import PLAINTEXT, KafkaSecurity
 from gateway.config import GatewayConfig, load_gateway_config
 from gateway.federation.metrics import FederationMetrics
 from gateway.federation.trust.store import TrustStore
@@ -73,7 +73,9 @@ async def console_context(
             FederationMetrics(CollectorRegistry(), gateway.node),
         )
     node = NodeClient(config)
-    dead_letters = ConsoleDeadLetters(DeadLetters(kafka, gateway.node, security=security))
+    dead_letters = ConsoleDeadLetters(
+        DeadLetters(kafka, gateway.node, security=security or PLAINTEXT)
+    )
     sampler = Sampler(node, dead_letters.waiting, config.poll_s)
     try:
         async with sampler.running():

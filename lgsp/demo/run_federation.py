@@ -53,6 +53,7 @@ from lgsp.demo.report import report
 from lgsp.demo.traffic import Workload
 from schemas.catalog import bundled_catalog
 from schemas.examples import example_record
+from schemas.ids.citizen import CitizenId
 from schemas.topics import inbox_topic
 from tracker.config import ApiConfig, TrackerConfig
 from tracker.runner import run_tracker
@@ -214,7 +215,18 @@ async def _cancel(task: asyncio.Task[None]) -> None:
 async def _population_database(request: dict[str, Any]) -> dict[str, Any]:
     """The national population database (Cơ sở dữ liệu quốc gia về dân cư), as the demo has it."""
     reply = example_record(bundled_catalog().get("lookup.reply"))
-    return reply | {"requestId": request["requestId"], "respondedAt": datetime.now(UTC)}
+    person = CitizenId.parse(request["subjectId"])  # the asker's CCCD was checked at ingress
+    found = reply["citizen"] | {
+        "idNumber": person.number,
+        "sex": person.sex,
+        "dateOfBirth": reply["citizen"]["dateOfBirth"].replace(year=person.birth_year),
+        "birthRegistrationProvince": person.province_code,
+    }
+    return reply | {
+        "requestId": request["requestId"],
+        "citizen": found,
+        "respondedAt": datetime.now(UTC),
+    }
 
 
 def _dead_letter_topics(node: RunningNode) -> list[str]:

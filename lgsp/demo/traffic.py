@@ -1,7 +1,10 @@
 """Realistic traffic across three nodes: ministries' documents to both provinces (directives
-fanned out to every commune), status feedback back to the ministries, one-stop-shop dossiers
-moving through their statuses towards the national portal, citizen look-ups against the
-national population database, and a few bad records."""
+fanned out to every commune), status feedback back to the ministries in the order of the edXML
+codes, one-stop-shop dossiers moving through their statuses towards the national portal,
+citizen look-ups against the national population database, and a few bad records. Every record
+is coherent: a document carries its own sender's number and notation and the date in its id, a
+dossier keeps what it was filed with (``lgsp.demo.dossier_traffic``), and all keep the
+standards' rules (``schemas.validation``) except the deliberately bad ones."""
 
 from __future__ import annotations
 
@@ -9,10 +12,18 @@ import random
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from bus.kafka import OutgoingRecord
+from lgsp.demo.document_traffic import (
+    FEEDBACK_NOTES,
+    FEEDBACK_PATH,
+    NOTATIONS,
+    SUBJECTS,
+    AwaitingFeedback,
+)
+from lgsp.demo.dossier_traffic import DossierLife, citizen, new_dossier, next_status
 from lgsp.demo.nodes import DANANG, HANOI, MINISTRIES, NGSP, POPULATION_DB, PORTAL, PROVINCES
 from schemas.catalog import SchemaVersion, bundled_catalog
 from schemas.codec import AvroCodec
@@ -21,13 +32,10 @@ from schemas.examples import example_record
 from schemas.ids.directory import AgencyDirectory
 from schemas.jsonform import to_json
 from schemas.topics import event_topic
+from schemas.validation import document_id
 
-DOSSIER_PATH = (1, 2, 4, 9, 10)  # newly registered, received, processing, finished, returned
-PROCEDURES = [
-    ("1.001612", "Đăng ký khai sinh"),
-    ("1.000894", "Đăng ký kết hôn"),
-    ("1.001193", "Chứng thực bản sao từ bản chính"),
-]
+VIETNAM = timezone(timedelta(hours=7))
+BIRTH_PROVINCES = {HANOI: "01", DANANG: "48"}  # QĐ 124/2004 codes of the demo's provinces
 # (share, kind): what an agency system publishes, in proportion
 MIX = [
     (0.10, "document"),
@@ -69,7 +77,8 @@ class Workload:
     bad_ids: set[str] = field(default_factory=set)
     published_ids: set[str] = field(default_factory=set)
     lookup_ids: set[str] = field(default_factory=set)
-    _open: list[tuple[str, int]] = field(default_factory=list)
+    _open: list[DossierLife] = field(default_factory=list)
+    _awaiting: list[AwaitingFeedback] = field(default_factory=list)
     _serial: int = 0
 
     def __post_init__(self) -> None:
@@ -107,11 +116,9 @@ class Workload:
             return Published(NGSP, kind, self._directive())
         if kind == "dossier":
             return self._dossier_step()
-        maker = {
-            "city-document": self._city_document,
-            "status": self._status_feedback,
-            "lookup": self._lookup,
-        }[kind]
+        if kind == "status":
+            return self._status_feedback()
+        maker = {"city-document": self._city_document, "lookup": self._lookup}[kind]
         return Published(province, kind, maker(province))
 
     def _event(
@@ -122,10 +129,9 @@ class Workload:
         key: str,
         changes: dict[str, Any],
         recipients: list[str],
-        version: int | None = None,
         correlation_id: str | None = None,
     ) -> OutgoingRecord:
-        schema: SchemaVersion = self._catalog.get(subject, version)
+        schema: SchemaVersion = self._catalog.get(subject)
         record = example_record(schema) | changes
         envelope = Envelope.new(
             source=source,
@@ -145,28 +151,52 @@ class Workload:
     def _units_of(self, province: str, tier: str) -> list[str]:
         return self._units[(province, tier)]
 
-    def _document_id(self, organ: str) -> str:
-        self._serial += 1
-        return f"{organ},{datetime.now(UTC):%Y/%m/%d},{self._serial}/{self._run}"
+    def _agency(self, code: str) -> dict[str, str]:
+        return {"code": code, "name": self.directory.get(code).name}
 
     def _sent(self, role: str, sender: str, recipients: list[str]) -> OutgoingRecord:
-        document_id = self._document_id(sender)
-        return self._event(
-            role,
-            "document.sent",
-            sender,
-            document_id,
-            {
-                "documentId": document_id,
-                "sender": {"code": sender, "name": self.directory.get(sender).name},
+        """A document of ``sender``: its own number and notation, promulgated today (in Viet
+        Nam's time) and sent now, so its id carries the date it was sent."""
+        self._serial += 1
+        now = datetime.now(UTC)
+        today = now.astimezone(VIETNAM).date()
+        number = str(self._serial)
+        notation = f"{NOTATIONS.get(sender, 'VP-UBND')}-{self._run}"  # unique across runs
+        identifier = document_id(sender, today, number, notation)
+        central = sender[-3] == "G"
+        record = {
+            "documentId": identifier,
+            "businessDocType": 0,
+            "businessDocReason": None,
+            "sender": self._agency(sender),
+            "recipients": [self._agency(code) for code in recipients],
+            "codeNumber": number,
+            "codeNotation": notation,
+            "documentType": 1,
+            "documentTypeName": "Công văn",
+            "subject": self._random.choice(SUBJECTS),
+            "content": None,
+            "promulgationPlace": "Đà Nẵng" if sender.endswith("H15") else "Hà Nội",
+            "promulgationDate": today,
+            "signer": {
+                "competence": "KT. BỘ TRƯỞNG" if central else "TM. ỦY BAN NHÂN DÂN",
+                "position": "Thứ trưởng" if central else "Phó Chủ tịch",
+                "fullName": self._random.choice(["Nguyễn Văn An", "Trần Quốc Bảo"]),
             },
-            recipients,
-        )
+            "dueDate": today + timedelta(days=15),
+            "toPlaces": [],
+            "attachments": [],
+            "responseFor": [],
+            "sentAt": now,
+        }
+        if sender in MINISTRIES and role == NGSP:  # the provinces' recipients answer
+            waiting = dict.fromkeys(recipients, 0)
+            self._awaiting.append(AwaitingFeedback(identifier, sender, waiting))
+        return self._event(role, "document.sent", sender, identifier, record, recipients)
 
     def _ministry_document(self) -> OutgoingRecord:
-        pool = [
-            u for p in PROVINCES for t in ("department", "district") for u in self._units_of(p, t)
-        ]
+        province = self._random.choice(list(PROVINCES))  # one province's units per document
+        pool = [u for t in ("department", "district") for u in self._units_of(province, t)]
         return self._sent(NGSP, self._random.choice(MINISTRIES), self._random.sample(pool, 2))
 
     def _directive(self) -> OutgoingRecord:
@@ -178,37 +208,64 @@ class Workload:
         district = self._random.choice(self._units_of(province, "district"))
         return self._sent(province, office, [district])
 
-    def _status_feedback(self, province: str) -> OutgoingRecord:
-        department = self._random.choice(self._units_of(province, "department"))
-        ministry = self._random.choice(MINISTRIES)
-        document_id = self._document_id(ministry)
-        return self._event(
-            province,
+    def _status_feedback(self) -> Published:
+        """One recipient's next status, in edXML order, on a ministry's document (a ministry
+        document first when none awaits feedback)."""
+        if not self._awaiting:
+            return Published(NGSP, "document", self._ministry_document())
+        document = self._random.choice(self._awaiting)
+        recipient = self._random.choice(sorted(document.next_status))
+        status = FEEDBACK_PATH[document.next_status[recipient]]
+        document.next_status[recipient] += 1
+        if document.next_status[recipient] == len(FEEDBACK_PATH):
+            del document.next_status[recipient]
+            if not document.next_status:
+                self._awaiting.remove(document)
+        feedback = {
+            "documentId": document.document_id,
+            "documentSender": document.sender,
+            "from": self._agency(recipient),
+            "statusCode": status,
+            "description": FEEDBACK_NOTES[status],
+            "staff": None,
+            "statusAt": datetime.now(UTC),
+        }
+        role = HANOI if recipient.endswith("H24") else DANANG  # the recipient's own node
+        record = self._event(
+            role,
             "document.status",
-            department,
-            document_id,
-            {
-                "documentId": document_id,
-                "statusCode": self._random.choice(["01", "03", "04", "05", "06"]),
-            },
-            [ministry],
+            recipient,
+            document.document_id,
+            feedback,
+            [document.sender],
         )
+        return Published(role, "status", record)
 
     def _lookup(self, province: str) -> OutgoingRecord:
         asker = self._random.choice(self._units_of(province, "commune"))
         request_id = str(uuid.uuid4())
         self.lookup_ids.add(request_id)
         now = datetime.now(UTC)
+        person = citizen(self._random, BIRTH_PROVINCES[province])
+        requester = {
+            "fullName": self._random.choice(["Phạm Thu Hà", "Vũ Thị Mai"]),
+            "position": "Công chức tư pháp - hộ tịch",
+            "agency": self._agency(asker),
+        }
+        changes = {
+            "requestId": request_id,
+            "subjectId": person["idNumber"],
+            "dossierCode": None,
+            "requester": requester,
+            "requestedAt": now,
+            "deadlineAt": now + timedelta(seconds=90),
+        }
         return self._event(
             province,
             "lookup.request",
             asker,
             request_id,
-            {
-                "requestId": request_id,
-                "requestedAt": now,
-                "deadlineAt": now + timedelta(seconds=90),
-            },
+            changes,
             [POPULATION_DB],
             correlation_id=request_id,
         )
@@ -216,41 +273,26 @@ class Workload:
     def _dossier_step(self) -> Published:
         if not self._open or (len(self._open) < 300 and self._random.random() < 0.3):
             self._serial += 1
-            prefix = PROVINCES[self._random.choice([HANOI, HANOI, DANANG])][-3:]
-            code = f"{prefix}.22-{datetime.now(UTC):%y%m%d}-{self._run}{self._serial:05d}"
-            self._open.append((code, 0))
-            late = self._random.random() < 0.12  # due already: it will finish late
-            self.dossier_due[code] = datetime.now(UTC) + (
-                timedelta(minutes=-5) if late else timedelta(days=3)
-            )
-        index = self._random.randrange(len(self._open))
-        code, step = self._open[index]
-        status = DOSSIER_PATH[step]
-        if step + 1 < len(DOSSIER_PATH):
-            self._open[index] = (code, step + 1)
-        else:
-            self._open.pop(index)
-        self.dossier_statuses.setdefault(code, []).append(status)
-        province_of_code = HANOI if code.startswith("H24") else DANANG
-        communes = self._units_of(province_of_code, "commune")
-        commune = communes[int(code[-5:]) % len(communes)]
-        procedure, name = self._random.choice(PROCEDURES)
-        if status == 9:
-            self.dossier_finished[code] = datetime.now(UTC)
-        record = example_record(self._dossier_schema) | {
-            "dossierCode": code,
-            "statusCode": status,
-            "procedureCode": f"{procedure}.000.00.00.{code[:3]}",
-            "procedureName": name,
-            "receivingAgency": {"code": commune, "name": self.directory.get(commune).name},
-            "channel": self._random.choice([1, 2, 2, 2]),
-            "changedAt": datetime.now(UTC),
-            "dueAt": self.dossier_due[code],
-            "finishedAt": self.dossier_finished.get(code),
-            "previousStatusCode": DOSSIER_PATH[step - 1] if step else None,
-        }
-        post = DossierPost(commune, code, to_json(self._dossier_schema, record))
-        return Published(province_of_code, "dossier", None, post)
+            province = self._random.choice([HANOI, HANOI, DANANG])
+            now = datetime.now(UTC)
+            code = f"{PROVINCES[province][-3:]}.22-{now:%y%m%d}-{self._run}{self._serial:05d}"
+            communes = self._units_of(province, "commune")
+            commune = communes[self._serial % len(communes)]
+            commune_ref = (commune, self.directory.get(commune).name)
+            life = new_dossier(self._random, code, commune_ref, BIRTH_PROVINCES[province], now)
+            self.dossier_due[code] = life.due_at
+            self._open.append(life)
+        life = self._random.choice(self._open)
+        record = example_record(self._dossier_schema) | next_status(
+            life, self._random, datetime.now(UTC)
+        )
+        if life.done:
+            self._open.remove(life)
+        if life.finished_at is not None:
+            self.dossier_finished[life.code] = life.finished_at
+        self.dossier_statuses.setdefault(life.code, []).append(record["statusCode"])
+        post = DossierPost(life.commune, life.code, to_json(self._dossier_schema, record))
+        return Published(HANOI if life.code.startswith("H24") else DANANG, "dossier", None, post)
 
     def _bad(self, province: str) -> OutgoingRecord:
         other = DANANG if province == HANOI else HANOI
@@ -261,7 +303,7 @@ class Workload:
                 [self._random.choice(self._units_of(province, "department"))],
             )
         else:  # a connector bug: no ce_type header
-            record = self._status_feedback(province)
+            record = self._city_document(province)
             record = OutgoingRecord(
                 record.topic,
                 record.value,

@@ -1,4 +1,5 @@
-"""Enterprise / tax codes (mã số doanh nghiệp, mã số thuế): 10 digits, or 10-3 for a branch.
+"""Enterprise / tax codes (mã số doanh nghiệp, mã số thuế): 10 digits, or 13 for a branch
+(written 10-3, or as 13 digits running on, as some systems send it).
 
 The tenth digit is a check digit: weights 31, 29, 23, 19, 17, 13, 7, 5, 3 on digits 1-9,
 r = sum mod 11, check = 10 - r.
@@ -28,13 +29,17 @@ class TaxCode:
     @staticmethod
     def parse(text: str) -> TaxCode:
         base, dash, branch = text.partition("-") if isinstance(text, str) else ("", "", "")
+        if not dash and len(base) == 13:  # 13 digits without the dash: a branch
+            base, dash, branch = base[:10], "-", base[10:]
         if not (len(base) == 10 and base.isascii() and base.isdigit()):
             raise IdentifierError(
-                f"{text!r} is not a tax code: expected 10 digits, or 10 digits-3 digits for a "
-                "branch (e.g. 0100109106-001)",
+                f"{text!r} is not a tax code: expected 10 digits, or 13 for a branch "
+                "(0100109106-001 or 0100109106001)",
                 code="LGSP-ID-TAX",
             )
-        if dash and not (len(branch) == 3 and branch.isdigit() and branch != "000"):
+        if dash and not (
+            len(branch) == 3 and branch.isascii() and branch.isdigit() and branch != "000"
+        ):
             raise IdentifierError(
                 f"{text!r}: a branch suffix is 3 digits, 001 to 999", code="LGSP-ID-TAX"
             )

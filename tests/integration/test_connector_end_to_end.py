@@ -50,6 +50,8 @@ async def test_document_posted_by_the_city_reaches_the_ward_system_once(
         for number in range(20):
             document = example_json(DOCUMENT) | {
                 "documentId": f"{CITY},2026/11/20,{number}/UBND-VP",
+                "codeNumber": str(number),
+                "codeNotation": "UBND-VP",
                 "sender": {"code": CITY, "name": "Văn phòng UBND thành phố Hà Nội"},
                 "recipients": [{"code": WARD, "name": "UBND phường Phúc Xá"}],
             }

@@ -202,7 +202,7 @@ async def test_metrics_are_served_when_metrics_port_is_set(kafka_bootstrap: str)
 
 
 def test_parked_command_lists_code_reason_and_origin(kafka_bootstrap: str, tmp_path: Path) -> None:
-    """`lgsp connector parked FILE --json` lists each parked record with its ce_id, code,
+    """`lgsp connector parked FILE --output json` lists each parked record with its ce_id, code,
     reason and original position, and no record value."""
 
     async def park_one() -> tuple[str, str, str]:
@@ -220,7 +220,7 @@ def test_parked_command_lists_code_reason_and_origin(kafka_bootstrap: str, tmp_p
         f"kind: http-sink\nname: dms\nnode: {node}\nagency: {WARD}\n"
         f"bootstrap_servers: {kafka_bootstrap}\nurl: http://127.0.0.1:9/inbox\n"
     )
-    result = CliRunner().invoke(app, ["connector", "parked", str(path), "--json"])
+    result = CliRunner().invoke(app, ["connector", "parked", str(path), "--output", "json"])
     assert result.exit_code == 0, result.output
     [line] = [json.loads(line) for line in result.stdout.splitlines()]
     assert line["ce_id"] == event_id

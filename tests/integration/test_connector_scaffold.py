@@ -61,6 +61,6 @@ def test_scaffold_never_overwrites(tmp_path: Path) -> None:
     code = tmp_path / "dms" / "dms.py"
     code.write_text("# mine\n")
     result = CliRunner().invoke(app, arguments)
-    assert result.exit_code != 0
-    assert "LGSP-CONN-SCAFFOLD" in str(result.exception)
+    assert result.exit_code == 1
+    assert "LGSP-CONN-SCAFFOLD" in result.stderr
     assert code.read_text() == "# mine\n"

@@ -97,6 +97,7 @@ async def test_document_recipients_travel_in_ce_recipients(
     running, node = webhook
     data = example_json(DOCUMENT)
     data["sender"] = {"code": "000.00.01.H24", "name": "UBND thành phố"}
+    data["documentId"] = data["documentId"].replace("000.00.00.G22", "000.00.01.H24")
     response = await _post(running.port, "document.sent", data, key=CITY_KEY)
     assert response.status_code == 202, response.text
     records = await read_topic(kafka_bootstrap, str(event_topic(node, DOCUMENT.event_type)))
@@ -190,6 +191,98 @@ async def test_bad_request_is_refused_with_reasons_and_nothing_reaches_kafka(
         assert any(fragment in problem for problem in body["problems"]), body["problems"]
     for schema in (DOSSIER, DOCUMENT):
         assert await read_topic(kafka_bootstrap, str(event_topic(node, schema.event_type))) == []
+
+
+STANDARD_BREAKAGES: list[tuple[str, dict[str, Any], int, str, str]] = [
+    # (case, body changes, status, code, path): records that fit the schema, not the standards
+    (
+        "status not in the national list",
+        {"statusCode": 99, "finishedAt": None, "returnedAt": None},
+        422,
+        "LGSP-VALID-DOSSIER-STATUS",
+        "$.statusCode",
+    ),
+    (
+        "malformed CCCD",
+        {"owner": {"name": "A", "kind": 1, "idNumber": "12345"}},
+        422,
+        "LGSP-ID-CCCD",
+        "$.owner.idNumber",
+    ),
+    (
+        "CCCD of a birth after the dossier",
+        {"owner": {"name": "A", "kind": 1, "idNumber": "001499012345"}},
+        422,
+        "LGSP-ID-CCCD",
+        "$.owner.idNumber",
+    ),
+    (
+        "business without a valid tax code",
+        {"owner": {"name": "Công ty", "kind": 2, "idNumber": "0100109107"}},
+        422,
+        "LGSP-ID-TAX",
+        "$.owner.idNumber",
+    ),
+    ("channel 4", {"channel": 4}, 422, "LGSP-VALID-CHANNEL", "$.channel"),
+    (
+        "return date while newly registered",
+        {"statusCode": 1, "previousStatusCode": None, "returnedAt": "2026-11-19T14:20:00+07:00"},
+        422,
+        "LGSP-VALID-DATE-STATUS",
+        "$.returnedAt",
+    ),
+    (
+        "due before received",
+        {"dueAt": "2026-11-17T08:00:00+07:00"},
+        422,
+        "LGSP-VALID-DATE-ORDER",
+        "$.dueAt",
+    ),
+    ("summary too long", {"summary": "x" * 1001}, 422, "LGSP-VALID-TOO-LONG", "$.summary"),
+]
+
+
+@pytest.mark.parametrize(
+    ("changes", "status", "code", "path"),
+    [case[1:] for case in STANDARD_BREAKAGES],
+    ids=[case[0] for case in STANDARD_BREAKAGES],
+)
+async def test_a_record_breaking_the_standards_is_refused_with_its_code_and_path(
+    webhook: tuple[RunningConnector, str],
+    kafka_bootstrap: str,
+    changes: dict[str, Any],
+    status: int,
+    code: str,
+    path: str,
+) -> None:
+    """A dossier that fits its schema but breaks a rule of the standards is answered 422 with
+    the rule's code and the field's path (and every violation listed); nothing is published."""
+    running, node = webhook
+    data = dossier_json("H24.22-bad") | {"receivingAgency": {"code": WARD, "name": "x"}}
+    response = await _post(running.port, "dossier.status", data | changes)
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert (body["code"], body["path"]) == (code, path), body
+    assert {"code": code, "path": path} in [
+        {"code": v["code"], "path": v["path"]} for v in body["violations"]
+    ]
+    assert await read_topic(kafka_bootstrap, str(event_topic(node, DOSSIER.event_type))) == []
+
+
+@pytest.mark.parametrize("depth", [40, 20_000], ids=["past the bound", "past Python's parser"])
+async def test_deeply_nested_json_is_a_coded_400_not_a_500(
+    webhook: tuple[RunningConnector, str], depth: int
+) -> None:
+    """JSON nested past the bus's bound (40 levels) or past Python's own parser (20,000, which
+    used to raise RecursionError and answer 500) is a 400 LGSP-VALID-JSON-DEPTH, and the
+    webhook keeps serving: a valid request right after is accepted."""
+    running, _ = webhook
+    body = b'{"dossierCode": "H24.22-deep", "owner": ' + b"[" * depth + b"]" * depth + b"}"
+    response = await _post(running.port, "dossier.status", body)
+    assert response.status_code == 400, response.text
+    assert response.json()["code"] == "LGSP-VALID-JSON-DEPTH"
+    data = dossier_json("H24.22-after") | {"receivingAgency": {"code": WARD, "name": "x"}}
+    assert (await _post(running.port, "dossier.status", data)).status_code == 202
 
 
 async def test_openapi_document_describes_the_publish_endpoint(

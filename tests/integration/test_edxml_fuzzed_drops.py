@@ -17,6 +17,7 @@ from schemas.errors import LgspError
 from schemas.examples import example_json
 from schemas.jsonform import from_json
 from schemas.topics import event_topic
+from tests.coherent import numbered_document
 from tests.connectorharness import DOCUMENT, private_node, wait_for_records
 from tests.unit.test_edxml_document import HAND_WRITTEN
 from tests.unit.test_fuzz_edxml import BOMBS
@@ -25,7 +26,7 @@ OFFICE = "000.00.00.H24"
 
 
 def _valid(document_id: str) -> bytes:
-    document = example_json(DOCUMENT) | {"documentId": document_id}
+    document = numbered_document(example_json(DOCUMENT), document_id)  # its own id
     return format_edxml(document, received_by=OFFICE, received_at="2026-11-20T03:00:00Z")
 
 
@@ -93,7 +94,8 @@ async def test_malformed_dropped_files_are_set_aside_with_reasons_and_the_source
         rejected / "bad-type.edxml.reason.txt"
     ).read_text(encoding="utf-8")
     assert sorted(p.name for p in archive.iterdir()) == sorted([*good, "after.edxml"])
-    assert [r.key for r in records].count(b"after-the-fuzz") == 1
+    after = numbered_document(example_json(DOCUMENT), "after-the-fuzz")["documentId"]
+    assert [r.key for r in records].count(after.encode()) == 1
     assert len(records) == len(good) + 1
     assert not list(drop.glob("*.edxml"))
     print(f"\nedxml drops: {len(bad)} rejected with reasons, {len(records)} published")

@@ -110,7 +110,10 @@ async def test_ministry_document_reaches_communes_of_both_provinces_and_statuses
         receipts = []
         for _ in range(60):
             receipts = await receipts_for(
-                clusters["ngsp"], fed.names["ngsp"], key, ngsp.trust.registry
+                ClusterAccess(clusters["ngsp"], PLAINTEXT),
+                fed.names["ngsp"],
+                key,
+                ngsp.trust.registry,
             )
             if len(receipts) >= len(hanoi) + len(danang):
                 break
@@ -342,7 +345,9 @@ async def test_operator_pauses_and_resumes_a_link_with_its_lag_in_metrics(
         for i in range(20)
     ]
     async with running_node(configs["ngsp"]), running_node(configs["hanoi"]) as (gw, _):
-        await set_link_paused(clusters["hanoi"], hanoi_node, ngsp_node, True)
+        await set_link_paused(
+            ClusterAccess(clusters["hanoi"], PLAINTEXT), hanoi_node, ngsp_node, True
+        )
         await asyncio.sleep(2.5)  # links read their state every second
         await publish(
             clusters["hanoi"], str(event_topic(hanoi_node, statuses[0][0].type)), statuses
@@ -361,7 +366,9 @@ async def test_operator_pauses_and_resumes_a_link_with_its_lag_in_metrics(
                 break
             await asyncio.sleep(0.25)
         assert lag() >= len(statuses)
-        await set_link_paused(clusters["hanoi"], hanoi_node, ngsp_node, False)
+        await set_link_paused(
+            ClusterAccess(clusters["hanoi"], PLAINTEXT), hanoi_node, ngsp_node, False
+        )
         arrived = await read_all(clusters["ngsp"], [inbox_topic(ngsp_node, G22)], len(statuses))
         assert sorted(headers_of(r)["ce_id"] for r in arrived) == sorted(
             e.id for e, _, _ in statuses

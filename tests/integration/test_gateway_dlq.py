@@ -53,11 +53,11 @@ async def test_dead_letters_are_listed_redriven_once_and_purged(
             kafka_bootstrap, [node.topic(DOSSIER) + ".dlq"], expected=2, settle_s=0, timeout_s=30
         )
 
-        listed = _dlq(config, "list", "--json", "--code", "LGSP-GW-RETRIES-EXHAUSTED")
+        listed = _dlq(config, "list", "--output", "json", "--code", "LGSP-GW-RETRIES-EXHAUSTED")
         assert listed.returncode == 0, listed.stderr
         letters = [json.loads(line) for line in listed.stdout.splitlines()]
         assert {letter["ce_id"] for letter in letters} == {first[0].id, second[0].id}
-        only_ward = _dlq(config, "list", "--json", "--agency", "000.00.02.H24")
+        only_ward = _dlq(config, "list", "--output", "json", "--agency", "000.00.02.H24")
         assert [json.loads(line)["ce_id"] for line in only_ward.stdout.splitlines()] == [
             first[0].id
         ]
@@ -65,22 +65,22 @@ async def test_dead_letters_are_listed_redriven_once_and_purged(
         await ensure_topics(kafka_bootstrap, [TopicSpec(portal, 3)])
         await asyncio.sleep(2.5)  # the gateway notices the new topic
         dry = _dlq(config, "redrive", "--id", first[0].id)
-        assert "1 dead letter(s) would be redriven" in dry.stdout
+        assert "1 dead letter(s) would be redriven" in dry.stderr
         assert (
             "1 dead letter(s) redriven"
-            in _dlq(config, "redrive", "--id", first[0].id, "--yes").stdout
+            in _dlq(config, "redrive", "--id", first[0].id, "--yes").stderr
         )
         assert (
             "0 dead letter(s) redriven"
-            in _dlq(config, "redrive", "--id", first[0].id, "--yes").stdout
+            in _dlq(config, "redrive", "--id", first[0].id, "--yes").stderr
         )
         delivered = await read_all(kafka_bootstrap, [portal], expected=2, timeout_s=8)
 
         assert (
-            "1 dead letter(s) purged" in _dlq(config, "purge", "--id", second[0].id, "--yes").stdout
+            "1 dead letter(s) purged" in _dlq(config, "purge", "--id", second[0].id, "--yes").stderr
         )
-        remaining = _dlq(config, "list", "--json")
-        everything = _dlq(config, "list", "--json", "--all")
+        remaining = _dlq(config, "list", "--output", "json")
+        everything = _dlq(config, "list", "--output", "json", "--all")
         shown = _dlq(config, "show", first[0].id)
     assert [headers_of(r)["ce_id"] for r in delivered] == [first[0].id]
     assert remaining.stdout.strip() == ""

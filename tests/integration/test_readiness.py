@@ -19,6 +19,7 @@ from prometheus_client import CollectorRegistry
 
 from bus.httpserver import http_server
 from bus.kafka import KafkaPublisher, OutgoingRecord, TopicSpec, ensure_topics
+from bus.kafka.security import PLAINTEXT
 from bus.localkafka import start_cluster, stop_cluster
 from bus.settings import Settings
 from connectors.checkpoints import CheckpointStore
@@ -83,7 +84,10 @@ async def _outage(name: str, poller: ReadyzPoller) -> None:
 async def _running_gateway(config: Path, port: int) -> AsyncIterator[Gateway]:
     gateway_config = load_gateway_config(config)
     async with Gateway(
-        gateway_config, gateway_config.bootstrap_servers or "", CollectorRegistry()
+        gateway_config,
+        gateway_config.bootstrap_servers or "",
+        CollectorRegistry(),
+        security=PLAINTEXT,
     ) as gateway:
         task = asyncio.create_task(gateway.run())
         try:

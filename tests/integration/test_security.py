@@ -5,6 +5,7 @@ trusting the node's CA are refused; no password ever shows in a log line or an e
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import stat
 import subprocess
@@ -227,7 +228,7 @@ def test_the_security_command_creates_a_principal_without_printing_its_password(
     goes to a 0600 env file only, never to the terminal, and `lgsp security acls` lists the
     ACLs back (the gateway's retry tiers taken from its node file)."""
     cluster = ["--cluster", secure_cluster.name]
-    added = _lgsp_security("user-add", *cluster, "--user", "cn-h24-03")
+    added = _lgsp_security("user-add", *cluster, "--user", "cn-h24-03", "--yes")
     assert added.returncode == 0, added.stderr
     granted = _lgsp_security(
         "grant-connector",
@@ -240,14 +241,16 @@ def test_the_security_command_creates_a_principal_without_printing_its_password(
         OTHER,
         "--connector",
         "ward-3-dms",
+        "--yes",
     )
     assert granted.returncode == 0, granted.stderr
     listed = _lgsp_security("acls", *cluster, "--user", "cn-h24-03")
     assert f"User:cn-h24-03 may READ TOPIC name {OTHER_INBOX}" in listed.stdout
     (tmp_path / "node.yaml").write_text("node: hanoi\nretry_tiers: [10s]\n")
     gateway = _lgsp_security(
-        "grant-gateway", *cluster, "--user", "gw-cli", "--config", str(tmp_path / "node.yaml")
-    )
+        "grant-gateway", *cluster, "--user", "gw-cli", "--config", str(tmp_path / "node.yaml"),
+        "--yes",
+    )  # fmt: skip
     assert gateway.returncode == 0, gateway.stderr
     assert f"READ TOPIC name {EVENTS}.retry.10s" in gateway.stdout
     env = secure_cluster.files.folder / "clients" / "cn-h24-03.env"
@@ -256,6 +259,44 @@ def test_the_security_command_creates_a_principal_without_printing_its_password(
     assert password is not None and password.get_secret_value() in env.read_text()
     for output in (added, granted, listed, gateway):
         assert not any(p in output.stdout + output.stderr for p in secure_cluster.passwords())
+
+
+def test_the_security_command_refuses_resets_lists_revokes_and_deletes_users(
+    secure_cluster: SecureCluster,
+) -> None:
+    """`user-add` needs --yes without a terminal, refuses a second `user-add` of the same user
+    unless --reset (exit 1, LGSP-SEC-USER-EXISTS, password unchanged); `user-list --output
+    json` lists it; `revoke` removes its ACLs; `user-delete` removes the user."""
+    cluster = ["--cluster", secure_cluster.name]
+    name = f"cn-life-{uuid.uuid4().hex[:6]}"
+    unconfirmed = _lgsp_security("user-add", *cluster, "--user", name)
+    assert unconfirmed.returncode == 1
+    assert "needs --yes" in unconfirmed.stderr
+    assert _lgsp_security("user-add", *cluster, "--user", name, "--yes").returncode == 0
+    password = secure_cluster.as_user(name).password
+    again = _lgsp_security("user-add", *cluster, "--user", name, "--yes")
+    assert again.returncode == 1
+    assert "LGSP-SEC-USER-EXISTS" in again.stderr and again.stdout == ""
+    assert secure_cluster.as_user(name).password == password
+    reset = _lgsp_security("user-add", *cluster, "--user", name, "--reset", "--yes")
+    assert reset.returncode == 0, reset.stderr
+    assert secure_cluster.as_user(name).password != password
+    listed = _lgsp_security("user-list", *cluster, "--output", "json")
+    users = {json.loads(line)["user"]: json.loads(line) for line in listed.stdout.splitlines()}
+    assert users[name]["mechanisms"] == "SCRAM-SHA-512"
+    grant = ["--user", name, "--node", NODE, "--agency", OTHER, "--connector", "c", "--yes"]
+    assert _lgsp_security("grant-connector", *cluster, *grant).returncode == 0
+    revoked = _lgsp_security("revoke", *cluster, "--user", name, "--yes", "--output", "json")
+    assert revoked.returncode == 0, revoked.stderr
+    rules = [json.loads(line) for line in revoked.stdout.splitlines()]
+    assert rules and all(r["principal"] == f"User:{name}" for r in rules)
+    assert _lgsp_security("acls", *cluster, "--user", name).stdout == ""
+    deleted = _lgsp_security("user-delete", *cluster, "--user", name, "--yes")
+    assert deleted.returncode == 0, deleted.stderr
+    listed = _lgsp_security("user-list", *cluster, "--output", "json")
+    assert name not in listed.stdout
+    gone = _lgsp_security("user-delete", *cluster, "--user", name, "--yes")
+    assert gone.returncode == 1 and "LGSP-SEC-NO-USER" in gone.stderr
 
 
 def _lgsp_security(*args: str) -> subprocess.CompletedProcess[str]:

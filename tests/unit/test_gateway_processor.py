@@ -19,6 +19,8 @@ from schemas.envelope import Envelope
 from schemas.examples import example_record
 from schemas.ids import bundled_directory
 from schemas.parking import read_park_info
+from schemas.validation import VALIDATED_HEADER, ruleset_id
+from tests.coherent import at_status
 
 MAIN = "lgsp.hanoi.dossier.status.v1"
 PORTAL = "lgsp.hanoi.inbox.000-00-00-g22"
@@ -65,9 +67,7 @@ def _processor() -> RecordProcessor:
 
 def _dossier(offset: int, code: str = "H24.22-0001", status: int = 4, topic: str = MAIN) -> Rec:
     schema = bundled_catalog().get("dossier.status", 2)
-    value = CODEC.encode(
-        schema, example_record(schema) | {"dossierCode": code, "statusCode": status}
-    )
+    value = CODEC.encode(schema, at_status(example_record(schema), status) | {"dossierCode": code})
     envelope = Envelope.new(
         source="000.01.02.H24", type=schema.event_type, dataschema=schema.dataschema
     )
@@ -170,10 +170,12 @@ def test_a_record_without_cloudevents_headers_is_dead_lettered_with_the_envelope
 
 
 def test_a_value_the_transform_cannot_decode_is_dead_lettered() -> None:
-    """A route that must decode meets corrupt bytes: LGSP-GW-TRANSFORM, not a crash."""
+    """A route that must decode meets corrupt bytes stamped as validated (so admission does not
+    decode them): LGSP-GW-TRANSFORM, not a crash."""
     processor, state = _processor(), PartitionState(3600)
     good = _dossier(0)
-    corrupt = Rec(MAIN, 0, 0, good.key, (good.value or b"")[:20], good.headers)
+    stamped = (*good.headers, (VALIDATED_HEADER, ruleset_id().encode()))
+    corrupt = Rec(MAIN, 0, 0, good.key, (good.value or b"")[:20], stamped)
     outcome = _handle(processor, corrupt, state, 1000.0)
     info = read_park_info(outcome.outputs[0].headers)
     assert outcome.kind == "parked" and info is not None and info.code == "LGSP-GW-TRANSFORM"
@@ -186,3 +188,43 @@ def test_dedup_forgets_ids_after_the_window() -> None:
     state.mark_routed("a", 1000.0)
     assert state.seen("a", 1050.0) and not state.seen("a", 1061.0)
     assert state.prune(1061.0) == 1 and not state.routed
+
+
+def test_an_unstamped_record_that_breaks_a_rule_is_parked_with_the_rule_code() -> None:
+    """A dossier with status 99 published without the SDK's stamp is decoded, checked and
+    parked with LGSP-VALID-DOSSIER-STATUS and its path, never routed."""
+    processor, state = _processor(), PartitionState(3600)
+    outcome = _handle(processor, _dossier(0, status=99), state, 1000.0)
+    info = read_park_info(outcome.outputs[0].headers)
+    assert outcome.kind == "parked" and info is not None
+    assert info.code == "LGSP-VALID-DOSSIER-STATUS" and "$.statusCode" in info.reason
+    assert outcome.outputs[0].topic.endswith(".dlq")
+
+
+def test_a_stamped_record_is_routed_without_being_decoded() -> None:
+    """A record stamped with the gateway's rule set is routed on its headers alone: admission
+    decodes nothing (its counter stays at 0) even when the value would break a rule."""
+    processor, state = _processor(), PartitionState(3600)
+    record = _dossier(0, status=99)
+    stamped = Rec(
+        MAIN,
+        0,
+        0,
+        record.key,
+        record.value,
+        (*record.headers, (VALIDATED_HEADER, ruleset_id().encode())),
+    )
+    outcome = _handle(processor, stamped, state, 1000.0)
+    assert outcome.kind == "routed" and processor.admission.checked == 0
+
+
+def test_a_record_stamped_with_other_rules_is_checked_again() -> None:
+    """A stamp of another rule set (an SDK of older rules) does not count: the value is
+    decoded and checked, and a coherent dossier is routed."""
+    processor, state = _processor(), PartitionState(3600)
+    record = _dossier(0, status=4)
+    stale = Rec(
+        MAIN, 0, 0, record.key, record.value, (*record.headers, (VALIDATED_HEADER, b"0.old"))
+    )
+    outcome = _handle(processor, stale, state, 1000.0)
+    assert outcome.kind == "routed" and processor.admission.checked == 1

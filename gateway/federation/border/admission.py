@@ -23,6 +23,8 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.structs import ConsumerRecord
 
 from bus.kafka import TopicSpec, ensure_topics
+from bus.kafka.access import ClusterAccess
+from bus.kafka.factory import new_consumer, new_transactional_producer
 from gateway.federation import errors
 from gateway.federation.border.state import (
     BorderState,
@@ -55,7 +57,7 @@ class Border:
     def __init__(
         self,
         node: str,
-        bootstrap: str,
+        cluster: ClusterAccess,
         peers: list[str],
         partitions: int,
         trust: TrustStore,
@@ -67,7 +69,8 @@ class Border:
         window: timedelta,
         max_batch: int = 1000,
     ) -> None:
-        self.node, self.bootstrap, self.peers = node, bootstrap, peers
+        self.node, self.cluster, self.peers = node, cluster, peers
+        self.bootstrap = cluster.bootstrap_servers
         self.partitions = partitions
         self.trust, self.signer, self.metrics = trust, signer, metrics
         self.catalog, self.codec = catalog, AvroCodec(catalog)
@@ -82,11 +85,10 @@ class Border:
         if not self.peers:
             return
         inbound = [border_topic(self.node, peer) for peer in self.peers]
-        await ensure_topics(
-            self.bootstrap,
-            [TopicSpec(t, self.partitions) for t in [*inbound, refused_topic(self.node)]],
+        await self._ensure(
+            [TopicSpec(t, self.partitions) for t in [*inbound, refused_topic(self.node)]]
         )
-        await ensure_audit_topic(self.bootstrap, self.node)
+        await ensure_audit_topic(self.cluster, self.node)
         while True:
             try:
                 await self._serve(inbound)
@@ -98,21 +100,16 @@ class Border:
                 await asyncio.sleep(1.0)
 
     async def _serve(self, inbound: list[str]) -> None:
-        state = await restore_state(self.bootstrap, self.node, self.window)
-        producer = AIOKafkaProducer(
-            bootstrap_servers=self.bootstrap,
-            transactional_id=f"lgsp-border-{self.node}",
-            enable_idempotence=True,
-            acks="all",
-            linger_ms=5,
+        state = await restore_state(self.cluster, self.node, self.window)
+        security = self.cluster.security
+        producer = new_transactional_producer(
+            self.bootstrap, security, f"lgsp-border-{self.node}", linger_ms=5
         )
-        consumer = AIOKafkaConsumer(
+        consumer = new_consumer(
+            self.bootstrap,
+            security,
             *inbound,
-            bootstrap_servers=self.bootstrap,
             group_id=self.group_id,
-            enable_auto_commit=False,
-            isolation_level="read_committed",
-            auto_offset_reset="earliest",
             max_poll_records=self.max_batch,
             fetch_max_wait_ms=100,
         )
@@ -256,5 +253,13 @@ class Border:
         missing = {o.topic for o in outputs} - self._topics_made
         if missing:
             specs = [TopicSpec(t, self.partitions) for t in missing if t != audit_topic(self.node)]
-            await ensure_topics(self.bootstrap, specs)
+            await self._ensure(specs)
             self._topics_made |= missing
+
+    async def _ensure(self, specs: list[TopicSpec]) -> None:
+        await ensure_topics(
+            self.bootstrap,
+            specs,
+            security=self.cluster.security,
+            replication=self.cluster.replication,
+        )

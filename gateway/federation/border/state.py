@@ -10,6 +10,7 @@ from typing import Any
 from aiokafka import TopicPartition
 
 from bus.kafka import LogReader, TopicSpec, ensure_topics
+from bus.kafka.access import ClusterAccess
 from gateway.federation.border.audit import GENESIS, chain_entry
 from schemas.envelope import format_time, parse_time
 from schemas.topics import gateway_topic
@@ -19,10 +20,15 @@ def audit_topic(node: str) -> str:
     return gateway_topic(node, "audit")
 
 
-async def ensure_audit_topic(bootstrap: str, node: str) -> None:
+async def ensure_audit_topic(cluster: ClusterAccess, node: str) -> None:
     # one partition (one chain), kept forever: archives are copies, not a replacement
     spec = TopicSpec(audit_topic(node), 1, configs={"retention.ms": "-1"})
-    await ensure_topics(bootstrap, [spec])
+    await ensure_topics(
+        cluster.bootstrap_servers,
+        [spec],
+        security=cluster.security,
+        replication=cluster.replication,
+    )
 
 
 class BorderState:
@@ -75,9 +81,9 @@ class BorderState:
             self.seen[key] = parse_time(entry["at"])
 
 
-async def restore_state(bootstrap: str, node: str, window: timedelta) -> BorderState:
+async def restore_state(cluster: ClusterAccess, node: str, window: timedelta) -> BorderState:
     state = BorderState(window)
-    async with LogReader(bootstrap) as reader:
+    async with LogReader(cluster.bootstrap_servers, security=cluster.security) as reader:
         for record in await reader.read({TopicPartition(audit_topic(node), 0): None}):
             state.load(json.loads(record.value or b"{}"))
     state.prune(datetime.now(UTC))

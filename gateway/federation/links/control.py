@@ -10,6 +10,7 @@ import contextlib
 from aiokafka import TopicPartition
 
 from bus.kafka import KafkaPublisher, LogReader, OutgoingRecord, TopicSpec, ensure_topics
+from bus.kafka.access import ClusterAccess
 from bus.lifecycle import Closing
 from schemas.topics import gateway_topic
 
@@ -21,16 +22,23 @@ def state_topic(node: str) -> str:
     return gateway_topic(node, "link-state")
 
 
-async def ensure_state_topic(bootstrap: str, node: str) -> None:
+async def ensure_state_topic(cluster: ClusterAccess, node: str) -> None:
     await ensure_topics(
-        bootstrap, [TopicSpec(state_topic(node), 1, configs={"cleanup.policy": "compact"})]
+        cluster.bootstrap_servers,
+        [TopicSpec(state_topic(node), 1, configs={"cleanup.policy": "compact"})],
+        security=cluster.security,
+        replication=cluster.replication,
     )
 
 
-async def set_link_paused(bootstrap: str, node: str, peer: str, paused: bool) -> None:
+async def set_link_paused(cluster: ClusterAccess, node: str, peer: str, paused: bool) -> None:
     """Record an operator's decision; running links follow it within a second or two."""
-    await ensure_state_topic(bootstrap, node)
-    async with KafkaPublisher(bootstrap, client_id=f"lgsp-link-control-{node}") as publisher:
+    await ensure_state_topic(cluster, node)
+    async with KafkaPublisher(
+        cluster.bootstrap_servers,
+        client_id=f"lgsp-link-control-{node}",
+        security=cluster.security,
+    ) as publisher:
         await publisher.publish(
             OutgoingRecord(state_topic(node), PAUSED if paused else RUNNING, key=peer.encode())
         )
@@ -39,8 +47,8 @@ async def set_link_paused(bootstrap: str, node: str, peer: str, paused: bool) ->
 class LinkControl(Closing):
     """Follows the state topic; ``paused(peer)`` answers from what it read last."""
 
-    def __init__(self, bootstrap: str, node: str) -> None:
-        self._bootstrap = bootstrap
+    def __init__(self, cluster: ClusterAccess, node: str) -> None:
+        self._cluster = cluster
         self._node = node
         self._paused: set[str] = set()
         self._next = 0
@@ -51,7 +59,7 @@ class LinkControl(Closing):
         return peer in self._paused
 
     async def __aenter__(self) -> LinkControl:
-        await ensure_state_topic(self._bootstrap, self._node)
+        await ensure_state_topic(self._cluster, self._node)
         self._task = asyncio.create_task(self._follow())
         return self
 
@@ -63,7 +71,9 @@ class LinkControl(Closing):
 
     async def _follow(self) -> None:
         tp = TopicPartition(state_topic(self._node), 0)
-        async with LogReader(self._bootstrap) as reader:
+        async with LogReader(
+            self._cluster.bootstrap_servers, security=self._cluster.security
+        ) as reader:
             while True:
                 for record in await reader.read({tp: self._next}):
                     peer = (record.key or b"").decode()

@@ -17,12 +17,17 @@ from typing import TypeAlias
 
 import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.errors import KafkaConnectionError
 from aiokafka.structs import ConsumerRecord
 
 from bus.backoff import Backoff
 from bus.kafka import TopicSpec, ensure_topics
+from bus.kafka.access import ClusterAccess
+from bus.kafka.diagnose import connection_error
+from bus.kafka.factory import new_consumer, new_producer
 from gateway.federation.config import SigningMode
 from gateway.federation.links.control import LinkControl
+from gateway.federation.links.failures import LinkFailure, classify
 from gateway.federation.metrics import FederationMetrics
 from gateway.federation.trust import merkle
 from gateway.federation.trust.signing import NodeSigner, signed_text
@@ -89,8 +94,8 @@ class Link:
         self,
         node: str,
         peer: str,
-        local_bootstrap: str,
-        peer_bootstrap: str,
+        local: ClusterAccess,
+        peer_cluster: Callable[[], ClusterAccess],
         partitions: int,
         signer: Callable[[], NodeSigner | None],
         trust: TrustStore,
@@ -101,7 +106,7 @@ class Link:
     ) -> None:
         self.node, self.peer = node, peer
         self.signing = signing
-        self.local_bootstrap, self.peer_bootstrap = local_bootstrap, peer_bootstrap
+        self.local, self.peer_cluster = local, peer_cluster
         self.partitions = partitions
         self.signer = signer
         self.trust, self.control, self.metrics = trust, control, metrics
@@ -111,15 +116,18 @@ class Link:
         self.connected = asyncio.Event()
 
     async def run(self) -> None:
-        await ensure_topics(self.local_bootstrap, [TopicSpec(self.outbox, self.partitions)])
-        consumer = AIOKafkaConsumer(
+        await ensure_topics(
+            self.local.bootstrap_servers,
+            [TopicSpec(self.outbox, self.partitions)],
+            security=self.local.security,
+            replication=self.local.replication,
+        )
+        consumer = new_consumer(
+            self.local.bootstrap_servers,
+            self.local.security,
             self.outbox,
-            bootstrap_servers=self.local_bootstrap,
             group_id=f"lgsp-link-{self.node}-{self.peer}",
             client_id=f"lgsp-link-{self.node}-{self.peer}",
-            enable_auto_commit=False,
-            isolation_level="read_committed",
-            auto_offset_reset="earliest",
             max_poll_records=self.max_batch,
             fetch_max_wait_ms=100,
         )
@@ -129,14 +137,17 @@ class Link:
             while True:
                 try:
                     await self._forward(consumer)
-                except Exception as error:  # the peer is down or unreachable: retry the batch
+                except Exception as error:  # the peer is down or refuses us: retry the batch
                     self.connected.clear()
+                    failure = await self._diagnose(error)
+                    self._failing(failure)
                     self.metrics.link_errors.labels(self.node, self.peer).inc()
                     delay = backoff.next()
-                    log.warning(
+                    (log.error if failure.needs_operator else log.warning)(
                         "link_down",
                         node=self.node,
                         peer=self.peer,
+                        code=failure.value,
                         error=repr(error),
                         retry_in_s=delay,
                     )
@@ -148,17 +159,27 @@ class Link:
             await consumer.stop()
 
     async def _forward(self, consumer: AIOKafkaConsumer) -> None:
-        await ensure_topics(self.peer_bootstrap, [TopicSpec(self.destination, self.partitions)])
-        producer = AIOKafkaProducer(
-            bootstrap_servers=self.peer_bootstrap,
+        # Read at every attempt: a password or CA file fixed by the operator is used at the
+        # next retry, without a restart.
+        peer = self.peer_cluster()
+        # The peer's border creates this topic; a link granted only its write (grant-link)
+        # finds it there, and waits (retrying) while it is not.
+        await ensure_topics(
+            peer.bootstrap_servers,
+            [TopicSpec(self.destination, self.partitions)],
+            security=peer.security,
+            replication=peer.replication,
+        )
+        producer = new_producer(
+            peer.bootstrap_servers,
+            peer.security,
             client_id=f"lgsp-link-{self.node}-{self.peer}",
-            enable_idempotence=True,
-            acks="all",
             linger_ms=5,
             max_batch_size=256 * 1024,
             request_timeout_ms=15_000,
         )
         await producer.start()
+        self._failing(None)
         self.connected.set()
         log.info("link_connected", node=self.node, peer=self.peer, topic=self.destination)
         last_lag = 0.0
@@ -177,6 +198,23 @@ class Link:
                     await self._send(producer, consumer, batch)
         finally:
             await producer.stop()
+
+    async def _diagnose(self, error: Exception) -> LinkFailure:
+        """The failure behind ``error``; when aiokafka hid it ("Unable to bootstrap"), one
+        direct connection to the peer with the same security tells it."""
+        failure = classify(error)
+        if failure is LinkFailure.DOWN and isinstance(error, KafkaConnectionError):
+            peer = self.peer_cluster()
+            found = await connection_error(peer.bootstrap_servers, peer.security)
+            failure = classify(found) if found is not None else failure
+        return failure
+
+    def _failing(self, failure: LinkFailure | None) -> None:
+        """Export which failure (if any) holds the link: 1 for it, 0 for the others."""
+        for each in LinkFailure:
+            self.metrics.link_failing.labels(self.node, self.peer, each.value).set(
+                1 if each is failure else 0
+            )
 
     def _may_forward(self) -> bool:
         paused = self.control.paused(self.peer)

@@ -11,6 +11,7 @@ from typing import Any
 from aiokafka import TopicPartition
 
 from bus.kafka import LogReader, topic_partitions
+from bus.kafka.access import ClusterAccess
 from gateway.federation.receipts.receipt import RECEIPT_TYPE, CheckedReceipt, check_receipt
 from gateway.federation.trust.registry import TrustRegistry
 from schemas.codec import AvroCodec
@@ -36,14 +37,15 @@ class ReceiptView:
 
 
 async def receipts_for(
-    bootstrap: str, node: str, business_key: str, registry: TrustRegistry
+    cluster: ClusterAccess, node: str, business_key: str, registry: TrustRegistry
 ) -> list[ReceiptView]:
     topic = str(event_topic(node, RECEIPT_TYPE))
-    partitions = await topic_partitions(bootstrap, [topic])
+    bootstrap, security = cluster.bootstrap_servers, cluster.security
+    partitions = await topic_partitions(bootstrap, [topic], security=security)
     codec = AvroCodec()
     wanted = business_key.encode()
     found = []
-    async with LogReader(bootstrap) as reader:
+    async with LogReader(bootstrap, security=security) as reader:
         starts: dict[TopicPartition, int | None] = dict.fromkeys(partitions)
         for record in await reader.read(starts):
             if record.key != wanted or not record.value:

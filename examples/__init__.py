@@ -1,0 +1,1 @@
+"""Examples integrators copy; each is run by a test."""
