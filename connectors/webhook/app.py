@@ -244,7 +244,13 @@ def webhook_app(
         bulk = BulkAnswer(accepted=accepted, refused=len(results) - accepted, results=results)
         return answer(200, bulk.model_dump(exclude_none=True))
 
-    @app.get("/health", summary="Liveness")
+    @app.get("/healthz", summary="Liveness")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get(
+        "/health", summary="Liveness (old path of /healthz, kept for a release)", deprecated=True
+    )
     async def health() -> dict[str, str]:
         return {"status": "ok"}
 
