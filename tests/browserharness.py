@@ -91,6 +91,9 @@ class Page:
         old = self.driver.find_element(By.TAG_NAME, "html")
         self.find(css).click()
         WebDriverWait(self.driver, 60).until(expected_conditions.staleness_of(old))
+        self._loaded()
+
+    def _loaded(self) -> None:
         WebDriverWait(self.driver, 60).until(
             lambda d: d.execute_script("return document.readyState") == "complete"
         )
@@ -115,6 +118,7 @@ class Page:
             time.sleep(every_s)
             if reload:
                 self.driver.refresh()
+                self._loaded()
 
     def screenshot(self, name: str) -> None:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)

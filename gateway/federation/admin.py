@@ -56,7 +56,7 @@ def add_federation_routes(app: FastAPI, federation: Federation, guard: AdminGuar
         return await _set(federation, peer, paused=False)
 
     @app.get(
-        "/admin/receipts/{key}",
+        "/admin/receipts/{key:path}",
         summary="Who received a document (by its key), and when (viewer)",
         dependencies=viewer,
     )
