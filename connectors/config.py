@@ -10,6 +10,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from bus.kafka.replication import ReplicationFields
+from bus.wireformat import WireFormatConfig
 from connectors.topics import NAME, NAME_RULE
 from schemas.catalog import bundled_catalog
 from schemas.errors import LgspError
@@ -113,6 +114,11 @@ class ConnectorConfig(_Strict, ReplicationFields):
     metrics_host: str = "127.0.0.1"
     max_in_flight: int = Field(
         default=256, ge=1, le=100_000, description="Records published or delivered at once."
+    )
+    wire_format: WireFormatConfig = Field(
+        default_factory=WireFormatConfig,
+        description="Schema registry and the topics whose values are Confluent frames "
+        "(magic 0 + schema id); default: single-object encoding everywhere.",
     )
 
     @field_validator("name", "node")

@@ -121,7 +121,8 @@ class SourceConnector(Connector[SourceConfigT]):
         for event in events:
             try:
                 built = self.builder.build(event)
-                record: OutgoingRecord = built.record
+                # a topic in wire_format.confluent_topics gets a Confluent frame
+                record: OutgoingRecord = await self.wire.outgoing(built.record)
                 published += 1
             except ContractError as error:
                 log.warning(

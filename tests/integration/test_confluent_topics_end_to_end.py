@@ -1,0 +1,180 @@
+"""Topics configured for the Confluent wire format, end to end on the real broker: the
+webhook publishes Confluent frames on its configured topic, the gateway routes them and
+writes its configured inbox as Confluent frames too, the recipient's HTTP sink delivers the
+record decoded; topics not configured keep single-object encoding; a sink with no registry
+parks a Confluent frame with a code instead of failing (tests/schemaregistryharness.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import struct
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bus.kafka.factory import PLAINTEXT, new_producer
+from bus.settings import Settings
+from connectors.httpsink import HttpSinkConfig
+from connectors.runner import run_connector
+from connectors.topics import connector_dlq_topic
+from schemas.codec import AvroCodec
+from schemas.envelope import Envelope
+from schemas.examples import example_json, example_record
+from schemas.parking import read_park_info
+from tests.connectorharness import (
+    CITY_KEY,
+    DOCUMENT,
+    DOSSIER,
+    WARD,
+    WARD_KEY,
+    AgencyApp,
+    webhook_config,
+)
+from tests.gatewayharness import PrivateNode, Record, read_all, running_gateway
+from tests.schemaregistryharness import running_registry
+
+CITY = "000.00.01.H24"
+ROUTES = """
+routes:
+  - name: city-documents-to-wards
+    types: [vn.gov.document.sent.v1]
+    from: [000.00.01.H24]
+    to: [under 000.00.00.H24]
+"""
+
+
+def _document(number: int) -> dict[str, Any]:
+    return example_json(DOCUMENT) | {
+        "documentId": f"{CITY},2026/11/20,{number}/UBND-VP",
+        "codeNumber": str(number),
+        "codeNotation": "UBND-VP",
+        "sender": {"code": CITY, "name": "Văn phòng UBND thành phố Hà Nội"},
+        "recipients": [{"code": WARD, "name": "UBND phường Phúc Xá"}],
+    }
+
+
+async def _registered_id(url: str, subject: str) -> int:
+    """The id the registry gives DOCUMENT under ``subject`` (the same id when registered)."""
+    async with httpx.AsyncClient() as client:
+        schema = json.dumps(DOCUMENT.definition, ensure_ascii=False)
+        answer = await client.post(f"{url}/subjects/{subject}/versions", json={"schema": schema})
+        subjects = (await client.get(f"{url}/subjects")).json()
+    assert subject in subjects
+    return int(answer.json()["id"])
+
+
+def _schema_id(record: Record) -> int:
+    assert record.value is not None and record.value[:1] == b"\x00", record.value
+    (schema_id,) = struct.unpack(">I", record.value[1:5])
+    return int(schema_id)
+
+
+async def test_confluent_topics_carry_frames_from_webhook_through_gateway_to_the_sink(
+    kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    """A document POSTed to a webhook configured for Confluent lands on its topic as 00 + the
+    id the registry gave <topic>-value, the gateway writes the ward's configured inbox as a
+    Confluent frame, the ward's HTTP sink delivers it decoded; a dossier on a topic not
+    configured stays C3 01."""
+    node = PrivateNode(kafka_bootstrap, tmp_path)
+    config = node.write(ROUTES)
+    events, inbox = node.topic(DOCUMENT.event_type), node.inbox(WARD)
+    plain = node.topic(DOSSIER.event_type)
+    await node.create(events, inbox, plain)
+    settings = Settings(bootstrap_servers=kafka_bootstrap)
+    agency = AgencyApp()
+    async with running_registry() as url:
+        async with httpx.AsyncClient() as client:  # id 1 taken: the ids are the registry's
+            other = json.dumps(DOSSIER.definition)
+            await client.post(f"{url}/subjects/other-value/versions", json={"schema": other})
+        node_yaml = json.loads(config.read_text("utf-8"))
+        node_yaml["wire_format"] = {"registry": url, "confluent_topics": [inbox]}
+        config.write_text(json.dumps(node_yaml), encoding="utf-8")
+        plain_webhook = webhook_config(node.name, kafka_bootstrap)
+        webhook = type(plain_webhook).model_validate(
+            plain_webhook.model_dump()
+            | {"wire_format": {"registry": url, "confluent_topics": [events]}}
+        )
+        sink = HttpSinkConfig.model_validate(
+            {
+                "name": "ward-dms",
+                "node": node.name,
+                "agency": WARD,
+                "url": f"{agency.url}/inbox",
+                "wire_format": {"registry": url},
+            }
+        )
+        async with (
+            running_gateway(config),
+            run_connector(webhook, settings) as ingress,
+            agency.serve(),
+            run_connector(sink.model_copy(update={"url": f"{agency.url}/inbox"}), settings),
+            httpx.AsyncClient() as client,
+        ):
+            posted = await client.post(
+                f"http://127.0.0.1:{ingress.port}/events/document.sent",
+                json=_document(1),
+                headers={"X-Api-Key": CITY_KEY},
+            )
+            assert posted.status_code == 202, posted.text
+            dossier = await client.post(
+                f"http://127.0.0.1:{ingress.port}/events/dossier.status",
+                json=example_json(DOSSIER) | {"receivingAgency": {"code": WARD, "name": "P"}},
+                headers={"X-Api-Key": WARD_KEY},
+            )
+            assert dossier.status_code == 202, dossier.text
+            async with asyncio.timeout(30):
+                while not agency.received:  # noqa: ASYNC110 (nothing to await)
+                    await asyncio.sleep(0.1)
+        [published] = await read_all(kafka_bootstrap, [events], expected=1, settle_s=0)
+        [routed] = await read_all(kafka_bootstrap, [inbox], expected=1, settle_s=0)
+        [single] = await read_all(kafka_bootstrap, [plain], expected=1, settle_s=0)
+        assert _schema_id(published) == await _registered_id(url, f"{events}-value") != 1
+        assert _schema_id(routed) == await _registered_id(url, f"{inbox}-value")
+    assert single.value is not None and single.value[:2] == b"\xc3\x01"
+    [(event_id, delivered)] = agency.received.items()
+    assert event_id == posted.json()["id"]
+    assert delivered["data"]["documentId"] == _document(1)["documentId"]
+
+
+async def test_a_sink_without_registry_parks_a_confluent_frame_with_a_code(
+    kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    """A Confluent frame reaching a sink with no registry configured is parked in the
+    connector's DLQ with LGSP-CODEC-CONFLUENT-UNRESOLVED, and the sink keeps delivering."""
+    node = PrivateNode(kafka_bootstrap, tmp_path)
+    inbox = node.inbox(WARD)
+    await node.create(inbox, partitions=1)
+    agency = AgencyApp()
+    sink = HttpSinkConfig.model_validate(
+        {"name": "ward-dms", "node": node.name, "agency": WARD, "url": "http://127.0.0.1:9"}
+    )
+    record = example_record(DOSSIER)
+    single = AvroCodec().encode(DOSSIER, record)
+    framed = b"\x00" + struct.pack(">I", 7) + single[len(DOSSIER.header) :]
+    envelope = Envelope.new(
+        source=CITY, type=DOSSIER.event_type, subject="k", dataschema=DOSSIER.dataschema
+    )
+    headers = envelope._replace(id="frame-1").to_headers()
+    producer = new_producer(kafka_bootstrap, PLAINTEXT)
+    await producer.start()
+    try:
+        await producer.send_and_wait(inbox, framed, key=b"k", headers=headers)
+        second = envelope._replace(id="single-1").to_headers()
+        await producer.send_and_wait(inbox, single, key=b"k", headers=second)
+    finally:
+        await producer.stop()
+    settings = Settings(bootstrap_servers=kafka_bootstrap)
+    async with agency.serve():
+        target = sink.model_copy(update={"url": f"{agency.url}/inbox"})
+        async with run_connector(target, settings), asyncio.timeout(30):
+            while not agency.received:  # noqa: ASYNC110 (nothing to await)
+                await asyncio.sleep(0.1)
+    dlq = connector_dlq_topic(node.name, "ward-dms")
+    [parked] = await read_all(kafka_bootstrap, [dlq], expected=1, settle_s=0)
+    info = read_park_info(parked.headers)
+    assert info is not None and info.code == "LGSP-CODEC-CONFLUENT-UNRESOLVED"
+    assert parked.value == framed
+    assert list(agency.received) == ["single-1"]
