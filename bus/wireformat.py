@@ -142,3 +142,13 @@ async def record_encoding(
         return
     async with schema_registry(config.registry) as registry:
         yield RecordEncoding(config, registry, catalog)
+
+
+async def as_single_object(value: bytes, config: WireFormatConfig) -> bytes:
+    """``value`` as single-object encoding, a Confluent frame resolved through ``config``'s
+    registry (for tools that read one record at a time: ``lgsp dlq show``, the console);
+    LGSP-CODEC-CONFLUENT-UNRESOLVED when it cannot be."""
+    if not is_confluent(value):
+        return value
+    async with record_encoding(config) as encoding:
+        return await encoding.single_object(value)

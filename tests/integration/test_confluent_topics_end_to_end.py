@@ -13,14 +13,17 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from bus.kafka.factory import PLAINTEXT, new_producer
 from bus.settings import Settings
+from bus.wireformat import WireFormatConfig, record_encoding
 from connectors.httpsink import HttpSinkConfig
 from connectors.runner import run_connector
 from connectors.topics import connector_dlq_topic
 from schemas.codec import AvroCodec
 from schemas.envelope import Envelope
+from schemas.errors import CodecError
 from schemas.examples import example_json, example_record
 from schemas.parking import read_park_info
 from tests.connectorharness import (
@@ -178,3 +181,22 @@ async def test_a_sink_without_registry_parks_a_confluent_frame_with_a_code(
     assert info is not None and info.code == "LGSP-CODEC-CONFLUENT-UNRESOLVED"
     assert parked.value == framed
     assert list(agency.received) == ["single-1"]
+
+
+async def test_an_id_the_registry_does_not_know_is_unresolved_and_known_ids_are_cached() -> None:
+    """A frame naming an id the registry never gave is LGSP-CODEC-CONFLUENT-UNRESOLVED; a
+    registered one is read back as the single-object value, and again once the registry is
+    gone (its schema is cached)."""
+    single = AvroCodec().encode(DOSSIER, example_record(DOSSIER))
+    async with running_registry() as url:
+        config = WireFormatConfig(registry=url, confluent_topics=["t"])
+        async with record_encoding(config) as encoding:
+            framed = await encoding.for_topic("t", single)
+            unknown = framed[:1] + struct.pack(">I", 99) + framed[5:]
+            with pytest.raises(CodecError) as raised:
+                await encoding.single_object(unknown)
+            assert raised.value.code == "LGSP-CODEC-CONFLUENT-UNRESOLVED"
+    async with record_encoding(WireFormatConfig(registry=url)) as reader:
+        with pytest.raises(CodecError):  # a new client, the registry gone: not resolvable
+            await reader.single_object(framed)
+    assert await encoding.single_object(framed) == single  # the first client's cache
