@@ -114,6 +114,7 @@ class RecordEncoding:
                 raise CodecError(
                     f"Confluent frame with schema id {schema_id}: {error.message}",
                     code="LGSP-CODEC-CONFLUENT-UNRESOLVED",
+                    retriable=error.retriable,  # the registry down or answering 5xx
                 ) from error
             self._writers[schema_id] = writer
         return to_single_object(value, writer)

@@ -27,6 +27,7 @@ from gateway.runtime.batching import TransactionBatches
 from gateway.runtime.queues import Batch
 from schemas.confluent import is_confluent
 from schemas.errors import LgspError
+from schemas.validation import VALIDATED_HEADER
 
 log = structlog.get_logger("lgsp.gateway")
 
@@ -121,15 +122,19 @@ class PartitionTransactions:
 
     async def _readable(self, record: ConsumerRecord[bytes, bytes]) -> ConsumerRecord[bytes, bytes]:
         """A Confluent frame as single-object encoding, for admission, transforms and the
-        retry and dead-letter copies; one that cannot be resolved is left as it is (admission
-        parks it unstamped, LGSP-CODEC-CONFLUENT-UNRESOLVED; a sink parks it stamped)."""
+        retry and dead-letter copies. A frame that cannot be resolved loses its validation
+        stamp, so admission parks it (LGSP-CODEC-CONFLUENT-UNRESOLVED) instead of routing
+        bytes no reader can decode; a registry that is down aborts the transaction."""
         if not is_confluent(record.value or b""):
             return record
         try:
             return replace(record, value=await self.wire.single_object(record.value or b""))
         except LgspError as error:
+            if error.retriable:
+                raise
             log.warning("confluent_frame_unresolved", code=error.code, reason=error.message)
-            return record
+            headers = [(k, v) for k, v in record.headers if k != VALIDATED_HEADER]
+            return replace(record, headers=headers)
 
     async def _framed(self, out: Output) -> Output:
         """``out`` in its destination topic's format (wire_format.confluent_topics); a registry

@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import json
 import struct
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +27,9 @@ from schemas.codec import AvroCodec
 from schemas.envelope import Envelope
 from schemas.errors import CodecError
 from schemas.examples import example_json, example_record
+from schemas.jsonform import from_json
 from schemas.parking import read_park_info
+from schemas.validation import VALIDATED_HEADER, ruleset_id
 from tests.connectorharness import (
     CITY_KEY,
     DOCUMENT,
@@ -200,3 +204,54 @@ async def test_an_id_the_registry_does_not_know_is_unresolved_and_known_ids_are_
         with pytest.raises(CodecError):  # a new client, the registry gone: not resolvable
             await reader.single_object(framed)
     assert await encoding.single_object(framed) == single  # the first client's cache
+
+
+async def test_a_gateway_without_registry_parks_a_frame_and_dlq_show_reads_it_with_one(
+    kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    """A stamped Confluent frame reaching a gateway with no registry is parked in its DLQ
+    with LGSP-CODEC-CONFLUENT-UNRESOLVED (not routed, the gateway goes on); `lgsp dlq show`
+    with a node.yaml naming the registry decodes it, without one it says undecodable."""
+    node = PrivateNode(kafka_bootstrap, tmp_path)
+    config = node.write(ROUTES)
+    events = node.topic(DOCUMENT.event_type)
+    await node.create(events, node.inbox(WARD))
+    record = from_json(DOCUMENT, _document(2))
+    envelope = Envelope.new(
+        source=CITY, type=DOCUMENT.event_type, subject="k", dataschema=DOCUMENT.dataschema
+    )
+    headers = [*envelope.to_headers(), (VALIDATED_HEADER, ruleset_id().encode())]
+    async with running_registry() as url:
+        async with record_encoding(WireFormatConfig(registry=url, confluent_topics=[events])) as w:
+            framed = await w.encode(events, DOCUMENT, record)
+        with_registry = tmp_path / "node-registry.yaml"
+        with_registry.write_text(
+            json.dumps(json.loads(config.read_text("utf-8")) | {"wire_format": {"registry": url}}),
+            encoding="utf-8",
+        )
+        async with running_gateway(config):
+            producer = new_producer(kafka_bootstrap, PLAINTEXT)
+            await producer.start()
+            try:
+                await producer.send_and_wait(events, framed, key=b"k", headers=headers)
+            finally:
+                await producer.stop()
+            [parked] = await read_all(
+                kafka_bootstrap, [events + ".dlq"], expected=1, settle_s=0, timeout_s=30
+            )
+        shown, plain = [
+            await asyncio.to_thread(
+                subprocess.run,
+                [sys.executable, "-m", "lgsp", "dlq", "show", envelope.id, "--config", str(path)],
+                capture_output=True,
+                text=True,
+                timeout=120,
+                env={"COLUMNS": "250", "PATH": ""},
+            )
+            for path in (with_registry, config)
+        ]
+    info = read_park_info(parked.headers)
+    assert info is not None and info.code == "LGSP-CODEC-CONFLUENT-UNRESOLVED"
+    assert parked.value == framed
+    assert json.loads(shown.stdout)["record"]["documentId"] == _document(2)["documentId"]
+    assert "LGSP-CODEC-CONFLUENT-UNRESOLVED" in json.loads(plain.stdout)["record"]["undecodable"]
