@@ -7,8 +7,10 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from fastapi.responses import JSONResponse
+from prometheus_client import CollectorRegistry, make_asgi_app
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bus.readiness import ReadinessReport
 
@@ -40,9 +42,23 @@ def health_and_metrics_app(
     """``/healthz``, ``/readyz`` and ``/metrics`` (Prometheus) on one port."""
     app = FastAPI(title="lgsp health and metrics", openapi_url=None, docs_url=None, redoc_url=None)
     add_health_routes(app, report, about)
-
-    @app.get("/metrics", summary="Prometheus metrics")
-    async def metrics() -> Response:
-        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
-
+    add_metrics_route(app, registry)
     return app
+
+
+def add_metrics_route(app: FastAPI, registry: CollectorRegistry) -> None:
+    """``/metrics``: prometheus-client's own ASGI app for ``registry`` (it negotiates the
+    exposition format and compression with the scraper)."""
+    app.router.routes.append(
+        Route("/metrics", _Asgi(make_asgi_app(registry)), include_in_schema=False)
+    )
+
+
+class _Asgi:
+    """An ASGI app as a route endpoint (a bare function would be taken for a request handler)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self._app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self._app(scope, receive, send)

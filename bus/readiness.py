@@ -24,7 +24,6 @@ import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -32,6 +31,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 from bus.kafka.factory import new_admin, new_consumer
 from bus.kafka.security import KafkaSecurity
+from bus.lifecycle import Closing
 
 Check = Callable[[], str | None]  # what is missing now, or None
 _READS_PER_TICK = 8
@@ -60,7 +60,7 @@ class _Watch:
     committed: dict[TopicPartition, int] = field(default_factory=dict)
 
 
-class KafkaReadiness:
+class KafkaReadiness(Closing):
     """``async with KafkaReadiness(bootstrap, security=...) as readiness:`` runs the probe."""
 
     def __init__(
@@ -127,12 +127,7 @@ class KafkaReadiness:
         self._task = asyncio.create_task(self._probe_forever(), name="readiness")
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def aclose(self) -> None:
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -18,16 +18,17 @@ import contextlib
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from types import TracebackType
 from typing import Any
 
 import structlog
 from aiokafka import AIOKafkaConsumer
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
+from bus.backoff import exponential_s
 from bus.exchanges import LOOKUP, Exchange
 from bus.kafka import KafkaPublisher, OutgoingRecord, TopicSpec, ensure_topics, kafka_consumer
 from bus.kafka.access import ClusterAccess
+from bus.lifecycle import Closing
 from schemas.catalog import SchemaCatalog, bundled_catalog
 from schemas.codec import AvroCodec
 from schemas.envelope import Envelope
@@ -105,7 +106,7 @@ async def _ensure_inbox(cluster: ClusterAccess, node: str, agency: str, partitio
     return await _ensure_topic(cluster, inbox_topic(node, agency), partitions)
 
 
-class LookupRequester:
+class LookupRequester(Closing):
     """Ask look-ups for ``agency`` on ``node``; use as ``async with``."""
 
     def __init__(
@@ -152,13 +153,8 @@ class LookupRequester:
             await consumer.position(tp)
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self._stack.__aexit__(exc_type, exc, tb)
+    async def aclose(self) -> None:
+        await self._stack.aclose()
 
     async def lookup(
         self, request: dict[str, Any], target: str, deadline_s: float
@@ -310,7 +306,7 @@ class LookupResponder:
                 if not error.retriable or attempt == _HANDLER_ATTEMPTS:
                     raise
                 log.warning("request_handler_retry", code=error.code, attempt=attempt)
-                await asyncio.sleep(0.5 * 2 ** (attempt - 1))
+                await asyncio.sleep(exponential_s(0.5, attempt - 1, max_s=10.0))
         raise AssertionError("unreachable")
 
     async def _handler_once(self, request: dict[str, Any]) -> dict[str, Any]:
@@ -325,15 +321,7 @@ class LookupResponder:
             ) from error
 
     async def _park(self, publisher: KafkaPublisher, record: Any, error: LgspError) -> None:
-        info = ParkInfo(
-            code=error.code,
-            reason=error.message,
-            original_topic=record.topic,
-            original_partition=record.partition,
-            original_offset=record.offset,
-            attempts=1,
-            first_failure=datetime.now(UTC),
-        )
+        info = ParkInfo.of_record(record, error.code, error.message, attempts=1)
         await publisher.publish(
             OutgoingRecord(
                 self.parked_topic,

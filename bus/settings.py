@@ -9,6 +9,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bus.adminauth import AdminToken
 from bus.kafka.security import KafkaSecurity, SaslMechanism, SecurityProtocol
+from schemas.errors import LgspError
 
 
 class Settings(BaseSettings):
@@ -62,6 +63,18 @@ class Settings(BaseSettings):
         description="Interface the admin API binds to, over the config file's (e.g. 0.0.0.0 "
         "in a container whose port is published).",
     )
+
+    def bootstrap_for(self, configured: str | None, where: str) -> str:
+        """The cluster to connect to: ``configured`` (from the component's own file), else
+        LGSP_BOOTSTRAP_SERVERS; LGSP-CONFIG-INVALID, naming ``where``, when neither is set."""
+        bootstrap = configured or self.bootstrap_servers
+        if not bootstrap:
+            raise LgspError(
+                f"no Kafka to connect to: set bootstrap_servers in {where} or "
+                "LGSP_BOOTSTRAP_SERVERS",
+                code="LGSP-CONFIG-INVALID",
+            )
+        return bootstrap
 
     def kafka_security(self) -> KafkaSecurity:
         """The client security these settings describe (plaintext unless configured)."""

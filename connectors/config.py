@@ -7,6 +7,8 @@ that kind's model. Every problem is reported with its line (``bus.yamlconfig``).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from bus.kafka.replication import ReplicationFields
@@ -15,6 +17,7 @@ from connectors.topics import NAME, NAME_RULE
 from schemas.catalog import bundled_catalog
 from schemas.errors import LgspError
 from schemas.ids.agency import AgencyCode
+from schemas.ids.directory import AgencyDirectory, bundled_directory
 
 
 def agency_code(value: str) -> str:
@@ -120,6 +123,20 @@ class ConnectorConfig(_Strict, ReplicationFields):
         description="Schema registry and the topics whose values are Confluent frames "
         "(magic 0 + schema id); default: single-object encoding everywhere.",
     )
+    directory: Path | None = Field(
+        default=None,
+        description="Agency directory CSV the standards' rules check agency codes against "
+        "(relative to this file); unset: the contract's bundled directory.",
+    )
+
+    def load_directory(self) -> AgencyDirectory:
+        """The agency directory records are checked against (read once per call: callers
+        keep it)."""
+        return (
+            bundled_directory()
+            if self.directory is None
+            else AgencyDirectory.from_csv(self.directory)
+        )
 
     @field_validator("name", "node")
     @classmethod

@@ -6,11 +6,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from abc import ABC, abstractmethod
-from types import TracebackType
 from typing import Any, ClassVar, Generic, Self, TypeVar
 
 from bus.health import health_and_metrics_app
 from bus.httpserver import http_server
+from bus.lifecycle import Closing
 from bus.readiness import KafkaReadiness
 from bus.wireformat import RecordEncoding, record_encoding
 from connectors.config import ConnectorConfig
@@ -20,7 +20,7 @@ from connectors.metrics import ConnectorMetrics
 ConfigT = TypeVar("ConfigT", bound=ConnectorConfig)
 
 
-class Connector(ABC, Generic[ConfigT]):
+class Connector(Closing, ABC, Generic[ConfigT]):
     """Base of every connector: ``async with Connector(config, context) as c: await c.run()``.
 
     Subclasses open their own resources (HTTP clients, folders) in ``open`` and release them
@@ -96,13 +96,8 @@ class Connector(ABC, Generic[ConfigT]):
             raise
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self._stack.__aexit__(exc_type, exc, traceback)
+    async def aclose(self) -> None:
+        await self._stack.aclose()
 
     @property
     def enter(self) -> contextlib.AsyncExitStack:

@@ -13,15 +13,16 @@ from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer
 from aiokafka.errors import KafkaError
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter, Histogram
 
+from bus.metrics import Metrics, counter, gauge, histogram
 from connectors.sla import OUTCOMES, Outcome, sla_outcome
 
 _BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
 # ce_time to the target's acknowledgement: seconds (a record straight through) to a day (an
 # agency system down over a night); 300 is the default SLA, 60/900/3600 the usual overrides
 DELIVERY_BUCKETS = (1, 5, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 43200, 86400)
-_SLA_LABELS = ["node", "connector", "agency", "event_type"]
+_SLA_LABELS = ("node", "connector", "agency", "event_type")
 
 
 @dataclass(frozen=True)
@@ -30,82 +31,75 @@ class _SlaChildren:
     outcomes: dict[Outcome, Counter]
 
 
-class ConnectorMetrics:
-    """Every metric a connector exports; one instance per connector."""
+class ConnectorMetrics(Metrics):
+    """Every metric a connector exports; one instance per connector (its first label)."""
+
+    first_labels = ("connector",)
+
+    records = counter(
+        "lgsp_connector_records_total",
+        "Records handled: published (sources), delivered or parked (sinks), rejected.",
+        "outcome",
+    )
+    retries = counter(
+        "lgsp_connector_retries_total",
+        "Delivery attempts that failed and will be tried again, by error code.",
+        "code",
+    )
+    parked = counter(
+        "lgsp_connector_parked_total",
+        "Records parked in the connector's DLQ topic, by error code.",
+        "code",
+    )
+    in_flight = gauge(
+        "lgsp_connector_in_flight_records", "Records handed on and not yet acknowledged."
+    )
+    seconds = histogram(
+        "lgsp_connector_operation_seconds",
+        "Time to publish a batch (sources) or to deliver one record (sinks).",
+        buckets=_BUCKETS,
+    )
+    checkpoints = counter(
+        "lgsp_connector_checkpoints_total",
+        "Positions committed (source checkpoints, sink offsets).",
+    )
+    lag = gauge(
+        "lgsp_connector_consumer_lag_records",
+        "Records in a sink's inbox partition not yet acknowledged by the agency's system: "
+        "the partition's end minus the group's committed offset, per partition this process "
+        "reads (refreshed every 5 s).",
+        "partition",
+    )
+    requests = counter(
+        "lgsp_connector_http_requests_total",
+        "Requests a webhook answered, by status code.",
+        "status",
+    )
+    # the delivery SLA: node first, then the connector, its agency and the event type
+    delivery_seconds = histogram(
+        "lgsp_connector_delivery_seconds",
+        "Time from a record's ce_time to the agency system acknowledging it (sinks).",
+        *_SLA_LABELS,
+        buckets=DELIVERY_BUCKETS,
+        prefixed=False,
+    )
+    deliveries = counter(
+        "lgsp_connector_deliveries_total",
+        "Records the agency system acknowledged, on time or late against the delivery SLA.",
+        *_SLA_LABELS,
+        "outcome",
+        prefixed=False,
+    )
+    sla_seconds = gauge(
+        "lgsp_connector_delivery_sla_seconds",
+        "The delivery SLA a sink applies, per event type it has delivered.",
+        *_SLA_LABELS,
+        prefixed=False,
+    )
 
     def __init__(self, registry: CollectorRegistry, connector: str) -> None:
+        super().__init__(registry, connector)
         self.connector = connector
-        self.records = Counter(
-            "lgsp_connector_records_total",
-            "Records handled: published (sources), delivered or parked (sinks), rejected.",
-            ["connector", "outcome"],
-            registry=registry,
-        )
-        self.retries = Counter(
-            "lgsp_connector_retries_total",
-            "Delivery attempts that failed and will be tried again, by error code.",
-            ["connector", "code"],
-            registry=registry,
-        )
-        self.parked = Counter(
-            "lgsp_connector_parked_total",
-            "Records parked in the connector's DLQ topic, by error code.",
-            ["connector", "code"],
-            registry=registry,
-        )
-        self.in_flight = Gauge(
-            "lgsp_connector_in_flight_records",
-            "Records handed on and not yet acknowledged.",
-            ["connector"],
-            registry=registry,
-        )
-        self.seconds = Histogram(
-            "lgsp_connector_operation_seconds",
-            "Time to publish a batch (sources) or to deliver one record (sinks).",
-            ["connector"],
-            buckets=_BUCKETS,
-            registry=registry,
-        )
-        self.checkpoints = Counter(
-            "lgsp_connector_checkpoints_total",
-            "Positions committed (source checkpoints, sink offsets).",
-            ["connector"],
-            registry=registry,
-        )
-        self.lag = Gauge(
-            "lgsp_connector_consumer_lag_records",
-            "Records in a sink's inbox partition not yet acknowledged by the agency's system: "
-            "the partition's end minus the group's committed offset, per partition this process "
-            "reads (refreshed every 5 s).",
-            ["connector", "partition"],
-            registry=registry,
-        )
-        self.requests = Counter(
-            "lgsp_connector_http_requests_total",
-            "Requests a webhook answered, by status code.",
-            ["connector", "status"],
-            registry=registry,
-        )
-
-        self.delivery_seconds = Histogram(
-            "lgsp_connector_delivery_seconds",
-            "Time from a record's ce_time to the agency system acknowledging it (sinks).",
-            _SLA_LABELS,
-            buckets=DELIVERY_BUCKETS,
-            registry=registry,
-        )
-        self.deliveries = Counter(
-            "lgsp_connector_deliveries_total",
-            "Records the agency system acknowledged, on time or late against the delivery SLA.",
-            [*_SLA_LABELS, "outcome"],
-            registry=registry,
-        )
-        self.sla_seconds = Gauge(
-            "lgsp_connector_delivery_sla_seconds",
-            "The delivery SLA a sink applies, per event type it has delivered.",
-            _SLA_LABELS,
-            registry=registry,
-        )
         # labelled children by (node, agency, event type, SLA): labels() costs a lock and a
         # tuple per call, and a sink delivers with the same few label sets all day
         self._sla_children: dict[tuple[str, str, str, float], _SlaChildren] = {}

@@ -92,4 +92,7 @@ def load_connector_config(path: Path) -> ConnectorConfig:
     if cls is None:
         load_yaml_model(path, ConnectorConfig)  # reports the file's problems with lines
         raise ConfigError(str(path), ["kind: required (webhook, http-poll, ..., plugin)"])
-    return load_yaml_model(path, cls.config_model)
+    config = load_yaml_model(path, cls.config_model)
+    if config.directory is not None and not config.directory.is_absolute():
+        config = config.model_copy(update={"directory": path.parent / config.directory})
+    return config

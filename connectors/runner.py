@@ -19,7 +19,6 @@ from connectors.config import ConnectorConfig
 from connectors.context import ConnectorContext
 from connectors.lifecycle import Connector
 from connectors.registry import connector_class
-from schemas.errors import LgspError
 
 
 @dataclass
@@ -47,14 +46,7 @@ class RunningConnector:
 
 
 def bootstrap_of(config: ConnectorConfig, settings: Settings) -> str:
-    bootstrap = config.bootstrap_servers or settings.bootstrap_servers
-    if not bootstrap:
-        raise LgspError(
-            "no Kafka to connect to: set bootstrap_servers in the connector file or "
-            "LGSP_BOOTSTRAP_SERVERS",
-            code="LGSP-CONFIG-INVALID",
-        )
-    return bootstrap
+    return settings.bootstrap_for(config.bootstrap_servers, "the connector file")
 
 
 @contextlib.asynccontextmanager

@@ -110,7 +110,9 @@ class SinkConnector(Connector[SinkConfigT]):
                 security=self.context.security,
             )
         )
-        self.builder = EventBuilder(config.node, config.name, config.agency, self.context.codec)
+        self.builder = EventBuilder(
+            config.node, config.name, config.agency, self.context.codec, config.load_directory()
+        )
         self._slots = asyncio.Semaphore(config.max_in_flight)
         await self.open_sink()
 

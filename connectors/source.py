@@ -76,7 +76,9 @@ class SourceConnector(Connector[SourceConfigT]):
                 security=self.context.security,
             )
         )
-        self.builder = EventBuilder(config.node, config.name, config.agency, self.context.codec)
+        self.builder = EventBuilder(
+            config.node, config.name, config.agency, self.context.codec, config.load_directory()
+        )
         self.checkpoints = CheckpointStore(
             self.context.bootstrap_servers,
             config.node,

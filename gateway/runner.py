@@ -26,7 +26,6 @@ from gateway.ops.admin import admin_app
 from gateway.ops.readiness import gateway_readiness
 from gateway.runtime.gateway import Gateway
 from schemas.catalog import SchemaCatalog
-from schemas.errors import LgspError
 
 log = structlog.get_logger("lgsp.gateway")
 _STOP_WAIT_S = 30.0
@@ -52,13 +51,7 @@ class RunningGateway:
 
 def gateway_bootstrap(config: GatewayConfig, settings: Settings) -> str:
     """The cluster to connect to: node.yaml's ``bootstrap_servers``, else the environment's."""
-    bootstrap = config.bootstrap_servers or settings.bootstrap_servers
-    if not bootstrap:
-        raise LgspError(
-            "no Kafka to connect to: set bootstrap_servers in the config or LGSP_BOOTSTRAP_SERVERS",
-            code="LGSP-CONFIG-INVALID",
-        )
-    return bootstrap
+    return settings.bootstrap_for(config.bootstrap_servers, "the config")
 
 
 @contextlib.asynccontextmanager

@@ -15,11 +15,11 @@ from typing import Annotated, Any
 
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, PlainTextResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from fastapi.responses import JSONResponse, PlainTextResponse
+from prometheus_client import CollectorRegistry
 from pydantic import BaseModel
 
-from bus.health import add_health_routes
+from bus.health import add_health_routes, add_metrics_route
 from bus.readiness import ReadinessReport
 from tracker.documents import DocumentState, overdue_recipients
 from tracker.dossiers import (
@@ -184,9 +184,7 @@ def tracker_api(ctx: ApiContext) -> FastAPI:
 
     add_health_routes(app, ctx.readiness, lambda: {"dossiers": len(ctx.state.dossiers)})
 
-    @app.get("/metrics")
-    async def metrics() -> Response:
-        return Response(generate_latest(ctx.registry), media_type=CONTENT_TYPE_LATEST)
+    add_metrics_route(app, ctx.registry)
 
     @app.get("/dossiers/{dossier_code}", response_model=DossierView)
     async def get_dossier(dossier_code: str) -> DossierView:

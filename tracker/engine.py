@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable, Mapping
-from types import TracebackType
 from typing import Any, TypeAlias
 
 import structlog
@@ -22,6 +21,7 @@ from aiokafka.structs import ConsumerRecord
 
 from bus.kafka import KafkaSecurity, LogReader, TopicSpec, ensure_topics, topic_partitions
 from bus.kafka.factory import new_consumer, new_transactional_producer
+from bus.lifecycle import Closing
 from bus.logging import bind_record
 from bus.wireformat import SINGLE_OBJECT, RecordEncoding, record_encoding
 from schemas.catalog import bundled_catalog
@@ -47,7 +47,7 @@ Record: TypeAlias = ConsumerRecord[bytes, bytes]
 COMPACTED = {"cleanup.policy": "compact", "min.compaction.lag.ms": "60000"}
 
 
-class Tracker:
+class Tracker(Closing):
     """``async with Tracker(config, bootstrap, metrics, security=...) as t: await t.run()``."""
 
     def __init__(
@@ -129,12 +129,7 @@ class Tracker:
             raise
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def aclose(self) -> None:
         if self._consumer is not None:
             await self._consumer.stop()
         if self._producer is not None:

@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import structlog
-from prometheus_client import CollectorRegistry, Counter, Gauge
+from prometheus_client import Gauge
 
+from bus.metrics import Metrics, counter, gauge
 from tracker.documents import overdue_recipients
 from tracker.figures import count_dossiers
 from tracker.state import TrackerState
@@ -19,61 +20,50 @@ from tracker.workdays import WorkingCalendar
 log = structlog.get_logger("lgsp.tracker.calendar")
 
 
-class TrackerMetrics:
-    def __init__(self, registry: CollectorRegistry) -> None:
-        self.events = Counter(
-            "lgsp_tracker_events_total",
-            "Events read by the tracker, by event type and outcome (tracked or parked).",
-            ["type", "outcome"],
-            registry=registry,
-        )
-        self.batches = Counter(
-            "lgsp_tracker_transactions_total",
-            "Transactions committed (changelog writes and source offsets together).",
-            registry=registry,
-        )
-        self.table_rows = Gauge(
-            "lgsp_tracker_table_rows",
-            "Rows in the tracker's tables.",
-            ["table"],
-            registry=registry,
-        )
-        self.calendar_confirmed = Gauge(
-            "lgsp_tracker_calendar_year_confirmed",
-            "1 when a year's working days come from a Government notice (the holidays file), "
-            "0 when from the holidays package's statutory calendar, not confirmed by a notice.",
-            ["year"],
-            registry=registry,
-        )
-        self.recovery_seconds = Gauge(
-            "lgsp_tracker_recovery_seconds",
-            "How long the last start took to rebuild the tables from the changelog.",
-            registry=registry,
-        )
-        self.on_time_ratio = Gauge(
-            "lgsp_tracker_on_time_ratio",
-            "Share of an agency's finished dossiers finished on or before their due time.",
-            ["agency"],
-            registry=registry,
-        )
-        self.backlog = Gauge(
-            "lgsp_tracker_backlog_dossiers",
-            "Dossiers an agency still has to finish (not finished, refused or stopped).",
-            ["agency"],
-            registry=registry,
-        )
-        self.overdue = Gauge(
-            "lgsp_tracker_overdue_dossiers",
-            "Dossiers of an agency past their due time and not finished.",
-            ["agency"],
-            registry=registry,
-        )
-        self.overdue_documents = Gauge(
-            "lgsp_tracker_overdue_documents",
-            "Documents an agency received and has not finished past their due date.",
-            ["agency"],
-            registry=registry,
-        )
+class TrackerMetrics(Metrics):
+    """Every metric the tracker exports (one tracker per node: no node label)."""
+
+    events = counter(
+        "lgsp_tracker_events_total",
+        "Events read by the tracker, by event type and outcome (tracked or parked).",
+        "type",
+        "outcome",
+    )
+    batches = counter(
+        "lgsp_tracker_transactions_total",
+        "Transactions committed (changelog writes and source offsets together).",
+    )
+    table_rows = gauge("lgsp_tracker_table_rows", "Rows in the tracker's tables.", "table")
+    calendar_confirmed = gauge(
+        "lgsp_tracker_calendar_year_confirmed",
+        "1 when a year's working days come from a Government notice (the holidays file), "
+        "0 when from the holidays package's statutory calendar, not confirmed by a notice.",
+        "year",
+    )
+    recovery_seconds = gauge(
+        "lgsp_tracker_recovery_seconds",
+        "How long the last start took to rebuild the tables from the changelog.",
+    )
+    on_time_ratio = gauge(
+        "lgsp_tracker_on_time_ratio",
+        "Share of an agency's finished dossiers finished on or before their due time.",
+        "agency",
+    )
+    backlog = gauge(
+        "lgsp_tracker_backlog_dossiers",
+        "Dossiers an agency still has to finish (not finished, refused or stopped).",
+        "agency",
+    )
+    overdue = gauge(
+        "lgsp_tracker_overdue_dossiers",
+        "Dossiers of an agency past their due time and not finished.",
+        "agency",
+    )
+    overdue_documents = gauge(
+        "lgsp_tracker_overdue_documents",
+        "Documents an agency received and has not finished past their due date.",
+        "agency",
+    )
 
     def calendar_years(self, calendar: WorkingCalendar, this_year: int) -> None:
         """Say which years, from the notices' first to next year, a notice confirms; log the

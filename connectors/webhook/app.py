@@ -27,6 +27,7 @@ from connectors.webhook.intake import (
 from schemas.catalog import bundled_catalog
 from schemas.errors import ContractError, LgspError
 from schemas.examples import example_json
+from schemas.ids.directory import AgencyDirectory
 
 
 class Accepted(BaseModel):
@@ -115,7 +116,12 @@ async def _read_limited(request: Request, limit: int) -> bytes:
     return bytes(body)
 
 
-def webhook_app(config: WebhookConfig, publish: Publish, metrics: ConnectorMetrics) -> FastAPI:
+def webhook_app(
+    config: WebhookConfig,
+    publish: Publish,
+    metrics: ConnectorMetrics,
+    directory: AgencyDirectory | None = None,
+) -> FastAPI:
     """The webhook API; ``publish`` puts an accepted event on Kafka and says where it landed."""
     app = FastAPI(
         title=f"LGSP webhook {config.name}",
@@ -164,6 +170,7 @@ def webhook_app(config: WebhookConfig, publish: Publish, metrics: ConnectorMetri
                 data,
                 idempotency_key=headers.get("idempotency-key"),
                 correlation_id=headers.get("x-correlation-id"),
+                directory=directory,
             )
             accepted = await publish(event)
         except Refusal as refusal:
@@ -218,6 +225,7 @@ def webhook_app(config: WebhookConfig, publish: Publish, metrics: ConnectorMetri
                     data,
                     idempotency_key=f"{key}:{index}" if key else None,
                     correlation_id=headers.get("x-correlation-id"),
+                    directory=directory,
                 )
                 accepted = await publish(event)
             except Refusal as refusal:
@@ -236,7 +244,13 @@ def webhook_app(config: WebhookConfig, publish: Publish, metrics: ConnectorMetri
         bulk = BulkAnswer(accepted=accepted, refused=len(results) - accepted, results=results)
         return answer(200, bulk.model_dump(exclude_none=True))
 
-    @app.get("/health", summary="Liveness")
+    @app.get("/healthz", summary="Liveness")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get(
+        "/health", summary="Liveness (old path of /healthz, kept for a release)", deprecated=True
+    )
     async def health() -> dict[str, str]:
         return {"status": "ok"}
 

@@ -36,9 +36,11 @@ class WebhookConnector(Connector[WebhookConfig]):
                 security=self.context.security,
             )
         )
-        self.builder = EventBuilder(config.node, config.name, config.agency, self.context.codec)
+        self.builder = EventBuilder(
+            config.node, config.name, config.agency, self.context.codec, config.load_directory()
+        )
         self._slots = asyncio.Semaphore(config.max_in_flight)
-        app = webhook_app(config, self.publish, self.metrics)
+        app = webhook_app(config, self.publish, self.metrics, self.builder.directory)
         server = await self.enter.enter_async_context(http_server(app, config.host, config.port))
         self.port = bound_port(server)
 

@@ -14,6 +14,7 @@ from connectors.fieldpath import text_at, values_at
 from connectors.webhook.config import CallingAgency, WebhookConfig, hash_api_key
 from schemas.catalog import bundled_catalog
 from schemas.errors import LgspError
+from schemas.ids.directory import AgencyDirectory
 from schemas.jsonform import from_json
 from schemas.validation import MAX_JSON_DEPTH, Violation, json_depth_violation, violations
 from schemas.validation.codes import JSON_DEPTH
@@ -151,6 +152,7 @@ def to_event(
     *,
     idempotency_key: str | None,
     correlation_id: str | None,
+    directory: AgencyDirectory | None = None,
 ) -> SourceEvent:
     """The event to publish, or a Refusal listing every problem (422; 403 if it speaks for
     another agency)."""
@@ -159,7 +161,7 @@ def to_event(
     broken: list[Violation] = []
     try:
         schema = bundled_catalog().get(subject)
-        broken = violations(subject, from_json(schema, data))
+        broken = violations(subject, from_json(schema, data), directory)
     except LgspError as error:
         problems.extend(getattr(error, "problems", [error.message]))
     if not isinstance(data, dict):

@@ -9,13 +9,13 @@ import functools
 from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import TracebackType
 
 import structlog
 from prometheus_client import CollectorRegistry
 
 from bus.kafka.access import ClusterAccess
 from bus.kafka.security import PLAINTEXT
+from bus.lifecycle import Closing
 from gateway.federation.border.admission import Border
 from gateway.federation.config import FederationConfig, LinkConfig, resolve
 from gateway.federation.errors import TrustError
@@ -32,7 +32,7 @@ from schemas.catalog import SchemaCatalog
 log = structlog.get_logger("lgsp.federation")
 
 
-class Federation:
+class Federation(Closing):
     def __init__(
         self,
         node: str,
@@ -84,6 +84,7 @@ class Federation:
             window=timedelta(seconds=max(dedup_window_s, parse_delay(config.max_age))),
         )
         self._tasks: list[asyncio.Task[None]] = []
+        self._stack = contextlib.AsyncExitStack()
 
     def signer(self) -> NodeSigner | None:
         registry = self.trust.registry
@@ -98,26 +99,28 @@ class Federation:
             log.error(
                 "no_signing_key", node=self.node, code="LGSP-TRUST-NO-KEY", keys=sorted(self.keys)
             )
-        await self.control.__aenter__()
-        self._tasks = [
-            asyncio.create_task(self.trust.run()),
-            asyncio.create_task(self.border.run()),
-        ]
-        self._tasks += [asyncio.create_task(link.run()) for link in self.links.values()]
+        async with contextlib.AsyncExitStack() as stack:
+            await stack.enter_async_context(self.control)
+            self._tasks = [
+                asyncio.create_task(self.trust.run()),
+                asyncio.create_task(self.border.run()),
+            ]
+            self._tasks += [asyncio.create_task(link.run()) for link in self.links.values()]
+            stack.push_async_callback(_cancel_all, self._tasks)
+            self._stack = stack.pop_all()
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
-        await self.control.__aexit__(exc_type, exc, tb)
+    async def aclose(self) -> None:
+        await self._stack.aclose()
+
+
+async def _cancel_all(tasks: list[asyncio.Task[None]]) -> None:
+    """Cancel the federation's tasks together, then wait for each (their errors were logged)."""
+    for task in tasks:
+        task.cancel()
+    for task in tasks:
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
 
 
 def choose_signer(

@@ -11,12 +11,11 @@ import functools
 from collections.abc import Sequence
 from typing import Any
 
-from fastapi import Depends, FastAPI, Response
+from fastapi import Depends, FastAPI
 from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from bus.adminauth import AdminGuard, AdminToken
-from bus.health import add_health_routes
+from bus.health import add_health_routes, add_metrics_route
 from bus.readiness import KafkaReadiness
 from bus.yamlconfig import ConfigError
 from gateway.federation.admin import add_federation_routes
@@ -55,9 +54,7 @@ def admin_app(
         },
     )
 
-    @app.get("/metrics", summary="Prometheus metrics")
-    async def metrics() -> Response:
-        return Response(generate_latest(gateway.registry), media_type=CONTENT_TYPE_LATEST)
+    add_metrics_route(app, gateway.registry)
 
     @app.get(
         "/admin/routes",

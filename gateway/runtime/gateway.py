@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from types import TracebackType
 
 import structlog
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -23,6 +22,7 @@ from prometheus_client import CollectorRegistry
 
 from bus.kafka.factory import new_admin, new_consumer
 from bus.kafka.security import KafkaSecurity
+from bus.lifecycle import Closing
 from bus.wireformat import record_encoding
 from gateway.config import GatewayConfig, load_route_table
 from gateway.metrics import GatewayMetrics
@@ -46,7 +46,7 @@ log = structlog.get_logger("lgsp.gateway")
 _TOPIC_REFRESH_S = 2.0
 
 
-class Gateway:
+class Gateway(Closing):
     """One gateway process of a node; use as ``async with Gateway(...) as gw: await gw.run()``
     (or ``gateway.runner.run_gateway``, which also starts federation and the admin API)."""
 
@@ -158,13 +158,8 @@ class Gateway:
         )
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self._stack.__aexit__(exc_type, exc, tb)
+    async def aclose(self) -> None:
+        await self._stack.aclose()
         log.info("gateway_stopped", node=self.config.node)
 
     def stop(self) -> None:
@@ -219,20 +214,21 @@ class Gateway:
         while True:
             with contextlib.suppress(Exception):
                 await self.topics.refresh()
-            self.metrics.report_lag(
-                self.ownership.positions,
-                self._stable_offset,
-                set(self.ownership.states),
-            )
+            try:
+                self.metrics.report_lag(
+                    self.ownership.positions, self._stable_offset, set(self.ownership.states)
+                )
+            except Exception as error:  # said, and tried again: this task must not die
+                log.warning("consumer_lag_not_reported", node=self.config.node, error=repr(error))
             await asyncio.sleep(_TOPIC_REFRESH_S)
 
     def _stable_offset(self, tp: TopicPartition) -> int | None:
-        """The consumer's last stable offset, None for a partition no longer assigned (a
-        rebalance can revoke one between two refreshes: aiokafka asserts on it)."""
+        """The last stable offset the consumer saw; None for a partition it no longer has
+        (aiokafka asserts on those: a revocation must not end the refresh)."""
         if tp not in self._consumer.assignment():
             return None
-        stable: int | None = self._consumer.last_stable_offset(tp)
-        return stable
+        offset: int | None = self._consumer.last_stable_offset(tp)
+        return offset
 
     async def _ensure_topics(self) -> None:
         await ensure_gateway_topics(

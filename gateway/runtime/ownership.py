@@ -146,6 +146,8 @@ class PartitionOwner:
             await self._producers.close(numbers, grace_s=STOP_GRACE_S)
             for number in numbers:
                 self.states.pop(number, None)
+            for tp in revoked:
+                self.positions.pop(tp, None)
         finally:
             self._queues.release(numbers)
         log.info("partitions_revoked", node=self._metrics.node, partitions=sorted(numbers))

@@ -230,7 +230,10 @@ async def test_console_in_chromium_on_a_federated_node(
     owner = {**example_record(bundled_catalog().get("dossier.status"))["owner"]}
     owner["idNumber"] = ID_NUMBER
     dossier = make_event(
-        "dossier.status", source=SENDER, changes={"dossierCode": "H24.26-0042", "owner": owner}
+        "dossier.status",
+        source=SENDER,
+        recipients=[G22],  # the national portal's agency; the harness routes dossiers there
+        changes={"dossierCode": "H24.26-0042", "owner": owner},
     )
     document = make_event(
         "document.sent", source=SENDER, recipients=[DA_NANG], changes={"documentId": "DOC-TRACE-1"}

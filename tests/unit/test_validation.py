@@ -128,3 +128,19 @@ def test_an_owner_id_masked_by_the_gateway_is_accepted_as_masked(masked: str) ->
     assert [v.code for v in violations("dossier.status", record | {"owner": broken})] == [
         "LGSP-ID-CCCD"
     ]
+
+
+def test_a_node_directory_decides_which_agencies_exist() -> None:
+    """The rules check agency codes against the directory they are given: an agency of a
+    node's own directory passes there and is unknown to the bundled one."""
+    from schemas.ids.directory import AgencyDirectory
+
+    text = (
+        "code,name,name_en,tier,node,admin_unit\n"
+        "000.00.00.H41,UBND Nghệ An,Nghệ An,province,nghean,40\n"
+        "000.07.09.H41,UBND xã,Commune,commune,,\n"
+    )
+    own = AgencyDirectory.from_csv_text(text)
+    record = example_record(DOSSIER) | {"receivingAgency": {"code": "000.07.09.H41", "name": "x"}}
+    assert violations("dossier.status", record, own) == []
+    assert [v.code for v in violations("dossier.status", record)] == ["LGSP-ID-UNKNOWN-AGENCY"]

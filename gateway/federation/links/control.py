@@ -11,6 +11,7 @@ from aiokafka import TopicPartition
 
 from bus.kafka import KafkaPublisher, LogReader, OutgoingRecord, TopicSpec, ensure_topics
 from bus.kafka.access import ClusterAccess
+from bus.lifecycle import Closing
 from schemas.topics import gateway_topic
 
 PAUSED = b"paused"
@@ -43,7 +44,7 @@ async def set_link_paused(cluster: ClusterAccess, node: str, peer: str, paused: 
         )
 
 
-class LinkControl:
+class LinkControl(Closing):
     """Follows the state topic; ``paused(peer)`` answers from what it read last."""
 
     def __init__(self, cluster: ClusterAccess, node: str) -> None:
@@ -62,7 +63,7 @@ class LinkControl:
         self._task = asyncio.create_task(self._follow())
         return self
 
-    async def __aexit__(self, *exc: object) -> None:
+    async def aclose(self) -> None:
         if self._task:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
