@@ -65,9 +65,9 @@ def _document(number: int) -> dict[str, Any]:
 async def _registered_id(url: str, subject: str) -> int:
     """The id the registry gives DOCUMENT under ``subject`` (the same id when registered)."""
     async with httpx.AsyncClient() as client:
+        subjects = (await client.get(f"{url}/subjects")).json()  # registered by the bus
         schema = json.dumps(DOCUMENT.definition, ensure_ascii=False)
         answer = await client.post(f"{url}/subjects/{subject}/versions", json={"schema": schema})
-        subjects = (await client.get(f"{url}/subjects")).json()
     assert subject in subjects
     return int(answer.json()["id"])
 
