@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import struct
 import subprocess
 import sys
@@ -17,9 +18,13 @@ from typing import Any
 import httpx
 import pytest
 
+from bus.httpserver import http_server
+from bus.kafka import TopicSpec, ensure_topics
 from bus.kafka.factory import PLAINTEXT, new_producer
 from bus.settings import Settings
 from bus.wireformat import WireFormatConfig, record_encoding
+from connectors.checkpoints import CheckpointStore
+from connectors.httppoll import HttpPollConfig
 from connectors.httpsink import HttpSinkConfig
 from connectors.runner import run_connector
 from connectors.topics import connector_dlq_topic
@@ -29,6 +34,7 @@ from schemas.errors import CodecError
 from schemas.examples import example_json, example_record
 from schemas.jsonform import from_json
 from schemas.parking import read_park_info
+from schemas.topics import event_topic
 from schemas.validation import VALIDATED_HEADER, ruleset_id
 from tests.connectorharness import (
     CITY_KEY,
@@ -37,10 +43,12 @@ from tests.connectorharness import (
     WARD,
     WARD_KEY,
     AgencyApp,
+    dossier_json,
+    private_node,
     webhook_config,
 )
 from tests.gatewayharness import PrivateNode, Record, read_all, running_gateway
-from tests.schemaregistryharness import running_registry
+from tests.schemaregistryharness import registry_app, running_registry
 
 CITY = "000.00.01.H24"
 ROUTES = """
@@ -255,3 +263,31 @@ async def test_a_gateway_without_registry_parks_a_frame_and_dlq_show_reads_it_wi
     assert parked.value == framed
     assert json.loads(shown.stdout)["record"]["documentId"] == _document(2)["documentId"]
     assert "LGSP-CODEC-CONFLUENT-UNRESOLVED" in json.loads(plain.stdout)["record"]["undecodable"]
+
+
+async def test_http_poll_waits_for_a_registry_that_is_down_then_publishes_frames(
+    kafka_bootstrap: str,
+) -> None:
+    """An http-poll source configured for Confluent whose registry is down publishes nothing
+    and keeps its position; once the registry answers, every change lands once as a frame."""
+    node = private_node()
+    topic = str(event_topic(node, DOSSIER.event_type))
+    await ensure_topics(kafka_bootstrap, [TopicSpec(topic, 1)])
+    with socket.socket() as probe:  # a free loopback port for the registry, started later
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    changes = [dossier_json("H24.22-a"), dossier_json("H24.22-b")]
+    async with AgencyApp(changes=changes).serve() as agency:
+        config = HttpPollConfig.model_validate(
+            {"name": "motcua", "node": node, "agency": WARD, "url": f"{agency.url}/changes",
+             "subject": "dossier.status", "key_field": "dossierCode", "poll_interval_s": 0.1,
+             "wire_format": {"registry": url, "confluent_topics": [topic]}}
+        )  # fmt: skip
+        async with run_connector(config, Settings(bootstrap_servers=kafka_bootstrap)):
+            await asyncio.sleep(1.0)  # several polls against the registry that is down
+            assert await CheckpointStore(kafka_bootstrap, node, "motcua").load() is None
+            async with http_server(registry_app(), "127.0.0.1", port):
+                records = await read_all(kafka_bootstrap, [topic], expected=2, settle_s=1.0)
+    assert [r.key for r in records] == [b"H24.22-a", b"H24.22-b"]
+    assert all(r.value is not None and r.value[:1] == b"\x00" for r in records)
