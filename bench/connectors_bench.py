@@ -160,6 +160,21 @@ async def _webhook(bootstrap: str, folder: Path, count: int, concurrency: int) -
         )
     )  # fmt: skip
     process = await _child(config, bootstrap, folder / "webhook.log")
+    headers = {"X-Api-Key": KEY, "Content-Type": "application/json"}
+    return await _measure_endpoint(bootstrap, process, port, topic, count, concurrency, headers)
+
+
+async def _measure_endpoint(
+    bootstrap: str,
+    process: asyncio.subprocess.Process,
+    port: int,
+    topic: str,
+    count: int,
+    concurrency: int,
+    headers: dict[str, str],
+) -> float:
+    """Requests/s of POSTs of ``count`` dossiers (after 200 to warm up) to an ingress process
+    on ``port`` that publishes to ``topic``; every one is then counted on Kafka."""
     url = f"http://127.0.0.1:{port}/events/dossier.status"
     try:
         async with httpx.AsyncClient() as client:
@@ -170,7 +185,6 @@ async def _webhook(bootstrap: str, folder: Path, count: int, concurrency: int) -
                 except httpx.TransportError:
                     await asyncio.sleep(0.1)
         bodies = [json.dumps(_dossier(i)).encode() for i in range(count)]
-        headers = {"X-Api-Key": KEY, "Content-Type": "application/json"}
         await _post_all(url, bodies[:200], concurrency, headers)  # warm-up
         rate = await _post_all(url, bodies, concurrency, headers)
     finally:
@@ -178,7 +192,7 @@ async def _webhook(bootstrap: str, folder: Path, count: int, concurrency: int) -
         await process.wait()
     landed = await _count(bootstrap, topic, count + 200)
     if landed != count + 200:
-        raise SystemExit(f"webhook accepted {count + 200} requests but Kafka has {landed}")
+        raise SystemExit(f"{count + 200} requests were accepted on {port}, Kafka has {landed}")
     return rate
 
 
@@ -194,26 +208,8 @@ async def _bare_webhook(bootstrap: str, count: int, concurrency: int) -> float:
         args.append("--asyncio")
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)}
     process = await asyncio.create_subprocess_exec(sys.executable, str(script), *args, env=env)
-    url = f"http://127.0.0.1:{port}/events/dossier.status"
-    try:
-        async with httpx.AsyncClient() as client:
-            for _ in range(300):
-                try:
-                    await client.get(f"http://127.0.0.1:{port}/health")
-                    break
-                except httpx.TransportError:
-                    await asyncio.sleep(0.1)
-        bodies = [json.dumps(_dossier(i)).encode() for i in range(count)]
-        headers = {"Content-Type": "application/json"}
-        await _post_all(url, bodies[:200], concurrency, headers)  # warm-up
-        rate = await _post_all(url, bodies, concurrency, headers)
-    finally:
-        process.terminate()
-        await process.wait()
-    landed = await _count(bootstrap, topic, count + 200)
-    if landed != count + 200:
-        raise SystemExit(f"the bare endpoint accepted {count + 200} requests, Kafka has {landed}")
-    return rate
+    headers = {"Content-Type": "application/json"}
+    return await _measure_endpoint(bootstrap, process, port, topic, count, concurrency, headers)
 
 
 def _agency_app(stamps: list[float], seen: set[str]) -> FastAPI:

@@ -21,14 +21,24 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from bus.httpserver import http_server
-from bus.kafka import KafkaPublisher, LogReader, OutgoingRecord, topic_partitions
+from bus.kafka import (
+    KafkaPublisher,
+    LogReader,
+    OutgoingRecord,
+    TopicSpec,
+    ensure_topics,
+    topic_partitions,
+)
+from bus.settings import Settings
 from connectors.lifecycle import bound_port
+from connectors.runner import RunningConnector, run_connector
 from connectors.webhook.config import WebhookConfig, hash_api_key
 from schemas.catalog import bundled_catalog
 from schemas.codec import AvroCodec
 from schemas.envelope import Envelope
 from schemas.examples import example_json
 from schemas.jsonform import from_json
+from schemas.topics import event_topic
 from tests.coherent import at_status
 
 Record: TypeAlias = ConsumerRecord[bytes, bytes]
@@ -247,3 +257,15 @@ def webhook_config(node: str, bootstrap: str, max_body_bytes: int = 65536) -> We
             },
         }
     )
+
+
+@contextlib.asynccontextmanager
+async def running_webhook(bootstrap: str) -> AsyncIterator[tuple[RunningConnector, str]]:
+    """The webhook of ``webhook_config`` on a node of its own, its dossier and document
+    topics created; yields it and the node's name."""
+    node = private_node()
+    topics = [str(event_topic(node, s.event_type)) for s in (DOSSIER, DOCUMENT)]
+    await ensure_topics(bootstrap, [TopicSpec(t, 1) for t in topics])
+    config = webhook_config(node, bootstrap)
+    async with run_connector(config, Settings(bootstrap_servers=bootstrap)) as running:
+        yield running, node

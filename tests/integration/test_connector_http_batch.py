@@ -2,53 +2,26 @@
 
 from __future__ import annotations
 
-import asyncio
-from typing import Any
-
 from prometheus_client import CollectorRegistry
 
-from bus.kafka import TopicSpec, ensure_topics
 from bus.settings import Settings
 from connectors.httpsink import HttpSinkConfig
 from connectors.runner import run_connector
 from connectors.topics import connector_dlq_topic
 from schemas.envelope import Envelope
 from schemas.parking import read_park_info
-from schemas.topics import inbox_topic
-from tests.connectorharness import WARD, AgencyApp, private_node, publish_dossiers, wait_for_records
+from tests.connectorharness import AgencyApp, publish_dossiers, wait_for_records
+from tests.integration.test_connector_http_sink import _inbox, _until, sink_config
 
 
-def batch_config(node: str, bootstrap: str, url: str, **batch: Any) -> HttpSinkConfig:
-    return HttpSinkConfig.model_validate(
-        {
-            "name": "dms",
-            "node": node,
-            "agency": WARD,
-            "bootstrap_servers": bootstrap,
-            "url": f"{url}/inbox",
-            "retry": {"initial_backoff_s": 0.05, "max_backoff_s": 0.2},
-            "batch": {"url": f"{url}/batch", "max_records": 50, **batch},
-        }
-    )
-
-
-async def _inbox(bootstrap: str, partitions: int = 3) -> tuple[str, str]:
-    node = private_node()
-    inbox = inbox_topic(node, WARD)
-    await ensure_topics(bootstrap, [TopicSpec(inbox, partitions)])
-    return node, inbox
-
-
-async def _until(condition: Any, timeout_s: float = 60) -> None:
-    async with asyncio.timeout(timeout_s):
-        while not condition():  # noqa: ASYNC110 (the agency app offers nothing to await)
-            await asyncio.sleep(0.05)
+def batch_config(node: str, bootstrap: str, url: str) -> HttpSinkConfig:
+    return sink_config(node, bootstrap, url, batch={"url": f"{url}/batch", "max_records": 50})
 
 
 async def test_records_go_out_in_batches_each_key_in_order(kafka_bootstrap: str) -> None:
     """600 records of 60 dossiers (ten statuses each) reach the agency in batches of at most
     50, once each, and each dossier's records arrive in the order they were published."""
-    node, inbox = await _inbox(kafka_bootstrap)
+    node, inbox = await _inbox(kafka_bootstrap, partitions=3)
     codes = [f"H24.22-{i % 60:04d}" for i in range(600)]
     ids = await publish_dossiers(kafka_bootstrap, inbox, codes)
     registry = CollectorRegistry()

@@ -10,9 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from bus.kafka import TopicSpec, ensure_topics
-from bus.settings import Settings
-from connectors.runner import RunningConnector, run_connector
+from connectors.runner import RunningConnector
 from schemas.envelope import Envelope
 from schemas.examples import example_json
 from schemas.topics import event_topic
@@ -25,20 +23,15 @@ from tests.connectorharness import (
     WARD,
     WARD_KEY,
     dossier_json,
-    private_node,
     read_topic,
-    webhook_config,
+    running_webhook,
 )
 
 
 @pytest.fixture
 async def webhook(kafka_bootstrap: str) -> AsyncIterator[tuple[RunningConnector, str]]:
-    node = private_node()
-    topics = [str(event_topic(node, s.event_type)) for s in (DOSSIER, DOCUMENT)]
-    await ensure_topics(kafka_bootstrap, [TopicSpec(t, 1) for t in topics])
-    config = webhook_config(node, kafka_bootstrap)
-    async with run_connector(config, Settings(bootstrap_servers=kafka_bootstrap)) as running:
-        yield running, node
+    async with running_webhook(kafka_bootstrap) as running:
+        yield running
 
 
 async def _post(

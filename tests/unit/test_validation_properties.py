@@ -129,12 +129,13 @@ def document_statuses(draw: st.DrawFn) -> Record:
 def lookup_requests(draw: st.DrawFn) -> Record:
     record = example_record(CATALOG.get("lookup.request"))
     kind = draw(st.sampled_from(["CITIZEN", "ENTERPRISE", "LAND_PARCEL"]))
+    requested = draw(INSTANTS)
     subject = {
-        "CITIZEN": citizen_ids(),
+        # born no later than the request's year: a CCCD of a later birth is refused
+        "CITIZEN": citizen_ids(requested.year),
         "ENTERPRISE": tax_codes(),
         "LAND_PARCEL": st.just("27358-12-345"),
     }
-    requested = draw(INSTANTS)
     requester = record["requester"] | {
         "agency": {"code": draw(st.sampled_from(AGENCIES)), "name": "x"}
     }
