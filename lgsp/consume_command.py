@@ -54,7 +54,9 @@ async def tail(
     partitions = await topic_partitions(bootstrap, [topic], security=security)
     if not partitions:
         raise LgspError(f"no topic {topic} on {bootstrap}", code="LGSP-CONSUME-NO-TOPIC")
-    consumer = new_consumer(bootstrap, security, group_id=None)
+    # "latest": a partition with no record after --from is seeked to its end, and aiokafka
+    # resolves that seek through the reset policy (with "earliest" it read from the start)
+    consumer = new_consumer(bootstrap, security, group_id=None, auto_offset_reset="latest")
     await consumer.start()
     try:
         consumer.assign(partitions)
