@@ -12,6 +12,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from bus.kafka.replication import ReplicationFields
+from bus.wireformat import WireFormatConfig
 from connectors.topics import NAME, NAME_RULE
 from schemas.catalog import bundled_catalog
 from schemas.errors import LgspError
@@ -116,6 +117,11 @@ class ConnectorConfig(_Strict, ReplicationFields):
     metrics_host: str = "127.0.0.1"
     max_in_flight: int = Field(
         default=256, ge=1, le=100_000, description="Records published or delivered at once."
+    )
+    wire_format: WireFormatConfig = Field(
+        default_factory=WireFormatConfig,
+        description="Schema registry and the topics whose values are Confluent frames "
+        "(magic 0 + schema id); default: single-object encoding everywhere.",
     )
     directory: Path | None = Field(
         default=None,

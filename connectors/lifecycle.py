@@ -12,6 +12,7 @@ from bus.health import health_and_metrics_app
 from bus.httpserver import http_server
 from bus.lifecycle import Closing
 from bus.readiness import KafkaReadiness
+from bus.wireformat import RecordEncoding, record_encoding
 from connectors.config import ConnectorConfig
 from connectors.context import ConnectorContext
 from connectors.metrics import ConnectorMetrics
@@ -83,6 +84,10 @@ class Connector(Closing, ABC, Generic[ConfigT]):
                     )
                 )
                 self.metrics_port = bound_port(server)
+            # the format of each topic's values (wire_format), and the registry client it needs
+            self.wire: RecordEncoding = await self._stack.enter_async_context(
+                record_encoding(self.config.wire_format, self.context.codec.catalog)
+            )
             self._stack.push_async_callback(self.close)
             await self.open()
             self.readiness.done("connector opened")

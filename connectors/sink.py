@@ -181,14 +181,16 @@ class SinkConnector(Connector[SinkConfigT]):
 
     async def _handle(self, record: Record) -> None:
         try:
-            delivery = self._decode(record)
+            # a Confluent frame (first byte 00) is read through wire_format.registry
+            value = await self.wire.single_object(record.value or b"")
+            delivery = self._decode(record, value)
         except (ContractError, PermanentDeliveryError) as error:
             await self._park(record, error.code, error.message, attempts=0)
             return
         with bind_record(delivery.envelope):
             await self._deliver_with_retries(record, delivery)
 
-    def _decode(self, record: Record) -> Delivery:
+    def _decode(self, record: Record, value: bytes) -> Delivery:
         envelope = Envelope.from_headers(record.headers)
         accepted = self.config.event_types
         if accepted and envelope.type not in accepted:
@@ -197,7 +199,6 @@ class SinkConnector(Connector[SinkConfigT]):
                 code="LGSP-CONN-SCHEMA-MISMATCH",
             )
         codec = self.context.codec
-        value = record.value or b""
         schema = codec.writer_of(value)
         return Delivery(
             envelope=envelope,

@@ -21,6 +21,7 @@ import structlog
 
 from bus.kafka import KafkaPublisher, ensure_topics
 from bus.kafka.producer import OutgoingRecord
+from bus.schemaregistry import RegistryError
 from connectors.checkpoints import CheckpointStore
 from connectors.config import SourceConfig
 from connectors.events import EventBuilder, SourceEvent
@@ -103,7 +104,14 @@ class SourceConnector(Connector[SourceConfigT]):
                 await self.sleep(self.config.poll_interval_s)
                 continue
             if batch.events:
-                await self.publish(batch.events)
+                try:
+                    await self.publish(batch.events)
+                except RegistryError as error:
+                    # wire_format's registry is down: the position is not saved, so the
+                    # batch is read and published again (same ce_ids) once it is back
+                    log.error("source_publish_failed", code=error.code, reason=error.message)
+                    await self.sleep(self.config.poll_interval_s)
+                    continue
             if batch.position is not None and batch.position != position:
                 await self.checkpoints.save(self.publisher, batch.position)
                 self.metrics.checkpoints.labels(self.config.name).inc()
@@ -123,7 +131,8 @@ class SourceConnector(Connector[SourceConfigT]):
         for event in events:
             try:
                 built = self.builder.build(event)
-                record: OutgoingRecord = built.record
+                # a topic in wire_format.confluent_topics gets a Confluent frame
+                record: OutgoingRecord = await self.wire.outgoing(built.record)
                 published += 1
             except ContractError as error:
                 log.warning(

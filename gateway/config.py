@@ -9,6 +9,9 @@ min_insync_replicas: 2         # optional; default: the cluster's min.insync.rep
 retry_tiers: [30s, 5m, 1h]
 dedup_window: 1h
 admin: {host: 127.0.0.1, port: 8091}
+wire_format:                   # optional; default: single-object encoding on every topic
+  registry: http://127.0.0.1:8081            # Confluent-API schema registry
+  confluent_topics: ["lgsp.hanoi.inbox.*"]   # topics the gateway writes as Confluent frames
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from bus.kafka.replication import ReplicationFields
+from bus.wireformat import WireFormatConfig
 from bus.yamlconfig import load_yaml_model
 from gateway.federation.config import FederationConfig
 from gateway.routing.retry_tiers import parse_delay
@@ -54,6 +58,7 @@ class GatewayConfig(ReplicationFields):
     max_record_bytes: int = Field(default=1_000_000, ge=1024)
     admin: AdminConfig = Field(default_factory=AdminConfig)
     federation: FederationConfig | None = None
+    wire_format: WireFormatConfig = Field(default_factory=WireFormatConfig)
     base_dir: Path = Field(default=Path(), exclude=True)
 
     @field_validator("node")

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from bus.settings import Settings
+from bus.wireformat import SINGLE_OBJECT, as_single_object
 from gateway.config import load_gateway_config
 from gateway.ops.dlq import DeadLetter, DeadLetterFilter, DeadLetters
 from lgsp.output import OutputFormat, OutputOption, emit_object, emit_rows, messages
@@ -122,8 +123,11 @@ def show(
         raise LgspError(f"no dead letter {ref} on node {store.node}", code="LGSP-DLQ-NOT-FOUND")
     letter = found[0]
     codec = AvroCodec()
+    # a Confluent frame is read through the registry of node.yaml's wire_format
+    wire = load_gateway_config(config).wire_format if config is not None else SINGLE_OBJECT
     try:
-        record = to_json(codec.writer_of(letter.value or b""), codec.decode(letter.value or b""))
+        value = asyncio.run(as_single_object(letter.value or b"", wire))
+        record = to_json(codec.writer_of(value), codec.decode(value))
     except LgspError as error:
         record = {"undecodable": str(error), "value_hex": (letter.value or b"").hex()}
     emit_object(

@@ -93,3 +93,19 @@ def catalog_version_of(catalog: SchemaCatalog, schema_text: str) -> SchemaVersio
         f"the registry's schema (fingerprint {wanted.hex()}) is no version of this contract",
         code="LGSP-CODEC-UNKNOWN-SCHEMA",
     )
+
+
+def from_single_object(value: bytes, writer: SchemaVersion, schema_id: int) -> bytes:
+    """The Confluent frame of a single-object value written with ``writer``: the Avro body is
+    the same in both formats, only the header changes (no decoding)."""
+    if not value.startswith(writer.header):
+        raise CodecError(
+            f"value does not start with the header of {writer.subject} v{writer.version}",
+            code="LGSP-CODEC-CORRUPT",
+        )
+    return MAGIC + struct.pack(">I", schema_id) + value[len(writer.header) :]
+
+
+def to_single_object(value: bytes, writer: SchemaVersion) -> bytes:
+    """The single-object value of a Confluent frame written with ``writer`` (its id's schema)."""
+    return writer.header + value[HEADER_LENGTH:]

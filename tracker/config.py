@@ -19,6 +19,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from bus.kafka.replication import ReplicationFields
+from bus.wireformat import WireFormatConfig
 from bus.yamlconfig import load_yaml_model
 from schemas.ids.agency import AgencyCode
 from schemas.topics import link_topic
@@ -49,6 +50,10 @@ class TrackerConfig(ReplicationFields):
     clock: Literal["wall", "events"] = "wall"
     metrics_refresh_s: float = Field(default=5.0, gt=0)
     api: ApiConfig = Field(default_factory=ApiConfig)
+    wire_format: WireFormatConfig = Field(
+        default_factory=WireFormatConfig,
+        description="Schema registry for values in the Confluent wire format (bus.wireformat).",
+    )
 
     @field_validator("node")
     @classmethod

@@ -23,6 +23,7 @@ from bus.kafka import KafkaSecurity, LogReader, TopicSpec, ensure_topics, topic_
 from bus.kafka.factory import new_consumer, new_transactional_producer
 from bus.lifecycle import Closing
 from bus.logging import bind_record
+from bus.wireformat import SINGLE_OBJECT, RecordEncoding, record_encoding
 from schemas.catalog import bundled_catalog
 from schemas.codec import AvroCodec
 from schemas.envelope import Envelope
@@ -77,6 +78,10 @@ class Tracker(Closing):
         }
         self._producer: AIOKafkaProducer | None = None
         self._consumer: AIOKafkaConsumer | None = None
+        # Confluent frames (wire_format.confluent_topics on the producer's side) are read
+        # through wire_format.registry, opened on entering
+        self._wire = RecordEncoding(SINGLE_OBJECT, None)
+        self._wire_stack = contextlib.AsyncExitStack()
         self._partitions: list[TopicPartition] = []
         self._stopping = asyncio.Event()
         self.restored_records = 0
@@ -90,6 +95,9 @@ class Tracker(Closing):
         ]
         await ensure_topics(
             self._bootstrap, specs, security=self._security, replication=self.config.replication
+        )
+        self._wire = await self._wire_stack.enter_async_context(
+            record_encoding(self.config.wire_format, self._codec.catalog)
         )
         # Fence first: an older tracker's open transaction is aborted before the changelog and
         # the committed offsets are read, so both are read as of the same commit.
@@ -126,6 +134,7 @@ class Tracker(Closing):
             await self._consumer.stop()
         if self._producer is not None:
             await self._producer.stop()
+        await self._wire_stack.aclose()
 
     @property
     def consumer(self) -> AIOKafkaConsumer | None:
@@ -183,7 +192,8 @@ class Tracker(Closing):
             failed = 0
             for record in records:
                 try:
-                    key = apply(self._decode(event_type, record))
+                    value = await self._wire.single_object(record.value or b"")
+                    key = apply(self._decode(event_type, record, value))
                 except LgspError as error:
                     parked.append((record, error))
                     failed += 1
@@ -212,7 +222,7 @@ class Tracker(Closing):
             await self._producer.send_offsets_to_transaction(offsets, self.config.group_id)
         self.metrics.batches.inc()
 
-    def _decode(self, event_type: str, record: Record) -> dict[str, Any]:
+    def _decode(self, event_type: str, record: Record, value: bytes) -> dict[str, Any]:
         envelope = Envelope.from_headers(record.headers)
         if envelope.type != event_type:
             raise TrackerRecordError(
@@ -220,7 +230,7 @@ class Tracker(Closing):
             )
         if record.value is None:
             raise TrackerRecordError("record without a value")
-        return self._codec.decode(record.value)
+        return self._codec.decode(value)
 
     def _apply_dossier(self, value: dict[str, Any]) -> bytes:
         check_dossier_record(value)

@@ -48,11 +48,13 @@ class WebhookConnector(Connector[WebhookConfig]):
         """Publish and wait for the broker's acknowledgement (at most max_in_flight at once:
         further requests wait, which slows callers down instead of exhausting memory)."""
         built = self.builder.build(event)
+        # a topic in wire_format.confluent_topics gets a Confluent frame (schema registered)
+        record = await self.wire.outgoing(built.record)
         gauge = self.metrics.in_flight.labels(self.config.name)
         async with self._slots:
             gauge.inc()
             try:
-                landed = await self.publisher.publish(built.record)
+                landed = await self.publisher.publish(record)
             except KafkaError as error:
                 raise LgspError(
                     f"Kafka did not acknowledge the record: {error}",

@@ -15,6 +15,7 @@ from typing import NamedTuple
 from gateway.routing.records import Incoming
 from schemas.catalog import SchemaCatalog
 from schemas.codec import AvroCodec
+from schemas.confluent import is_confluent
 from schemas.envelope import header_value
 from schemas.errors import ContractError
 from schemas.ids.directory import AgencyDirectory
@@ -43,6 +44,12 @@ class Admission:
         except UnicodeDecodeError:
             pass  # a damaged stamp is no stamp: check the value
         self.checked += 1
+        if is_confluent(record.value or b""):  # the runtime resolves those it can
+            return Refused(
+                "LGSP-CODEC-CONFLUENT-UNRESOLVED",
+                "a Confluent frame whose schema id the registry (wire_format.registry) "
+                "could not resolve, or with no registry configured",
+            )
         try:
             schema = self.codec.writer_of(record.value or b"")
             decoded = self.codec.decode(record.value or b"")

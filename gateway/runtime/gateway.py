@@ -23,6 +23,7 @@ from prometheus_client import CollectorRegistry
 from bus.kafka.factory import new_admin, new_consumer
 from bus.kafka.security import KafkaSecurity
 from bus.lifecycle import Closing
+from bus.wireformat import record_encoding
 from gateway.config import GatewayConfig, load_route_table
 from gateway.metrics import GatewayMetrics
 from gateway.routing.partition_state import PartitionState
@@ -135,6 +136,10 @@ class Gateway(Closing):
         async with contextlib.AsyncExitStack() as stack:  # everything opened is closed
             await self._admin.start()
             stack.push_async_callback(self._admin.close)
+            # values on wire_format.confluent_topics are re-framed, Confluent frames read back
+            self.transactions.wire = await stack.enter_async_context(
+                record_encoding(self.config.wire_format, self.catalog)
+            )
             stack.push_async_callback(self.producers.close, grace_s=STOP_GRACE_S)
             await self._ensure_topics()
             await self._consumer.start()

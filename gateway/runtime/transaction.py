@@ -12,17 +12,22 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import NamedTuple
 
 import structlog
-from aiokafka import AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaProducer, ConsumerRecord, TopicPartition
 
+from bus.wireformat import SINGLE_OBJECT, RecordEncoding
 from gateway.metrics import GatewayMetrics
 from gateway.routing.partition_state import PartitionState
 from gateway.routing.processor import RecordProcessor
 from gateway.routing.records import Outcome, OutcomeKind, Output
 from gateway.runtime.batching import TransactionBatches
 from gateway.runtime.queues import Batch
+from schemas.confluent import is_confluent
+from schemas.errors import LgspError
+from schemas.validation import VALIDATED_HEADER
 
 log = structlog.get_logger("lgsp.gateway")
 
@@ -67,6 +72,7 @@ class PartitionTransactions:
         self._routed_topic = routed_topic
         self._source_partitions = source_partitions
         self._partition_counts: dict[str, int] = {}  # of destinations, learnt once each
+        self.wire = RecordEncoding(SINGLE_OBJECT, None)  # the gateway sets wire_format's
 
     async def run(
         self, partition: int, batch: Batch, producer: AIOKafkaProducer, state: PartitionState
@@ -82,12 +88,13 @@ class PartitionTransactions:
             batches = TransactionBatches(producer, self._partition_counts, self._source_partitions)
             for tp, records in batch.items():
                 for record in records:
+                    record = await self._readable(record)
                     outcome = self._processor.handle(record, state, now, self._topic_exists)
                     if outcome.kind is OutcomeKind.WAITING:
                         waiting.append(Waiting(tp, record.offset, outcome.due_at or now))
                         break
                     for out in outcome.outputs:
-                        await batches.add(out, partition)
+                        await batches.add(await self._framed(out), partition)
                     offsets[tp] = record.offset + 1
                     outcomes.append(outcome)
             routed_ids = [o.ce_id for o in outcomes if o.kind is OutcomeKind.ROUTED and o.ce_id]
@@ -112,3 +119,26 @@ class PartitionTransactions:
         metrics.transactions.labels(node, "committed").inc()
         metrics.count(outcomes, time.perf_counter() - started)
         return TransactionResult(True, offsets, tuple(waiting))
+
+    async def _readable(self, record: ConsumerRecord[bytes, bytes]) -> ConsumerRecord[bytes, bytes]:
+        """A Confluent frame as single-object encoding, for admission, transforms and the
+        retry and dead-letter copies. A frame that cannot be resolved loses its validation
+        stamp, so admission parks it (LGSP-CODEC-CONFLUENT-UNRESOLVED) instead of routing
+        bytes no reader can decode; a registry that is down aborts the transaction."""
+        if not is_confluent(record.value or b""):
+            return record
+        try:
+            return replace(record, value=await self.wire.single_object(record.value or b""))
+        except LgspError as error:
+            if error.retriable:
+                raise
+            log.warning("confluent_frame_unresolved", code=error.code, reason=error.message)
+            headers = [(k, v) for k, v in record.headers if k != VALIDATED_HEADER]
+            return replace(record, headers=headers)
+
+    async def _framed(self, out: Output) -> Output:
+        """``out`` in its destination topic's format (wire_format.confluent_topics); a registry
+        that is down aborts the transaction, which is retried."""
+        if out.value is None or not self.wire.config.is_confluent(out.topic):
+            return out
+        return out._replace(value=await self.wire.for_topic(out.topic, out.value))

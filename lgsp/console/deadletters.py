@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from bus.wireformat import WireFormatConfig, as_single_object
 from gateway.ops.dlq import DeadLetter, DeadLetterFilter, DeadLetters
 from lgsp.console.errors import ConsoleConflictError, ConsoleError, ConsoleNotFoundError
 from schemas.codec import AvroCodec
@@ -102,10 +103,12 @@ def mask_personal(value: Any, *, inside_person: bool = False) -> Any:
     }
 
 
-def decode(letter: DeadLetter, *, may_see_personal: bool) -> Any:
+async def decode(letter: DeadLetter, *, may_see_personal: bool, wire: WireFormatConfig) -> Any:
+    """The letter's record as JSON (a Confluent frame read through ``wire``'s registry)."""
     codec = AvroCodec()
     try:
-        record = to_json(codec.writer_of(letter.value or b""), codec.decode(letter.value or b""))
+        value = await as_single_object(letter.value or b"", wire)
+        record = to_json(codec.writer_of(value), codec.decode(value))
     except LgspError as error:
         return {"undecodable": f"[{error.code}] {error.message}", "bytes": len(letter.value or b"")}
     return record if may_see_personal else mask_personal(record)

@@ -39,9 +39,10 @@ def add_routes(app: FastAPI) -> None:
     @app.get("/dead-letters/{ref}", response_class=HTMLResponse)
     async def dead_letter(request: Request, ref: str) -> Response:
         session = session_of(request)
-        letter = await ctx_of(request).dead_letters.one(ref)
+        ctx = ctx_of(request)
+        letter = await ctx.dead_letters.one(ref)
         personal = session.may(Role.OPERATOR)
-        record = decode(letter, may_see_personal=personal)
+        record = await decode(letter, may_see_personal=personal, wire=ctx.gateway.wire_format)
         return page(
             request,
             "dead_letter.html",
