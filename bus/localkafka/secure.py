@@ -137,6 +137,12 @@ def broker_properties(files: SecureFiles, *, port: int, controller_port: int) ->
         "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer",
         f"super.users=User:{ADMIN_USER};User:CN={certs.BROKER_COMMON_NAME}",
         "allow.everyone.if.no.acl.found=false",
+        # A restart that replays a RemoveUserScramCredentialRecord from the metadata log (any
+        # `lgsp security user-delete` since the last snapshot) comes up refusing the super
+        # user's valid SCRAM login: snapshot the metadata often, so a restart loads the users
+        # from a snapshot instead, and keep old snapshots one minute only.
+        "metadata.log.max.snapshot.interval.ms=2000",
+        "metadata.max.retention.ms=60000",
     ]
 
 
