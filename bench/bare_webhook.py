@@ -3,7 +3,7 @@ request's body to Kafka with the same acks (idempotent, acks=all) and answers 20
 broker acknowledged it, with no authentication, validation or CloudEvents envelope. Run as
 its own process, like ``lgsp connector run``:
 
-    python bench/bare_webhook.py --bootstrap HOST:PORT --port P --topic T [--asyncio]
+    python bench/bare_webhook.py --bootstrap HOST:PORT --port P --topic T [--uvloop]
 """
 
 from __future__ import annotations
@@ -46,6 +46,6 @@ if __name__ == "__main__":
     parser.add_argument("--bootstrap", required=True)
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--topic", required=True)
-    parser.add_argument("--asyncio", action="store_true")
+    parser.add_argument("--uvloop", action="store_true")
     args = parser.parse_args()
-    run_service(serve(args.bootstrap, args.port, args.topic), use_uvloop=not args.asyncio)
+    run_service(serve(args.bootstrap, args.port, args.topic), use_uvloop=args.uvloop)

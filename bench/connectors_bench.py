@@ -204,8 +204,8 @@ async def _bare_webhook(bootstrap: str, count: int, concurrency: int) -> float:
     port = _free_port()
     script = Path(__file__).parent / "bare_webhook.py"
     args = ["--bootstrap", bootstrap, "--port", str(port), "--topic", topic]
-    if "--asyncio" in sys.argv:
-        args.append("--asyncio")
+    if "--uvloop" in sys.argv:
+        args.append("--uvloop")
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)}
     process = await asyncio.create_subprocess_exec(sys.executable, str(script), *args, env=env)
     headers = {"Content-Type": "application/json"}
@@ -310,7 +310,7 @@ async def main() -> None:
     parser.add_argument("--requests", type=int, default=5000)
     parser.add_argument("--records", type=int, default=10000)
     parser.add_argument("--concurrency", type=int, default=32)
-    parser.add_argument("--asyncio", action="store_true", help="asyncio's loop, not uvloop")
+    parser.add_argument("--uvloop", action="store_true", help="uvloop, not asyncio's loop")
     parser.add_argument("--batch-records", type=int, default=100, help="records per batch POST")
     args = parser.parse_args()
     async with bench_broker(Settings()) as bootstrap:
@@ -340,4 +340,4 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    run_service(main(), use_uvloop="--asyncio" not in sys.argv)
+    run_service(main(), use_uvloop="--uvloop" in sys.argv)

@@ -1,5 +1,6 @@
-"""The event loop a long-running process runs on: uvloop where it is installed and not
-turned off (``LGSP_UVLOOP=false``), else asyncio's own. Figures in docs/performance.md."""
+"""The event loop a long-running process runs on: asyncio's own, or uvloop when turned on
+(``LGSP_UVLOOP=true``) and installed. Measured without a clear gain for the gateway, the
+webhook or the HTTP sink on a 2-core machine, so off by default (docs/performance.md)."""
 
 from __future__ import annotations
 

@@ -49,8 +49,9 @@ class Settings(BaseSettings):
         default=None, description="PEM file of the CA that signed the broker's certificate."
     )
     uvloop: bool = Field(
-        default=True,
-        description="Run long-running processes (gateway, connectors, tracker) on uvloop.",
+        default=False,
+        description="Run long-running processes (gateway, connectors, tracker) on uvloop "
+        "(off: no gain measured on this bus, docs/performance.md).",
     )
 
     admin_tokens: tuple[AdminToken, ...] = Field(

@@ -61,9 +61,16 @@ scrape_configs:{scrapes}
         await asyncio.wait_for(server.wait(), 30)
 
 
+class PrometheusStartingError(Exception):
+    """Prometheus answered 503: it listens but has not finished starting (loading its TSDB)."""
+
+
 async def query(client: httpx.AsyncClient, expr: str) -> list[dict[str, Any]]:
     """The instant vector of ``expr`` now."""
-    body = (await client.get("/api/v1/query", params={"query": expr})).json()
+    response = await client.get("/api/v1/query", params={"query": expr})
+    if response.status_code == 503:
+        raise PrometheusStartingError(response.text)
+    body = response.json()
     assert body["status"] == "success", body
     return list(body["data"]["result"])
 
@@ -82,7 +89,7 @@ async def query_until(
     while loop.time() < deadline:
         try:
             result = await query(client, expr)
-        except httpx.TransportError:
+        except (httpx.TransportError, PrometheusStartingError):
             result = []
         if done(result):
             break

@@ -1,4 +1,4 @@
-"""The long-running processes' event loop: uvloop unless turned off."""
+"""The long-running processes' event loop: asyncio's, or uvloop when turned on."""
 
 from __future__ import annotations
 
@@ -24,8 +24,9 @@ def test_a_service_runs_on_asyncio_when_uvloop_is_turned_off() -> None:
     assert run_service(_loop_module(), use_uvloop=False).startswith("asyncio")
 
 
-def test_lgsp_uvloop_false_turns_it_off(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The setting defaults to on and LGSP_UVLOOP=false turns it off."""
-    assert Settings().uvloop is True
-    monkeypatch.setenv("LGSP_UVLOOP", "false")
+def test_lgsp_uvloop_true_turns_it_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The setting defaults to off (no gain measured) and LGSP_UVLOOP=true turns it on."""
+    monkeypatch.delenv("LGSP_UVLOOP", raising=False)
     assert Settings().uvloop is False
+    monkeypatch.setenv("LGSP_UVLOOP", "true")
+    assert Settings().uvloop is True
