@@ -31,6 +31,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 from bus.kafka.factory import new_admin, new_consumer
 from bus.kafka.security import KafkaSecurity
+from bus.kafka.stopping import stop_client
 from bus.lifecycle import Closing
 
 Check = Callable[[], str | None]  # what is missing now, or None
@@ -201,10 +202,10 @@ class KafkaReadiness(Closing):
         admin, reader, self._admin, self._reader = self._admin, self._reader, None, None
         if admin is not None:
             with contextlib.suppress(Exception):
-                await admin.close()
+                await stop_client(admin, "readiness admin")
         if reader is not None:
             with contextlib.suppress(Exception):
-                await reader.stop()
+                await stop_client(reader, "readiness reader")
 
 
 async def _nothing_between(

@@ -20,6 +20,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 from bus.kafka import KafkaSecurity, topic_partitions
 from bus.kafka.factory import new_consumer
+from bus.kafka.stopping import stop_client
 from bus.settings import Settings
 from bus.wireformat import RecordEncoding, WireFormatConfig, record_encoding
 from lgsp.node_config import node_and_bootstrap
@@ -76,7 +77,7 @@ async def tail(
                     if await consumer.position(tp) >= ends[tp]:
                         active.discard(tp)
     finally:
-        await consumer.stop()
+        await stop_client(consumer, "consume")
 
 
 async def _seek(

@@ -21,6 +21,7 @@ from aiokafka.structs import ConsumerRecord
 
 from bus.kafka import KafkaSecurity, LogReader, TopicSpec, ensure_topics, topic_partitions
 from bus.kafka.factory import new_consumer, new_transactional_producer
+from bus.kafka.stopping import stop_client
 from bus.lifecycle import Closing
 from bus.logging import bind_record
 from bus.wireformat import SINGLE_OBJECT, RecordEncoding, record_encoding
@@ -125,15 +126,15 @@ class Tracker(Closing):
             self._consumer.assign(self._partitions)
             await self._consumer.start()
         except BaseException:
-            await self._producer.stop()
+            await stop_client(self._producer, "tracker producer")
             raise
         return self
 
     async def aclose(self) -> None:
         if self._consumer is not None:
-            await self._consumer.stop()
+            await stop_client(self._consumer, "tracker consumer")
         if self._producer is not None:
-            await self._producer.stop()
+            await stop_client(self._producer, "tracker producer")
         await self._wire_stack.aclose()
 
     @property

@@ -9,6 +9,7 @@ from aiokafka import AIOKafkaConsumer
 
 from bus.kafka.factory import new_consumer
 from bus.kafka.security import PLAINTEXT, KafkaSecurity
+from bus.kafka.stopping import stop_client
 
 
 @contextlib.asynccontextmanager
@@ -44,4 +45,4 @@ async def kafka_consumer(
     try:
         yield consumer
     finally:
-        await consumer.stop()
+        await stop_client(consumer, f"consumer {group_id or client_id}")

@@ -11,6 +11,7 @@ from aiokafka.structs import RecordMetadata
 
 from bus.kafka.factory import new_producer
 from bus.kafka.security import PLAINTEXT, KafkaSecurity
+from bus.kafka.stopping import stop_client
 
 Headers = Sequence[tuple[str, bytes]]
 
@@ -62,7 +63,7 @@ class KafkaPublisher:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        await self._producer.stop()
+        await stop_client(self._producer, "publisher")
 
     async def publish(self, record: OutgoingRecord) -> RecordMetadata:
         """Publish one record and wait until the broker acknowledged it."""

@@ -13,6 +13,7 @@ from aiokafka.structs import ConsumerRecord
 
 from bus.kafka.factory import new_consumer
 from bus.kafka.security import PLAINTEXT, KafkaSecurity
+from bus.kafka.stopping import stop_client
 
 Record: TypeAlias = ConsumerRecord[bytes, bytes]
 
@@ -40,7 +41,7 @@ class LogReader:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        await self._consumer.stop()
+        await stop_client(self._consumer, "log reader")
 
     async def offsets_at(
         self, partitions: list[TopicPartition], timestamp_ms: int

@@ -20,6 +20,7 @@ from aiokafka.structs import ConsumerRecord
 from bus.kafka import LogReader, list_topics, topic_partitions
 from bus.kafka.factory import new_transactional_producer
 from bus.kafka.security import KafkaSecurity
+from bus.kafka.stopping import stop_client
 from schemas.envelope import header_value
 from schemas.ids.agency import AgencyCode
 from schemas.parking import ParkInfo, read_park_info, without_park_headers
@@ -163,7 +164,7 @@ class DeadLetters:
                     )
                 await asyncio.gather(*sends)
         finally:
-            await producer.stop()
+            await stop_client(producer, "dead-letter producer")
         return len(letters)
 
 

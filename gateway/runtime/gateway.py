@@ -22,6 +22,7 @@ from prometheus_client import CollectorRegistry
 
 from bus.kafka.factory import new_admin, new_consumer
 from bus.kafka.security import KafkaSecurity
+from bus.kafka.stopping import stop_client
 from bus.lifecycle import Closing
 from bus.wireformat import record_encoding
 from gateway.config import GatewayConfig, load_route_table
@@ -135,7 +136,7 @@ class Gateway(Closing):
     async def __aenter__(self) -> Gateway:
         async with contextlib.AsyncExitStack() as stack:  # everything opened is closed
             await self._admin.start()
-            stack.push_async_callback(self._admin.close)
+            stack.push_async_callback(stop_client, self._admin, "gateway admin")
             # values on wire_format.confluent_topics are re-framed, Confluent frames read back
             self.transactions.wire = await stack.enter_async_context(
                 record_encoding(self.config.wire_format, self.catalog)
@@ -144,7 +145,7 @@ class Gateway(Closing):
             await self._ensure_topics()
             await self._consumer.start()
             # leaving the group revokes the partitions, which closes their producers
-            stack.push_async_callback(self._consumer.stop)
+            stack.push_async_callback(stop_client, self._consumer, "gateway consumer")
             self._subscribe()
             refresher = asyncio.create_task(self._refresh_forever(), name="gateway-topics")
             stack.push_async_callback(_cancelled, refresher)

@@ -25,6 +25,7 @@ from aiokafka.structs import ConsumerRecord
 from bus.kafka import TopicSpec, ensure_topics
 from bus.kafka.access import ClusterAccess
 from bus.kafka.factory import new_consumer, new_transactional_producer
+from bus.kafka.stopping import stop_client
 from gateway.federation import errors
 from gateway.federation.border.state import (
     BorderState,
@@ -121,9 +122,9 @@ class Border:
                 log.info("border_started", node=self.node, peers=self.peers, audit_seq=state.seq)
                 await self._loop(consumer, producer, state)
             finally:
-                await consumer.stop()
+                await stop_client(consumer, "border consumer")
         finally:
-            await producer.stop()
+            await stop_client(producer, "border producer")
 
     async def _loop(
         self, consumer: AIOKafkaConsumer, producer: AIOKafkaProducer, state: BorderState

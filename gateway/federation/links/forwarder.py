@@ -25,6 +25,7 @@ from bus.kafka import TopicSpec, ensure_topics
 from bus.kafka.access import ClusterAccess
 from bus.kafka.diagnose import connection_error
 from bus.kafka.factory import new_consumer, new_producer
+from bus.kafka.stopping import stop_client
 from gateway.federation.config import SigningMode
 from gateway.federation.links.control import LinkControl
 from gateway.federation.links.failures import LinkFailure, classify
@@ -156,7 +157,7 @@ class Link:
                 else:
                     backoff.reset()
         finally:
-            await consumer.stop()
+            await stop_client(consumer, f"link consumer to {self.peer}")
 
     async def _forward(self, consumer: AIOKafkaConsumer) -> None:
         # Read at every attempt: a password or CA file fixed by the operator is used at the
@@ -197,7 +198,7 @@ class Link:
                 if batch:
                     await self._send(producer, consumer, batch)
         finally:
-            await producer.stop()
+            await stop_client(producer, f"link producer to {self.peer}")
 
     async def _diagnose(self, error: Exception) -> LinkFailure:
         """The failure behind ``error``; when aiokafka hid it ("Unable to bootstrap"), one
