@@ -33,7 +33,9 @@ async def stop_client(
     wait_s: float | None = None,
 ) -> None:
     """Stop ``client`` (``what`` names it in the warning), giving up after ``wait_s``."""
-    bound = float(os.environ.get("LGSP_KAFKA_STOP_WAIT_S", STOP_WAIT_S)) if wait_s is None else wait_s
+    bound = (
+        float(os.environ.get("LGSP_KAFKA_STOP_WAIT_S", STOP_WAIT_S)) if wait_s is None else wait_s
+    )
     stopping = client.close() if isinstance(client, AIOKafkaAdminClient) else client.stop()
     try:
         await asyncio.wait_for(stopping, bound)
