@@ -13,6 +13,7 @@ federation:
     - peer: ngsp
       bootstrap_servers: 127.0.0.1:19092
       signing: batch                  # or: record
+      in_flight_batches: 4            # batches sent to the peer ahead of their acknowledgement
       security:                       # the link's own principal on the peer's cluster
         protocol: SASL_SSL            # unset section: plaintext
         username: link-hanoi          # granted there by `lgsp security grant-link`
@@ -69,6 +70,8 @@ class LinkConfig(BaseModel):
     peer: str
     bootstrap_servers: str
     signing: SigningMode = "batch"
+    # batches sent ahead of the peer's acknowledgements (offsets still committed in order)
+    in_flight_batches: int = Field(default=4, ge=1, le=64)
     security: SecurityConfig | None = None  # None: plaintext to the peer (a dev cluster)
 
     @field_validator("peer")

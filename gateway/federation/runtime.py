@@ -21,6 +21,7 @@ from gateway.federation.config import FederationConfig, LinkConfig, resolve
 from gateway.federation.errors import TrustError
 from gateway.federation.links.control import LinkControl
 from gateway.federation.links.forwarder import Link
+from gateway.federation.links.window import WindowLimits
 from gateway.federation.metrics import FederationMetrics
 from gateway.federation.trust.registry import TrustRegistry
 from gateway.federation.trust.signing import NodeSigner, PrivateKey, load_private_key
@@ -67,6 +68,7 @@ class Federation(Closing):
                 self.control,
                 self.metrics,
                 signing=link.signing,
+                window=WindowLimits(max_batches=link.in_flight_batches),
             )
             for link in config.links
         }

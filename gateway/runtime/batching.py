@@ -62,6 +62,13 @@ class TransactionBatches:
         builder = self._builders.pop(key)
         self._futures.append(await self._producer.send_batch(builder, key[0], partition=key[1]))
 
+    async def submit(self) -> asyncio.Future[list[Any]]:
+        """Submit every open batch; the returned future is done when all are acknowledged (or
+        fails with the first error), so a caller can keep working meanwhile (a link's window)."""
+        for key in list(self._builders):
+            await self._submit(key)
+        return asyncio.gather(*self._futures)
+
     async def flush(self) -> None:
         """Submit every open batch and wait until all are acknowledged (raising the first error)."""
         for key in list(self._builders):

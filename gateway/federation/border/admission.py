@@ -4,9 +4,13 @@ node's event topic, where the gateway routes it like any other record; refused r
 ``lgsp.<node>.gateway.border-refused`` with the reason. Every decision is appended to the
 audit chain, and every accepted record is acknowledged to its sender with signed receipts.
 
-All of a batch's outputs, audit entries and consumed offsets commit in one Kafka transaction:
-a border killed at any instant neither loses a record nor audits one twice. One border process
-runs per node (its transactional id fences any older one).
+All the outputs, audit entries and consumed offsets of a transaction commit together: a
+border killed at any instant neither loses a record nor audits one twice. A transaction spans
+the batches fetched until it holds ``TransactionLimits.max_records`` or has been open
+``max_seconds``, so the border decides the next batch while the last one's records are on
+their way, and pays a transaction's round trips once for several batches. Transactions run one
+after the other: the audit chain is one sequence, each entry holding the hash of the one
+before. One border process runs per node (its transactional id fences any older one).
 """
 
 from __future__ import annotations
@@ -14,12 +18,14 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TypeAlias
 
 import structlog
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.structs import ConsumerRecord
 
 from bus.kafka import TopicSpec, ensure_topics
@@ -40,6 +46,7 @@ from gateway.federation.receipts.receipt import RECEIPT_TYPE, make_receipts
 from gateway.federation.trust.signing import NodeSigner
 from gateway.federation.trust.store import TrustStore
 from gateway.routing.records import Output
+from gateway.runtime.batching import TransactionBatches
 from schemas.catalog import SchemaCatalog
 from schemas.codec import AvroCodec
 from schemas.envelope import Envelope, header_value
@@ -52,6 +59,15 @@ Record: TypeAlias = ConsumerRecord[bytes, bytes]
 
 def refused_topic(node: str) -> str:
     return gateway_topic(node, "border-refused")
+
+
+@dataclass(frozen=True, slots=True)
+class TransactionLimits:
+    """When the border closes a transaction: records in it, or seconds since it opened (the
+    latency a record may wait at the border for its batch's neighbours)."""
+
+    max_records: int = 5000
+    max_seconds: float = 0.1
 
 
 class Border:
@@ -69,6 +85,7 @@ class Border:
         max_age: timedelta,
         window: timedelta,
         max_batch: int = 1000,
+        limits: TransactionLimits | None = None,
     ) -> None:
         self.node, self.cluster, self.peers = node, cluster, peers
         self.bootstrap = cluster.bootstrap_servers
@@ -81,6 +98,8 @@ class Border:
         self.ready = asyncio.Event()
         self._topics_made: set[str] = set()
         self._roots = VerifiedRoots()
+        self.limits = limits or TransactionLimits()
+        self._partition_counts: dict[str, int] = {}
 
     async def run(self) -> None:
         if not self.peers:
@@ -104,7 +123,14 @@ class Border:
         state = await restore_state(self.cluster, self.node, self.window)
         security = self.cluster.security
         producer = new_transactional_producer(
-            self.bootstrap, security, f"lgsp-border-{self.node}", linger_ms=5
+            self.bootstrap,
+            security,
+            f"lgsp-border-{self.node}",
+            linger_ms=5,
+            max_batch_size=256 * 1024,
+            # the next transaction's first request meets the last one's markers being written
+            # (CONCURRENT_TRANSACTIONS): retried after 20 ms, not the default 100 ms
+            retry_backoff_ms=20,
         )
         consumer = new_consumer(
             self.bootstrap,
@@ -141,23 +167,46 @@ class Border:
                 continue
             try:
                 async with producer.transaction():
-                    outputs = [
-                        o
-                        for records in batch.values()
-                        for r in records
-                        for o in self._decide(r, state)
-                    ]
-                    await self._ensure_destinations(outputs)
-                    for output in outputs:
-                        await producer.send(
-                            output.topic, output.value, key=output.key, headers=output.headers
-                        )
-                    offsets = {tp: records[-1].offset + 1 for tp, records in batch.items()}
-                    await producer.send_offsets_to_transaction(offsets, self.group_id)
+                    await self._transaction(consumer, producer, state, batch)
             except BaseException:
                 state.abort()
                 raise
             state.commit()
+
+    async def _transaction(
+        self,
+        consumer: AIOKafkaConsumer,
+        producer: AIOKafkaProducer,
+        state: BorderState,
+        batch: dict[TopicPartition, list[Record]],
+    ) -> None:
+        """Decide ``batch`` and the batches fetched after it, within the limits, in the open
+        transaction; their consumed offsets join it."""
+        outputs = TransactionBatches(producer, self._partition_counts, self.partitions)
+        offsets: dict[TopicPartition, int] = {}
+        closes = time.monotonic() + self.limits.max_seconds
+        count = 0
+        while True:
+            for tp, records in batch.items():
+                for record in records:
+                    decided = self._decide(record, state)
+                    await self._ensure_destinations(decided)
+                    for output in decided:
+                        await outputs.add(output, record.partition)
+                offsets[tp] = records[-1].offset + 1
+                count += len(records)
+            left = closes - time.monotonic()
+            if count >= self.limits.max_records or left <= 0:
+                break
+            batch = await consumer.getmany(
+                timeout_ms=int(left * 1000),
+                max_records=min(self.max_batch, self.limits.max_records - count),
+            )
+            if not batch:
+                break
+        acks = await outputs.submit()
+        await producer.send_offsets_to_transaction(offsets, self.group_id)
+        await acks
 
     def _decide(self, record: Record, state: BorderState) -> list[Output]:
         peer = record.topic.rsplit(".", 1)[1]

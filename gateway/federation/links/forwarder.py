@@ -3,9 +3,12 @@
 signed with this node's key.
 
 At least once across clusters: the local offsets are committed only after the peer's brokers
-acknowledged the batch (idempotent producer, acks=all). A crash or a peer outage resends a
-batch; the peer's border drops the copies by ce_id. Per-key order holds: one partition of the
-outbox is forwarded in order, to the partition of the same key on the peer.
+acknowledged the batch (idempotent producer, acks=all). Several batches are in flight at once
+(``WindowLimits``: batches and bytes), and offsets are committed in order, only up to the
+oldest batch not yet acknowledged (``window.AckWindow``). A crash or a peer outage resends
+every batch after the last commit; the peer's border drops the copies by ce_id. Per-key order
+holds: one partition of the outbox is forwarded in order, to the partition of the same key on
+the peer (the idempotent producer keeps a partition's batches in order).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Sequence
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -29,14 +32,18 @@ from bus.kafka.stopping import stop_client
 from gateway.federation.config import SigningMode
 from gateway.federation.links.control import LinkControl
 from gateway.federation.links.failures import LinkFailure, classify
+from gateway.federation.links.window import AckWindow, WindowLimits
 from gateway.federation.metrics import FederationMetrics
 from gateway.federation.trust import merkle
 from gateway.federation.trust.signing import NodeSigner, signed_text
 from gateway.federation.trust.store import TrustStore
+from gateway.routing.records import Output
+from gateway.runtime.batching import TransactionBatches
 from schemas.topics import border_topic, link_topic
 
 log = structlog.get_logger("lgsp.link")
 Record: TypeAlias = ConsumerRecord[bytes, bytes]
+InFlight: TypeAlias = dict[int, tuple["asyncio.Future[Any]", int]]  # ticket -> (acks, records)
 _SIGNED = ("ce_id", "ce_source", "ce_type", "ce_time", "ce_dataschema", "ce_recipients")
 _REPLACED = frozenset({"ce_signature", "ce_proof"})
 
@@ -104,9 +111,12 @@ class Link:
         metrics: FederationMetrics,
         max_batch: int = 1000,
         signing: SigningMode = "batch",
+        window: WindowLimits | None = None,
     ) -> None:
         self.node, self.peer = node, peer
         self.signing = signing
+        self.window = window or WindowLimits()
+        self._partition_counts: dict[str, int] = {}
         self.local, self.peer_cluster = local, peer_cluster
         self.partitions = partitions
         self.signer = signer
@@ -184,21 +194,62 @@ class Link:
         self.connected.set()
         log.info("link_connected", node=self.node, peer=self.peer, topic=self.destination)
         last_lag = 0.0
+        window: AckWindow[TopicPartition] = AckWindow(self.window)
+        in_flight: InFlight = {}
         try:
             while True:
                 if time.monotonic() - last_lag > 2.0:
                     await self._report_lag(consumer)
                     last_lag = time.monotonic()
                 if not self._may_forward():
+                    await self._settle(consumer, window, in_flight, drain=True)
                     consumer.pause(*consumer.assignment())
                     await asyncio.sleep(0.5)
                     continue
                 consumer.resume(*consumer.assignment())
-                batch = await consumer.getmany(timeout_ms=200, max_records=self.max_batch)
+                await self._settle(consumer, window, in_flight, drain=False)
+                batch = await consumer.getmany(
+                    timeout_ms=20 if in_flight else 200, max_records=self.max_batch
+                )
                 if batch:
-                    await self._send(producer, consumer, batch)
+                    # the position is past the batch and any transaction markers after it
+                    positions = {tp: await consumer.position(tp) for tp in batch}
+                    acks, count, size = await self._send(producer, batch)
+                    in_flight[window.open(positions, size)] = (acks, count)
         finally:
+            for acks, _ in in_flight.values():  # abandoned: the batches are sent again
+                acks.add_done_callback(_retrieve)
             await stop_client(producer, f"link producer to {self.peer}")
+
+    async def _settle(
+        self,
+        consumer: AIOKafkaConsumer,
+        window: AckWindow[TopicPartition],
+        in_flight: InFlight,
+        *,
+        drain: bool,
+    ) -> None:
+        """Commit what the peer acknowledged, in order; wait while the window is full (or, with
+        ``drain``, until nothing is in flight). A batch the peer refused raises its error."""
+        while in_flight:
+            done = [ticket for ticket, (acks, _) in in_flight.items() if acks.done()]
+            if not done:
+                if not (drain or window.full):
+                    return
+                await asyncio.wait(
+                    [acks for acks, _ in in_flight.values()],
+                    timeout=1.0,
+                    return_when=asyncio.FIRST_COMPLETED,
+                )
+                continue
+            committable: dict[TopicPartition, int] = {}
+            for ticket in sorted(done):
+                acks, count = in_flight.pop(ticket)
+                acks.result()
+                committable.update(window.acknowledged(ticket))
+                self.metrics.forwarded.labels(self.node, self.peer).inc(count)
+            if committable:
+                await consumer.commit(committable)
 
     async def _diagnose(self, error: Exception) -> LinkFailure:
         """The failure behind ``error``; when aiokafka hid it ("Unable to bootstrap"), one
@@ -225,11 +276,10 @@ class Link:
         return not paused and not stale and self.signer() is not None
 
     async def _send(
-        self,
-        producer: AIOKafkaProducer,
-        consumer: AIOKafkaConsumer,
-        batch: dict[TopicPartition, list[Record]],
-    ) -> None:
+        self, producer: AIOKafkaProducer, batch: dict[TopicPartition, list[Record]]
+    ) -> tuple[asyncio.Future[Any], int, int]:
+        """Sign and hand one batch to the producer: its acknowledgements (not awaited), its
+        number of records and its size in bytes."""
         signer = self.signer()
         assert signer is not None
         started = time.perf_counter()
@@ -238,17 +288,17 @@ class Link:
             headers = batch_signed_headers([(r.headers, r.key, r.value) for r in records], signer)
         else:
             headers = [signed_headers(r.headers, r.key, r.value, signer) for r in records]
-        signed = list(zip(records, headers, strict=True))
         self.metrics.sign_seconds.labels(self.node).observe(
-            (time.perf_counter() - started) / max(len(signed), 1)
+            (time.perf_counter() - started) / max(len(records), 1)
         )
-        futures = [
-            await producer.send(self.destination, r.value, key=r.key, headers=h) for r, h in signed
-        ]
-        await asyncio.gather(*futures)
-        # the position is past the last record and any transaction markers after it
-        await consumer.commit({tp: await consumer.position(tp) for tp in batch})
-        self.metrics.forwarded.labels(self.node, self.peer).inc(len(signed))
+        batches = TransactionBatches(producer, self._partition_counts, self.partitions)
+        size = 0
+        for record, signed in zip(records, headers, strict=True):
+            await batches.add(
+                Output(self.destination, record.key, record.value, signed), record.partition
+            )
+            size += len(record.key or b"") + len(record.value or b"")
+        return await batches.submit(), len(records), size
 
     async def _report_lag(self, consumer: AIOKafkaConsumer) -> None:
         assigned = list(consumer.assignment())
@@ -259,6 +309,12 @@ class Link:
         for tp in assigned:
             lag += max(ends[tp] - await consumer.position(tp), 0)
         self.metrics.link_lag.labels(self.node, self.peer).set(lag)
+
+
+def _retrieve(acks: asyncio.Future[Any]) -> None:
+    """Read an abandoned batch's outcome, so asyncio does not report it as never retrieved."""
+    if not acks.cancelled():
+        acks.exception()
 
 
 async def _rewind(consumer: AIOKafkaConsumer) -> None:
