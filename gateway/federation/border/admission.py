@@ -27,6 +27,7 @@ from typing import TypeAlias
 import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.structs import ConsumerRecord
+from prometheus_client import Counter
 
 from bus.kafka import TopicSpec, ensure_topics
 from bus.kafka.access import ClusterAccess
@@ -37,7 +38,6 @@ from gateway.federation.border.state import (
     BorderState,
     audit_topic,
     ensure_audit_topic,
-    now_text,
     restore_state,
 )
 from gateway.federation.border.verify import Refusal, VerifiedRoots, verify_record
@@ -49,12 +49,20 @@ from gateway.routing.records import Output
 from gateway.runtime.batching import TransactionBatches
 from schemas.catalog import SchemaCatalog
 from schemas.codec import AvroCodec
-from schemas.envelope import Envelope, header_value
+from schemas.envelope import Envelope, format_time
 from schemas.parking import ParkInfo
 from schemas.topics import border_topic, event_topic, gateway_topic
 
 log = structlog.get_logger("lgsp.border")
 Record: TypeAlias = ConsumerRecord[bytes, bytes]
+
+
+_AUDITED = frozenset({"ce_id", "ce_type", "ce_source", "ce_recipients"})
+
+
+def _text(headers: dict[str, bytes], name: str) -> str | None:
+    value = headers.get(name)
+    return None if value is None else value.decode("utf-8", errors="strict")
 
 
 def refused_topic(node: str) -> str:
@@ -100,6 +108,8 @@ class Border:
         self._roots = VerifiedRoots()
         self.limits = limits or TransactionLimits()
         self._partition_counts: dict[str, int] = {}
+        self._accepted_children: dict[tuple[str, str], Counter] = {}
+        self._event_topics: dict[str, str] = {}
 
     async def run(self) -> None:
         if not self.peers:
@@ -186,10 +196,11 @@ class Border:
         offsets: dict[TopicPartition, int] = {}
         closes = time.monotonic() + self.limits.max_seconds
         count = 0
+        routed = self.routed_types()  # once a transaction: it may build the set each call
         while True:
             for tp, records in batch.items():
                 for record in records:
-                    decided = self._decide(record, state)
+                    decided = self._decide(record, state, routed)
                     await self._ensure_destinations(decided)
                     for output in decided:
                         await outputs.add(output, record.partition)
@@ -208,7 +219,7 @@ class Border:
         await producer.send_offsets_to_transaction(offsets, self.group_id)
         await acks
 
-    def _decide(self, record: Record, state: BorderState) -> list[Output]:
+    def _decide(self, record: Record, state: BorderState, routed: set[str]) -> list[Output]:
         peer = record.topic.rsplit(".", 1)[1]
         now = datetime.now(UTC)
         registry = self.trust.registry
@@ -216,14 +227,15 @@ class Border:
         outcome = verify_record(
             registry, peer, record.headers, record.key, record.value, now, self.max_age, self._roots
         )
-        recipients = header_value(record.headers, "ce_recipients")
+        found = {k: v for k, v in record.headers if k in _AUDITED}
+        recipients = _text(found, "ce_recipients")
         audit = {
-            "at": now_text(),
+            "at": format_time(now),
             "node": self.node,
             "peer": peer,
-            "ce_id": header_value(record.headers, "ce_id"),
-            "ce_type": header_value(record.headers, "ce_type"),
-            "ce_source": header_value(record.headers, "ce_source"),
+            "ce_id": _text(found, "ce_id"),
+            "ce_type": _text(found, "ce_type"),
+            "ce_source": _text(found, "ce_source"),
             "recipients": recipients,
             "value_sha256": hashlib.sha256(record.value or b"").hexdigest(),
             "origin": f"{record.topic}/{record.partition}/{record.offset}",
@@ -236,19 +248,35 @@ class Border:
             self.metrics.duplicates.labels(self.node, peer).inc()
             entry = state.append({**audit, "decision": "duplicate", "key_id": outcome.key_id})
             return [self._audit_output(entry)]
-        if envelope.type not in self.routed_types():
+        if envelope.type not in routed:
             refusal = Refusal(errors.NO_ROUTE, f"{self.node} has no route for {envelope.type}")
             return self._refuse(record, state, audit, refusal, now)
-        entry = state.append({**audit, "decision": "accepted", "key_id": outcome.key_id}, key)
-        self.metrics.accepted.labels(self.node, peer, envelope.type).inc()
+        entry = state.append(
+            {**audit, "decision": "accepted", "key_id": outcome.key_id}, key, at=now
+        )
+        self._accepted(peer, envelope.type).inc()
         headers = [*record.headers, ("lgsp-border-from", peer.encode())]
         outputs = [
-            Output(str(event_topic(self.node, envelope.type)), record.key, record.value, headers),
+            Output(self._event_topic(envelope.type), record.key, record.value, headers),
             self._audit_output(entry),
         ]
-        if envelope.type != RECEIPT_TYPE and RECEIPT_TYPE in self.routed_types():
+        if envelope.type != RECEIPT_TYPE and RECEIPT_TYPE in routed:
             outputs += self._receipts(record, envelope)
         return outputs
+
+    def _accepted(self, peer: str, event_type: str) -> Counter:
+        """The accepted counter of (peer, type), looked up once (``labels`` takes a lock)."""
+        child = self._accepted_children.get((peer, event_type))
+        if child is None:
+            child = self.metrics.accepted.labels(self.node, peer, event_type)
+            self._accepted_children[(peer, event_type)] = child
+        return child
+
+    def _event_topic(self, event_type: str) -> str:
+        topic = self._event_topics.get(event_type)
+        if topic is None:
+            topic = self._event_topics[event_type] = str(event_topic(self.node, event_type))
+        return topic
 
     def _refuse(
         self,

@@ -49,13 +49,18 @@ class BorderState:
     def is_duplicate(self, key: str) -> bool:
         return key in self.seen or key in self._staged_seen
 
-    def append(self, fields: dict[str, Any], accepted_key: str | None = None) -> dict[str, Any]:
-        """The next audit entry (staged until ``commit``)."""
+    def append(
+        self,
+        fields: dict[str, Any],
+        accepted_key: str | None = None,
+        at: datetime | None = None,
+    ) -> dict[str, Any]:
+        """The next audit entry (staged until ``commit``); ``at``: ``fields["at"]`` parsed."""
         prev = self._staged[-1]["hash"] if self._staged else self.head
         entry = chain_entry(prev, self.seq + len(self._staged), fields)
         self._staged.append(entry)
         if accepted_key is not None:
-            self._staged_seen[accepted_key] = parse_time(fields["at"])
+            self._staged_seen[accepted_key] = at or parse_time(fields["at"])
         return entry
 
     def commit(self) -> None:
