@@ -33,11 +33,12 @@ from bus.kafka.access import ClusterAccess
 from bus.kafka.factory import PLAINTEXT, new_consumer, new_producer
 from bus.localkafka import local_cluster, stop_cluster
 from bus.settings import Settings
-from gateway.federation.border.admission import Border
+from gateway.federation.border.admission import Border, TransactionLimits
 from gateway.federation.border.verify import VerifiedRoots, verify_record
 from gateway.federation.config import SigningMode, TrustConfig
 from gateway.federation.links.control import LinkControl
 from gateway.federation.links.forwarder import Link, batch_signed_headers, signed_headers
+from gateway.federation.links.window import WindowLimits
 from gateway.federation.metrics import FederationMetrics
 from gateway.federation.trust.authoring import registry_key, write_key_pair
 from gateway.federation.trust.registry import (
@@ -185,7 +186,9 @@ async def _trust(folder: Path, node: str) -> tuple[TrustStore, FederationMetrics
     return trust, metrics
 
 
-async def _border(b: str, folder: Path, names: tuple[str, str]) -> None:
+async def _border(
+    b: str, folder: Path, names: tuple[str, str], limits: TransactionLimits | None = None
+) -> None:
     """B's border for the link from ``names[0]``, until cancelled."""
     node_a, node_b = names
     trust, metrics = await _trust(folder, node_b)
@@ -202,6 +205,7 @@ async def _border(b: str, folder: Path, names: tuple[str, str]) -> None:
         metrics,
         timedelta(days=1),
         timedelta(days=1),
+        limits=limits,
     )
     await border.run()
 
@@ -223,6 +227,8 @@ async def _link_and_border(
     names: tuple[str, str],
     *,
     apart: bool,
+    window: WindowLimits | None = None,
+    limits: TransactionLimits | None = None,
 ) -> float:
     """Seconds for the link (node ``names[0]`` on A) and B's border (node ``names[1]``) to
     carry ``count`` records waiting in the link's outbox into B's event topic. ``apart``: the
@@ -248,6 +254,7 @@ async def _link_and_border(
             control,
             metrics,
             signing=signing,
+            window=window,
         )
         border_process = None
         tasks = [asyncio.create_task(link.run())]
@@ -257,7 +264,7 @@ async def _link_and_border(
             )
             border_process.start()
         else:
-            tasks.append(asyncio.create_task(_border(b, folder, names)))
+            tasks.append(asyncio.create_task(_border(b, folder, names, limits)))
         try:
             return await arrivals
         finally:
@@ -317,48 +324,69 @@ def _crypto_costs(folder: Path, rounds: int = 2000) -> dict[str, tuple[float, fl
     return costs
 
 
+# (label, signing, border in its own process, link window, border transactions)
+Contender = tuple[str, SigningMode, bool, WindowLimits | None, TransactionLimits | None]
+CONTENDERS: tuple[Contender, ...] = (
+    ("batch", "batch", False, None, None),
+    ("record", "record", False, None, None),
+    ("apart", "batch", True, None, None),
+)
+# what each change gives, batch-signed in one process: a window of one batch and one
+# transaction per fetched batch (the shape before the pipelining), then the window alone
+ABLATION: tuple[Contender, ...] = (
+    ("w1-t1", "batch", False, WindowLimits(max_batches=1), TransactionLimits(max_seconds=0)),
+    ("w4-t1", "batch", False, WindowLimits(max_batches=4), TransactionLimits(max_seconds=0)),
+)
+
+
 async def _round(
-    settings: Settings, a: str, b: str, count: int, number: int, with_mm2: bool
+    settings: Settings,
+    a: str,
+    b: str,
+    count: int,
+    number: int,
+    with_mm2: bool,
+    contenders: tuple[Contender, ...] = CONTENDERS,
 ) -> dict[str, float]:
     """One round of every contender on fresh topics, in records/s."""
     records = _records(count)
-    batch_names, record_names = (f"a{number}b", f"b{number}b"), (f"a{number}r", f"b{number}r")
-    apart_names = (f"a{number}p", f"b{number}p")
-    outboxes = [link_topic(*n) for n in (batch_names, record_names, apart_names)]
+    names = {c[0]: (f"a{number}{c[0][:2]}", f"b{number}{c[0][:2]}") for c in contenders}
+    outboxes = {label: link_topic(*n) for label, n in names.items()}
     bare_target = f"bare-copy-{number}"
-    await ensure_topics(a, [TopicSpec(t, PARTITIONS) for t in outboxes])
+    await ensure_topics(a, [TopicSpec(t, PARTITIONS) for t in outboxes.values()])
     await ensure_topics(
         b,
         [
             TopicSpec(bare_target, PARTITIONS),
-            *(
-                TopicSpec(border_topic(n[1], n[0]), PARTITIONS)
-                for n in (batch_names, record_names, apart_names)
-            ),
+            *(TopicSpec(border_topic(n[1], n[0]), PARTITIONS) for n in names.values()),
         ],
     )
-    for outbox in outboxes:
+    for outbox in outboxes.values():
         await _publish(a, outbox, records)
+    first_outbox = next(iter(outboxes.values()))
     async with _arrivals(b, bare_target, count) as arrivals:
-        await _bare_copy(a, outboxes[0], b, bare_target, count)
+        await _bare_copy(a, first_outbox, b, bare_target, count)
         rates = {"bare": count / await arrivals}
     with tempfile.TemporaryDirectory() as folder:
-        contenders: tuple[tuple[str, SigningMode, tuple[str, str], bool], ...] = (
-            ("batch", "batch", batch_names, False),
-            ("record", "record", record_names, False),
-            ("apart", "batch", apart_names, True),
-        )
-        for label, signing, names, apart in contenders:
+        for label, signing, apart, window, limits in contenders:
             seconds = await _link_and_border(
-                a, b, Path(folder) / label, count, signing, names, apart=apart
+                a,
+                b,
+                Path(folder) / label,
+                count,
+                signing,
+                names[label],
+                apart=apart,
+                window=window,
+                limits=limits,
             )
             rates[label] = count / seconds
     if with_mm2:
-        rates["mm2"] = count / await _mirror_maker(settings, a, b, outboxes[0], count)
+        rates["mm2"] = count / await _mirror_maker(settings, a, b, first_outbox, count)
     return rates
 
 
-async def main(count: int, rounds: int, with_mm2: bool) -> None:
+async def main(count: int, rounds: int, with_mm2: bool, ablation: bool = False) -> None:
     tune_gc()  # as `lgsp gateway run` does
     settings = Settings()
     for name in ("bench-a", "bench-b"):
@@ -367,20 +395,24 @@ async def main(count: int, rounds: int, with_mm2: bool) -> None:
         await mirror_maker_jars(settings)
     async with local_cluster(settings, "bench-a") as ca, local_cluster(settings, "bench-b") as cb:
         a, b = ca.bootstrap_servers or "", cb.bootstrap_servers or ""
+        contenders = CONTENDERS + ABLATION if ablation else CONTENDERS
         await _round(settings, a, b, min(count, 5000), 0, False)  # warm both brokers' JIT up
         print(f"records: {count:,} a round, {PARTITIONS} partitions, clusters A -> B on loopback")
         print(
             "round  bare copy  link+border: batch-signed  per-record-signed"
             "  batch, border in own process  MirrorMaker 2"
+            + ("  window 1, txn per batch  window 4, txn per batch" if ablation else "")
         )
         results = []
         for number in range(1, rounds + 1):
-            rates = await _round(settings, a, b, count, number, with_mm2)
+            rates = await _round(settings, a, b, count, number, with_mm2, contenders)
             results.append(rates)
             mm2 = f"{rates['mm2']:>13,.0f}" if with_mm2 else "            -"
+            extra = f"  {rates['w1-t1']:>23,.0f}  {rates['w4-t1']:>23,.0f}" if ablation else ""
             print(
                 f"{number:>5}  {rates['bare']:>9,.0f}  {rates['batch']:>25,.0f}  "
-                f"{rates['record']:>17,.0f}  {rates['apart']:>29,.0f}  {mm2}"
+                f"{rates['record']:>17,.0f}  {rates['apart']:>29,.0f}  {mm2}{extra}",
+                flush=True,
             )
     with tempfile.TemporaryDirectory() as folder:
         costs = _crypto_costs(Path(folder))
@@ -399,6 +431,12 @@ async def main(count: int, rounds: int, with_mm2: bool) -> None:
             f"border in own process {median_ratio('apart', 'mm2'):.2f}, "
             f"bare copy {median_ratio('bare', 'mm2'):.2f}"
         )
+    if ablation:
+        print(
+            f"median ratio to the bare copy, batch-signed: window 1 and a transaction per batch "
+            f"{median_ratio('w1-t1', 'bare'):.2f}, window 4 and a transaction per batch "
+            f"{median_ratio('w4-t1', 'bare'):.2f}, both changes {median_ratio('batch', 'bare'):.2f}"
+        )
     for algorithm, (sign_us, verify_us, batch_us) in costs.items():
         print(
             f"{algorithm:18}: per record: sign {sign_us:6.1f} us, verify {verify_us:6.1f} us; "
@@ -411,5 +449,10 @@ if __name__ == "__main__":
     parser.add_argument("--records", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--no-mm2", action="store_true", help="leave MirrorMaker 2 out")
+    parser.add_argument(
+        "--ablation",
+        action="store_true",
+        help="also a window of 1 batch and a transaction per batch, then the window alone",
+    )
     args = parser.parse_args()
-    asyncio.run(main(args.records, args.rounds, not args.no_mm2))
+    asyncio.run(main(args.records, args.rounds, not args.no_mm2, args.ablation))

@@ -12,6 +12,8 @@ from gateway.federation.border.audit import (
     archived_entries,
     chain_entry,
     check_chain,
+    encoded_chain_entry,
+    entry_hash,
     write_batch,
 )
 from lgsp.cli import app
@@ -87,3 +89,19 @@ def test_cli_verify_exit_codes(tmp_path: Path) -> None:
     assert "entry 3" in broken.output and "jsonl:4" in broken.output
     line = (bad / "audit-hanoi-0000000000-0000000003.jsonl").read_text().splitlines()[3]
     assert json.loads(line)["ce_id"] == "changed"
+
+
+def test_an_encoded_entry_reads_back_as_the_entry_with_a_hash_that_checks() -> None:
+    """The audit topic's JSON text (encoded once) parses to the same entry, hash included,
+    and a chain of such texts verifies; one changed character breaks it."""
+    prev, texts = GENESIS, []
+    for seq in range(5):
+        fields = {"decision": "accepted", "ce_id": f"id-{seq}", "reason": 'Sở Tư pháp "x"'}
+        entry, text = encoded_chain_entry(prev, seq, fields)
+        assert json.loads(text) == entry == chain_entry(prev, seq, fields)
+        assert entry_hash(json.loads(text)) == entry["hash"]
+        texts.append(text)
+        prev = entry["hash"]
+    assert check_chain((str(i), json.loads(t)) for i, t in enumerate(texts)).intact
+    texts[2] = texts[2].replace(b"id-2", b"id-X")
+    assert not check_chain((str(i), json.loads(t)) for i, t in enumerate(texts)).intact

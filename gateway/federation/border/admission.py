@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -110,6 +109,7 @@ class Border:
         self._partition_counts: dict[str, int] = {}
         self._accepted_children: dict[tuple[str, str], Counter] = {}
         self._event_topics: dict[str, str] = {}
+        self._audit_topic = audit_topic(node)
 
     async def run(self) -> None:
         if not self.peers:
@@ -246,12 +246,14 @@ class Border:
         key = state.dedup_key(envelope.id, recipients)
         if state.is_duplicate(key):
             self.metrics.duplicates.labels(self.node, peer).inc()
-            entry = state.append({**audit, "decision": "duplicate", "key_id": outcome.key_id})
+            entry = state.append_encoded(
+                {**audit, "decision": "duplicate", "key_id": outcome.key_id}
+            )
             return [self._audit_output(entry)]
         if envelope.type not in routed:
             refusal = Refusal(errors.NO_ROUTE, f"{self.node} has no route for {envelope.type}")
             return self._refuse(record, state, audit, refusal, now)
-        entry = state.append(
+        entry = state.append_encoded(
             {**audit, "decision": "accepted", "key_id": outcome.key_id}, key, at=now
         )
         self._accepted(peer, envelope.type).inc()
@@ -296,7 +298,7 @@ class Border:
             reason=refusal.reason,
             ce_id=audit["ce_id"],
         )
-        entry = state.append(
+        entry = state.append_encoded(
             {**audit, "decision": "refused", "code": refusal.code, "reason": refusal.reason}
         )
         park = ParkInfo.of_record(record, refusal.code, refusal.reason, at=now)
@@ -323,9 +325,9 @@ class Border:
         self.metrics.receipts.labels(self.node).inc(len(outputs))
         return outputs
 
-    def _audit_output(self, entry: dict[str, object]) -> Output:
-        value = json.dumps(entry, ensure_ascii=False).encode()
-        return Output(audit_topic(self.node), str(entry["seq"]).encode(), value, [])
+    def _audit_output(self, entry: tuple[dict[str, object], bytes]) -> Output:
+        fields, value = entry
+        return Output(self._audit_topic, str(fields["seq"]).encode(), value, [])
 
     async def _ensure_destinations(self, outputs: list[Output]) -> None:
         missing = {o.topic for o in outputs} - self._topics_made

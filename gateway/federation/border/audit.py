@@ -33,9 +33,19 @@ def entry_hash(entry: dict[str, Any]) -> str:
 
 def chain_entry(prev_hash: str, seq: int, fields: dict[str, Any]) -> dict[str, Any]:
     """The next entry of a chain whose last entry has ``prev_hash`` and ``seq - 1``."""
+    return encoded_chain_entry(prev_hash, seq, fields)[0]
+
+
+def encoded_chain_entry(
+    prev_hash: str, seq: int, fields: dict[str, Any]
+) -> tuple[dict[str, Any], bytes]:
+    """``chain_entry`` and its JSON text for the audit topic, the entry encoded once: the
+    canonical JSON that is hashed, with ``hash`` appended as its last member."""
     entry = {**fields, "seq": seq, "prev": prev_hash}
-    entry["hash"] = entry_hash(entry)
-    return entry
+    body = canonical_json(entry)
+    digest = hashlib.sha256(body).hexdigest()
+    entry["hash"] = digest
+    return entry, b'%s,"hash":"%s"}' % (body[:-1], digest.encode())
 
 
 @dataclass(frozen=True, slots=True)

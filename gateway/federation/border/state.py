@@ -11,7 +11,7 @@ from aiokafka import TopicPartition
 
 from bus.kafka import LogReader, TopicSpec, ensure_topics
 from bus.kafka.access import ClusterAccess
-from gateway.federation.border.audit import GENESIS, chain_entry
+from gateway.federation.border.audit import GENESIS, encoded_chain_entry
 from schemas.envelope import format_time, parse_time
 from schemas.topics import gateway_topic
 
@@ -56,12 +56,21 @@ class BorderState:
         at: datetime | None = None,
     ) -> dict[str, Any]:
         """The next audit entry (staged until ``commit``); ``at``: ``fields["at"]`` parsed."""
+        return self.append_encoded(fields, accepted_key, at)[0]
+
+    def append_encoded(
+        self,
+        fields: dict[str, Any],
+        accepted_key: str | None = None,
+        at: datetime | None = None,
+    ) -> tuple[dict[str, Any], bytes]:
+        """``append``, with the entry's JSON text for the audit topic."""
         prev = self._staged[-1]["hash"] if self._staged else self.head
-        entry = chain_entry(prev, self.seq + len(self._staged), fields)
+        entry, text = encoded_chain_entry(prev, self.seq + len(self._staged), fields)
         self._staged.append(entry)
         if accepted_key is not None:
             self._staged_seen[accepted_key] = at or parse_time(fields["at"])
-        return entry
+        return entry, text
 
     def commit(self) -> None:
         if self._staged:

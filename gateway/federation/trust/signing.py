@@ -15,6 +15,7 @@ destination node signs what it sends.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
@@ -156,6 +157,7 @@ class KeyEntry:
     not_after: datetime
 
 
+@functools.lru_cache(maxsize=256)  # a batch's records all carry the same signature
 def split_signature(header: str) -> tuple[str, bytes]:
     """``<key id>:<base64url>`` into its parts; a malformed header raises ``TrustError``."""
     key_id, sep, encoded = header.partition(":")
