@@ -58,7 +58,9 @@ async def _publish_paced(bootstrap: str, topic: str, count: int, per_second: flo
     async with KafkaPublisher(bootstrap) as publisher:
         futures = []
         for i in range(count):
-            envelope, _, value = make_event("document.status", source=G22, recipients=["000.00.00.H15"])
+            envelope, _, value = make_event(
+                "document.status", source=G22, recipients=["000.00.00.H15"]
+            )
             key = f"DOC-{i % KEYS}".encode()
             headers = [*envelope.to_headers(), ("test-seq", str(i // KEYS).encode())]
             futures.append(await publisher.enqueue(OutgoingRecord(topic, value, key, headers)))
