@@ -7,7 +7,11 @@ settings without signatures) and (2) the link (signing every record) with B's bo
 (verifying, dedup, audit chain, receipts off, one transaction per batch), in the same run.
 Signing and verifying are also timed alone per record, for Ed25519 and ECDSA P-256.
 
-    .venv/bin/python bench/federation_bench.py [--records 20000]
+    .venv/bin/python bench/federation_bench.py [--records 20000] [--no-mm2] [--ablation]
+
+``--ablation`` adds two batch-signed contenders that show what each part of the pipelining
+gives: a window of one batch with one border transaction per fetched batch (the shape before
+docs/decisions/0004), then the window of four alone.
 """
 
 from __future__ import annotations

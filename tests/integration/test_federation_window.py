@@ -5,13 +5,14 @@ the link's committed offsets at the end of its outbox."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from aiokafka import TopicPartition
 from prometheus_client import CollectorRegistry
 
@@ -33,14 +34,22 @@ from gateway.federation.trust.signing import NodeSigner, load_private_key
 from gateway.federation.trust.store import TrustStore
 from schemas.catalog import bundled_catalog
 from schemas.topics import border_topic, event_topic, link_topic
-from tests.federationharness import Federated, clusters
+from tests.clusterharness import private_cluster
+from tests.federationharness import Federated
 from tests.gatewayharness import headers_of, make_event, read_all
 
-__all__ = ["clusters"]
 G22 = "000.00.00.G22"
 STATUS = "vn.gov.document.status.v1"
 PARTITIONS = 3
 KEYS = 40
+
+
+@pytest.fixture(scope="module")
+def peer(settings: Settings) -> Iterator[tuple[str, str]]:
+    """Đà Nẵng's cluster, this module's alone (it is stopped and started again: a small
+    cluster restarts in seconds, the shared ones hold every test's topics)."""
+    with private_cluster("window-danang", settings) as cluster:
+        yield cluster
 
 
 async def _trust(fed: Federated, node: str) -> TrustStore:
@@ -70,11 +79,13 @@ async def _publish_paced(bootstrap: str, topic: str, count: int, per_second: flo
 
 
 async def test_peer_outage_mid_window_loses_nothing_and_lets_nothing_in_twice(
-    tmp_path: Path, clusters: dict[str, str], settings: Settings
+    tmp_path: Path, kafka_bootstrap: str, peer: tuple[str, str], settings: Settings
 ) -> None:
     """NGSP's link keeps 4 batches of 50 in flight to Đà Nẵng while Đà Nẵng's cluster stops
     and starts again: every record enters Đà Nẵng once, in order per document, the audit chain
     is intact, and the link committed its whole outbox."""
+    peer_name, peer_bootstrap = peer
+    clusters = {"ngsp": kafka_bootstrap, "danang": peer_bootstrap}
     fed = Federated(tmp_path, clusters, roles=("ngsp", "danang"))
     write_key_pair(fed.keys, "anchor-1")
     for role in fed.roles:
@@ -122,26 +133,25 @@ async def test_peer_outage_mid_window_loses_nothing_and_lets_nothing_in_twice(
             limits=TransactionLimits(max_records=400, max_seconds=0.2),
         )
         tasks = [asyncio.create_task(link.run()), asyncio.create_task(border.run())]
+        publishing = asyncio.create_task(
+            _publish_paced(clusters["ngsp"], outbox, count, per_second=count / 6)
+        )
         try:
-            publishing = asyncio.create_task(
-                _publish_paced(clusters["ngsp"], outbox, count, per_second=count / 6)
-            )
             await read_all(clusters["danang"], [destination], count // 5, settle_s=0)
-            await stop_cluster(settings, "fed-danang")
+            await stop_cluster(settings, peer_name)
             try:
                 await asyncio.sleep(outage_s)
             finally:
-                await start_cluster(settings, "fed-danang")
+                await start_cluster(settings, peer_name)
             await publishing
             got = await read_all(
                 clusters["danang"], [destination], count, timeout_s=180, settle_s=3
             )
         finally:
-            for task in tasks:
+            for task in [*tasks, publishing]:
                 task.cancel()
-            for task in tasks:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            # bounded: a failing test must end with its own error, not the run's timeout
+            await asyncio.wait([*tasks, publishing], timeout=60)
     copies = Counter(headers_of(r)["ce_id"] for r in got)
     assert len(copies) == count, f"lost {count - len(copies)}"
     assert max(copies.values()) == 1, "a record was let in twice"
