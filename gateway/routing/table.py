@@ -221,7 +221,9 @@ class RouteTable:
         return Decision(
             deliveries=tuple(deliveries),
             routes=tuple(d.route for d in deliveries),
-            log_text=";".join(f"{d.route}>{d.topic}>{','.join(d.recipients)}" for d in deliveries),
+            log_text=event_type
+            + "\t"
+            + ";".join(f"{d.route}>{d.topic}>{','.join(d.recipients)}" for d in deliveries),
         )
 
     def _place(

@@ -5,7 +5,7 @@ text a trace reads back (the console's trace page).
 written in that transaction (so it says exactly what was committed), at the transaction's
 partition number. Its value has one line per routed record::
 
-    <ce_id> TAB <key> TAB <route>><topic>><recipient,recipient>;<route>><topic>>...
+    <ce_id> TAB <key> TAB <event type> TAB <route>><topic>><recipient,...>;<route>><topic>>...
 
 ``lgsp.<node>.gateway.link-log``: one record per batch a federation link forwarded, written
 once the peer's brokers acknowledged the batch (so it says the record crossed), one line per
@@ -50,6 +50,7 @@ class RoutedEntry:
 
     ce_id: str
     key: str
+    event_type: str
     deliveries: tuple[LoggedDelivery, ...]
     at_ms: int
 
@@ -64,10 +65,10 @@ class CrossedEntry:
     at_ms: int
 
 
-def _lines(value: bytes | None) -> Iterable[list[str]]:
+def _lines(value: bytes | None, fields: int) -> Iterable[list[str]]:
     for line in (value or b"").decode("utf-8", "replace").split("\n"):
         parts = line.split("\t")
-        if len(parts) == 3:
+        if len(parts) == fields:
             yield parts
 
 
@@ -86,8 +87,8 @@ def routed_entries(
 ) -> list[RoutedEntry]:
     """The route-log lines of one record (only those ``wanted`` says yes to, if given)."""
     return [
-        RoutedEntry(ce_id, key, _deliveries(tail), at_ms)
-        for ce_id, key, tail in _lines(value)
+        RoutedEntry(ce_id, key, event_type, _deliveries(tail), at_ms)
+        for ce_id, key, event_type, tail in _lines(value, 4)
         if wanted is None or wanted(ce_id, key)
     ]
 
@@ -98,6 +99,6 @@ def crossed_entries(
     """The link-log lines of one record (only those ``wanted`` says yes to, if given)."""
     return [
         CrossedEntry(ce_id, key, peer, at_ms)
-        for ce_id, key, peer in _lines(value)
+        for ce_id, key, peer in _lines(value, 3)
         if wanted is None or wanted(ce_id, key)
     ]

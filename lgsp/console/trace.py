@@ -117,7 +117,7 @@ def _logged_hops(logs: NodeLogs) -> list[Hop]:
                     at_text(entry.at_ms),
                     "routed",
                     f"route {d.route}",
-                    f"to {_named(d.recipients, logs.agency_name)} into {d.topic}"
+                    f"{entry.event_type} to {_named(d.recipients, logs.agency_name)} into {d.topic}"
                     + (f" (link to {peer})" if peer else ""),
                 )
             )

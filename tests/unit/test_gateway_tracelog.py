@@ -33,14 +33,15 @@ def _table() -> RouteTable:
 
 
 def test_a_decision_carries_its_route_log_text_and_reads_back() -> None:
-    """Each delivery's route, topic and recipients are in the cached decision's log text, and
-    a trace reads the same deliveries back from a route-log line."""
+    """The event type and each delivery's route, topic and recipients are in the cached
+    decision's log text, and a trace reads the same back from a route-log line."""
     decision = _table().decide(
         "vn.gov.document.sent.v1", "000.00.00.G22", ("000.00.12.H24", "000.00.13.H24")
     )
     line = log_line("id-1", DOCUMENT_ID.encode(), decision.log_text)
     [entry] = routed_entries(line.encode(), 1_700_000_000_000)
     assert (entry.ce_id, entry.key, entry.at_ms) == ("id-1", DOCUMENT_ID, 1_700_000_000_000)
+    assert entry.event_type == "vn.gov.document.sent.v1"
     assert entry.deliveries == (
         LoggedDelivery(
             "government-documents", "lgsp.hanoi.inbox.000-00-12-h24", ("000.00.12.H24",)
@@ -53,7 +54,9 @@ def test_a_decision_carries_its_route_log_text_and_reads_back() -> None:
 
 def test_only_the_wanted_lines_of_a_record_are_kept() -> None:
     """A transaction's record holds many keys' lines: the trace keeps its own key's only."""
-    value = "\n".join([log_line("a", b"doc-1", "r>t>X"), log_line("b", b"doc-2", "r>t>Y")]).encode()
+    value = "\n".join(
+        [log_line("a", b"doc-1", "T\tr>t>X"), log_line("b", b"doc-2", "T\tr>t>Y")]
+    ).encode()
     kept = routed_entries(value, 0, lambda _ce_id, key: key == "doc-2")
     assert [e.ce_id for e in kept] == ["b"]
 
