@@ -15,7 +15,8 @@ record::
 
 The record's timestamp is the moment. Lines are built from text cached per routing decision
 (``Decision.log_text``), so the gateway's hot path adds one short string per record and one
-record per transaction.
+record per transaction (more only when its lines pass ``CHUNK_CHARS``: a record stays well
+under the brokers' and producer's 1 MiB limits, so a log record can never fail a transaction).
 """
 
 from __future__ import annotations
@@ -27,14 +28,30 @@ ROUTE_LOG = "route-log"  # gateway_topic(node, ROUTE_LOG)
 LINK_LOG = "link-log"
 DEFAULT_RETENTION = "7d"  # node.yaml trace_log_retention
 Wanted = Callable[[str, str], bool]  # (ce_id, key) -> keep the line?
+CHUNK_CHARS = 192 * 1024  # of one log record's value (UTF-8: at most ~4x in bytes, rarely)
+LINE_CHARS = 16 * 1024  # a record fanned out to hundreds of recipients: the rest is cut
 
 
 def log_line(ce_id: str, key: bytes | None, tail: str) -> str:
-    """One line of either log; tabs and newlines in a key (never in ids) become spaces."""
+    """One line of either log; tabs and newlines in a key (never in ids) become spaces; a
+    line past ``LINE_CHARS`` is cut after its last whole delivery that fits."""
     text = (key or b"").decode("utf-8", "replace")
     if "\t" in text or "\n" in text:
         text = text.replace("\t", " ").replace("\n", " ")
-    return f"{ce_id}\t{text}\t{tail}"
+    line = f"{ce_id}\t{text}\t{tail}"
+    return line if len(line) <= LINE_CHARS else line[:LINE_CHARS].rsplit(";", 1)[0]
+
+
+def log_values(lines: list[str]) -> list[bytes]:
+    """The values of the log records holding ``lines``: one, unless they pass ``CHUNK_CHARS``."""
+    values, start, size = [], 0, 0
+    for i, line in enumerate(lines):
+        size += len(line) + 1
+        if size > CHUNK_CHARS and i > start:
+            values.append("\n".join(lines[start:i]).encode())
+            start, size = i, len(line) + 1
+    values.append("\n".join(lines[start:]).encode())
+    return values
 
 
 @dataclass(frozen=True, slots=True)

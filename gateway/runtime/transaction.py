@@ -23,7 +23,7 @@ from gateway.metrics import GatewayMetrics
 from gateway.routing.partition_state import PartitionState
 from gateway.routing.processor import RecordProcessor
 from gateway.routing.records import Outcome, OutcomeKind, Output
-from gateway.routing.tracelog import log_line
+from gateway.routing.tracelog import log_line, log_values
 from gateway.runtime.batching import TransactionBatches
 from gateway.runtime.queues import Batch
 from schemas.confluent import is_confluent
@@ -111,12 +111,10 @@ class PartitionTransactions:
                 await batches.add(
                     Output(self._routed_topic, None, marker, (), partition), partition
                 )
-                await batches.add(
-                    Output(
-                        self._route_log_topic, None, "\n".join(route_log).encode(), (), partition
-                    ),
-                    partition,
-                )
+                for value in log_values(route_log):
+                    await batches.add(
+                        Output(self._route_log_topic, None, value, (), partition), partition
+                    )
             # The offsets join the transaction while its records are still being acknowledged:
             # both must be in before the commit, in no particular order.
             steps = [batches.flush()]

@@ -7,9 +7,12 @@ import yaml
 
 from gateway.routing.table import RouteTable, RoutingTableSpec
 from gateway.routing.tracelog import (
+    CHUNK_CHARS,
+    LINE_CHARS,
     LoggedDelivery,
     crossed_entries,
     log_line,
+    log_values,
     routed_entries,
 )
 from schemas.catalog import bundled_catalog
@@ -73,3 +76,27 @@ def test_a_key_with_a_tab_or_newline_cannot_break_the_line_format() -> None:
     value = log_line("id-2", b"bad\tkey\nhere", "danang").encode()
     assert [e.key for e in crossed_entries(value, 0)] == ["bad key here"]
     assert routed_entries(b"garbage without tabs\n\n", 0) == []
+
+
+def test_a_large_transaction_is_logged_in_records_under_the_size_limit() -> None:
+    """A transaction's lines past CHUNK_CHARS go in several records, each under the limit,
+    together holding every line once, in order; a small one is one record."""
+    lines = [log_line(f"id-{i}", b"k" * 100, "T\tr>t>X") for i in range(5000)]
+    values = log_values(lines)
+    assert len(values) > 1 and all(len(v) <= CHUNK_CHARS for v in values)
+    assert [e.ce_id for v in values for e in routed_entries(v, 0)] == [
+        f"id-{i}" for i in range(5000)
+    ]
+    assert log_values(lines[:3]) == ["\n".join(lines[:3]).encode()]
+
+
+def test_a_record_fanned_out_to_very_many_recipients_is_cut_not_refused() -> None:
+    """A line past LINE_CHARS is cut after its last whole delivery; those read back."""
+    tail = "T\t" + ";".join(f"route>lgsp.hn.inbox.a{i}>A{i}" for i in range(2000))
+    line = log_line("id-3", b"doc", tail)
+    assert len(line) <= LINE_CHARS
+    [entry] = routed_entries(line.encode(), 0)
+    assert 0 < len(entry.deliveries) < 2000
+    last = len(entry.deliveries) - 1
+    assert entry.deliveries[-1] == LoggedDelivery("route", f"lgsp.hn.inbox.a{last}", (f"A{last}",))
+    assert entry.deliveries[0] == LoggedDelivery("route", "lgsp.hn.inbox.a0", ("A0",))

@@ -34,7 +34,7 @@ from gateway.federation.trust import merkle
 from gateway.federation.trust.signing import NodeSigner, signed_text
 from gateway.federation.trust.store import TrustStore
 from gateway.routing.retry_tiers import parse_delay
-from gateway.routing.tracelog import DEFAULT_RETENTION, LINK_LOG, log_line
+from gateway.routing.tracelog import DEFAULT_RETENTION, LINK_LOG, log_line, log_values
 from schemas.topics import border_topic, gateway_topic, link_topic
 
 log = structlog.get_logger("lgsp.link")
@@ -285,7 +285,8 @@ class Link:
             for r in records:
                 ce_id = next((v for k, v in r.headers if k == "ce_id"), b"").decode()
                 lines.append(log_line(ce_id, r.key, self.peer))
-        await (await crossings.send(self.link_log, "\n".join(lines).encode(), partition=0))
+        sent = [await crossings.send(self.link_log, v, partition=0) for v in log_values(lines)]
+        await asyncio.gather(*sent)
 
     async def _report_lag(self, consumer: AIOKafkaConsumer) -> None:
         assigned = list(consumer.assignment())
