@@ -43,15 +43,13 @@ def log_line(ce_id: str, key: bytes | None, tail: str) -> str:
 
 
 def log_values(lines: list[str]) -> list[bytes]:
-    """The values of the log records holding ``lines``: one, unless they pass ``CHUNK_CHARS``."""
-    values, start, size = [], 0, 0
-    for i, line in enumerate(lines):
-        size += len(line) + 1
-        if size > CHUNK_CHARS and i > start:
-            values.append("\n".join(lines[start:i]).encode())
-            start, size = i, len(line) + 1
-    values.append("\n".join(lines[start:]).encode())
-    return values
+    """The values of the log records holding ``lines``: one, unless they pass ``CHUNK_CHARS``
+    (then halved until each part fits: a few joins in C, no loop per line)."""
+    text = "\n".join(lines)
+    if len(text) <= CHUNK_CHARS or len(lines) == 1:
+        return [text.encode()]
+    half = len(lines) // 2
+    return log_values(lines[:half]) + log_values(lines[half:])
 
 
 @dataclass(frozen=True, slots=True)
