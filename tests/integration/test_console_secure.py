@@ -10,9 +10,7 @@ The cluster is this module's own (three brokers, its own CA and users), purged a
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import re
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,8 +22,6 @@ from bus.adminauth import AdminToken, Role, hash_admin_token
 from bus.httpserver import bound_port, http_server
 from bus.kafka import KafkaSecurity, TopicSpec, ensure_topics
 from bus.kafka.acls import console_acls, gateway_acls, tracker_acls, user
-from bus.localkafka import secure, start_cluster, stop_cluster
-from bus.localkafka.layout import ClusterPaths
 from bus.settings import Settings
 from gateway.config import load_gateway_config
 from gateway.ops.admin import admin_app
@@ -33,6 +29,7 @@ from gateway.runner import run_gateway
 from lgsp.console.config import ConsoleConfig, ListenConfig, ProcessKind, ProcessSpec
 from lgsp.console.server import running_console
 from schemas.catalog import bundled_catalog
+from tests.consoleharness import csrf_of, logged_in
 from tests.gatewayharness import (
     DOSSIER,
     PORTAL_ROUTES,
@@ -42,7 +39,7 @@ from tests.gatewayharness import (
     publish,
     read_all,
 )
-from tests.securecluster import SecureCluster
+from tests.securecluster import SecureCluster, started_secure_cluster
 from tracker.config import ApiConfig, TrackerConfig
 from tracker.runner import run_tracker
 from tracker.topics import REPORT_QUARTERLY, TRACKED_TYPES
@@ -56,14 +53,8 @@ EVENT_TYPES = sorted({v.event_type for v in bundled_catalog()})
 @pytest.fixture(scope="module")
 def three_secure_brokers(settings: Settings) -> Iterator[SecureCluster]:
     """A secure cluster of three brokers (replication 3, min.insync 2) for this module."""
-    name = f"pytest-csec-{uuid.uuid4().hex[:6]}"
-    try:
-        status = asyncio.run(start_cluster(settings, name, secure_mode=True, brokers=3))
-        assert status.bootstrap_servers and status.secure and len(status.brokers) == 3
-        files = secure.SecureFiles.of(ClusterPaths.of(settings.home, name))
-        yield SecureCluster(name, status.bootstrap_servers, files)
-    finally:
-        asyncio.run(stop_cluster(settings, name, purge=True))
+    with started_secure_cluster(settings, "pytest-csec", brokers=3) as cluster:
+        yield cluster
 
 
 @dataclass
@@ -140,21 +131,6 @@ async def secure_node(
             yield SecureNode(f"http://127.0.0.1:{bound_port(server)}", node, cluster)
 
 
-@contextlib.asynccontextmanager
-async def _operator(base: str) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=base, timeout=60) as client:
-        form = await client.get("/login")
-        done = await client.post("/login", data={"csrf": _csrf(form.text), "token": OPERATOR})
-        assert done.status_code == 303, done.text
-        yield client
-
-
-def _csrf(html: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert found, html
-    return found.group(1)
-
-
 async def _until_overview(client: httpx.AsyncClient, want: str, timeout_s: float) -> str:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s
@@ -181,7 +157,7 @@ async def test_the_console_works_with_its_own_principal_on_a_secure_replicated_c
     )
     ref = f"{parked[0].topic}:{parked[0].partition}:{parked[0].offset}"
     key = (parked[0].key or b"").decode()
-    async with _operator(secure_node.console) as operator:
+    async with logged_in(secure_node.console, OPERATOR) as operator:
         live = await _until_overview(
             operator, r'id="dead-letters-waiting">1<[\s\S]*>2/2</div>processes ready', 90
         )
@@ -194,7 +170,7 @@ async def test_the_console_works_with_its_own_principal_on_a_secure_replicated_c
             cluster.bootstrap, [TopicSpec(node.inbox("portal"), 3)], security=cluster.admin
         )
         await asyncio.sleep(2.5)  # the gateway lists topics every 2 s
-        selection = {"csrf": _csrf(listed.text), "event_type": DOSSIER, "ce_id": dossier[0].id}
+        selection = {"csrf": csrf_of(listed.text), "event_type": DOSSIER, "ce_id": dossier[0].id}
         confirm = await operator.post(
             "/dead-letters/confirm", data={**selection, "action": "redrive"}
         )
