@@ -38,12 +38,15 @@ from gateway.federation.trust import merkle
 from gateway.federation.trust.signing import NodeSigner, signed_text
 from gateway.federation.trust.store import TrustStore
 from gateway.routing.records import Output
+from gateway.routing.retry_tiers import parse_delay
+from gateway.routing.tracelog import DEFAULT_RETENTION, LINK_LOG, log_line, log_values
 from gateway.runtime.batching import TransactionBatches
-from schemas.topics import border_topic, link_topic
+from schemas.topics import border_topic, gateway_topic, link_topic
 
 log = structlog.get_logger("lgsp.link")
 Record: TypeAlias = ConsumerRecord[bytes, bytes]
-InFlight: TypeAlias = dict[int, tuple["asyncio.Future[Any]", int]]  # ticket -> (acks, records)
+# ticket -> (the peer's acknowledgements, the batch)
+InFlight: TypeAlias = dict[int, tuple["asyncio.Future[Any]", dict[TopicPartition, list[Record]]]]
 _SIGNED = ("ce_id", "ce_source", "ce_type", "ce_time", "ce_dataschema", "ce_recipients")
 _REPLACED = frozenset({"ce_signature", "ce_proof"})
 
@@ -124,15 +127,35 @@ class Link:
         self.max_batch = max_batch
         self.outbox = link_topic(node, peer)
         self.destination = border_topic(peer, node)
+        self.link_log = gateway_topic(node, LINK_LOG)
         self.connected = asyncio.Event()
 
     async def run(self) -> None:
+        # the gateway creates the link log with node.yaml's retention; this is for a link
+        # that starts first
+        retention = str(int(parse_delay(DEFAULT_RETENTION) * 1000))
         await ensure_topics(
             self.local.bootstrap_servers,
-            [TopicSpec(self.outbox, self.partitions)],
+            [
+                TopicSpec(self.outbox, self.partitions),
+                TopicSpec(self.link_log, 1, configs={"retention.ms": retention}),
+            ],
             security=self.local.security,
             replication=self.local.replication,
         )
+        crossings = new_producer(
+            self.local.bootstrap_servers,
+            self.local.security,
+            client_id=f"lgsp-link-{self.node}-{self.peer}-log",
+            linger_ms=0,
+        )
+        await crossings.start()
+        try:
+            await self._run(crossings)
+        finally:
+            await stop_client(crossings, f"link log producer of {self.peer}")
+
+    async def _run(self, crossings: AIOKafkaProducer) -> None:
         consumer = new_consumer(
             self.local.bootstrap_servers,
             self.local.security,
@@ -147,7 +170,7 @@ class Link:
             backoff = Backoff(first_s=0.5, max_s=10.0)
             while True:
                 try:
-                    await self._forward(consumer)
+                    await self._forward(consumer, crossings)
                 except Exception as error:  # the peer is down or refuses us: retry the batch
                     self.connected.clear()
                     failure = await self._diagnose(error)
@@ -169,7 +192,7 @@ class Link:
         finally:
             await stop_client(consumer, f"link consumer to {self.peer}")
 
-    async def _forward(self, consumer: AIOKafkaConsumer) -> None:
+    async def _forward(self, consumer: AIOKafkaConsumer, crossings: AIOKafkaProducer) -> None:
         # Read at every attempt: a password or CA file fixed by the operator is used at the
         # next retry, without a restart.
         peer = self.peer_cluster()
@@ -202,20 +225,20 @@ class Link:
                     await self._report_lag(consumer)
                     last_lag = time.monotonic()
                 if not self._may_forward():
-                    await self._settle(consumer, window, in_flight, drain=True)
+                    await self._settle(consumer, crossings, window, in_flight, drain=True)
                     consumer.pause(*consumer.assignment())
                     await asyncio.sleep(0.5)
                     continue
                 consumer.resume(*consumer.assignment())
-                await self._settle(consumer, window, in_flight, drain=False)
+                await self._settle(consumer, crossings, window, in_flight, drain=False)
                 batch = await consumer.getmany(
                     timeout_ms=20 if in_flight else 200, max_records=self.max_batch
                 )
                 if batch:
                     # the position is past the batch and any transaction markers after it
                     positions = {tp: await consumer.position(tp) for tp in batch}
-                    acks, count, size = await self._send(producer, batch)
-                    in_flight[window.open(positions, size)] = (acks, count)
+                    acks, size = await self._send(producer, batch)
+                    in_flight[window.open(positions, size)] = (acks, batch)
         finally:
             for acks, _ in in_flight.values():  # abandoned: the batches are sent again
                 acks.add_done_callback(_retrieve)
@@ -224,6 +247,7 @@ class Link:
     async def _settle(
         self,
         consumer: AIOKafkaConsumer,
+        crossings: AIOKafkaProducer,
         window: AckWindow[TopicPartition],
         in_flight: InFlight,
         *,
@@ -244,10 +268,13 @@ class Link:
                 continue
             committable: dict[TopicPartition, int] = {}
             for ticket in sorted(done):
-                acks, count = in_flight.pop(ticket)
+                acks, batch = in_flight.pop(ticket)
                 acks.result()
+                await self._log_crossed(crossings, batch)  # before its commit
                 committable.update(window.acknowledged(ticket))
-                self.metrics.forwarded.labels(self.node, self.peer).inc(count)
+                self.metrics.forwarded.labels(self.node, self.peer).inc(
+                    sum(len(records) for records in batch.values())
+                )
             if committable:
                 await consumer.commit(committable)
 
@@ -277,9 +304,9 @@ class Link:
 
     async def _send(
         self, producer: AIOKafkaProducer, batch: dict[TopicPartition, list[Record]]
-    ) -> tuple[asyncio.Future[Any], int, int]:
-        """Sign and hand one batch to the producer: its acknowledgements (not awaited), its
-        number of records and its size in bytes."""
+    ) -> tuple[asyncio.Future[Any], int]:
+        """Sign and hand one batch to the producer: its acknowledgements (not awaited) and its
+        size in bytes."""
         signer = self.signer()
         assert signer is not None
         started = time.perf_counter()
@@ -298,7 +325,21 @@ class Link:
                 Output(self.destination, record.key, record.value, signed), record.partition
             )
             size += len(record.key or b"") + len(record.value or b"")
-        return await batches.submit(), len(records), size
+        return await batches.submit(), size
+
+    async def _log_crossed(
+        self, crossings: AIOKafkaProducer, batch: dict[TopicPartition, list[Record]]
+    ) -> None:
+        """One link-log record for a batch the peer acknowledged (routing/tracelog.py): what
+        crossed, to whom, when. Before the commit: a crash in between resends the batch and
+        logs it again, so every crossing is logged at least once."""
+        lines = []
+        for records in batch.values():
+            for r in records:
+                ce_id = next((v for k, v in r.headers if k == "ce_id"), b"").decode()
+                lines.append(log_line(ce_id, r.key, self.peer))
+        sent = [await crossings.send(self.link_log, v, partition=0) for v in log_values(lines)]
+        await asyncio.gather(*sent)
 
     async def _report_lag(self, consumer: AIOKafkaConsumer) -> None:
         assigned = list(consumer.assignment())
