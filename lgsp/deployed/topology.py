@@ -263,13 +263,24 @@ class ProductionTopology:
             await asyncio.sleep(0.1)
 
     async def restart_brokers(self, node: str) -> None:
-        """Start the cluster's missing brokers again (as ``lgsp kafka up``)."""
-        await start_cluster(self.settings, self.plan.clusters[node])
+        """Start the cluster's missing brokers again (as ``lgsp kafka up``). A broker killed
+        with SIGKILL recovers every log segment it had open first: on a loaded machine that
+        takes longer than a clean start, hence the longer wait."""
+        patient = self.settings.model_copy(
+            update={"kafka_start_timeout_s": max(self.settings.kafka_start_timeout_s, 600.0)}
+        )
+        await start_cluster(patient, self.plan.clusters[node])
 
     async def cut_link(self, node: str) -> None:
         """Refuse ``node``'s link on its peer's cluster: its principal's ACLs revoked there."""
-        await principals.revoke(self.principals[f"link-{node}"])
+        await principals.revoke(self.principals[f"link-{node}"], self._super_user_env(node))
 
     async def restore_link(self, node: str) -> None:
         """Give ``node``'s link its grant on the peer's cluster again (``grant-link``)."""
-        await principals.grant(self.principals[f"link-{node}"])
+        await principals.grant_again(self.principals[f"link-{node}"], self._super_user_env(node))
+
+    def _super_user_env(self, node: str) -> dict[str, str]:
+        """The super user's settings on the cluster holding ``node``'s link principal."""
+        cluster = self.principals[f"link-{node}"].cluster
+        peer = next(n for n, c in self.plan.clusters.items() if c == cluster)
+        return principals.super_user_env(self.settings, cluster, self.bootstraps[peer])

@@ -82,10 +82,12 @@ async def send_traffic(
     ):
         publishers = {NGSP: ngsp, HANOI: hanoi}
         pending = []
-        done = 0
+        done, skipped = 0, set[str]()
         while done < count:
             published = next(workload.next_records(1))
             if not _in_topology(published):
+                if published.record is not None:
+                    skipped.add(Envelope.from_headers(published.record.headers).id)
                 continue
             done += 1
             if published.record is not None:
@@ -106,7 +108,7 @@ async def send_traffic(
         finally:
             await posting.close()
     record_ids = sent.all_ids
-    sent.ids["dossier"] = workload.published_ids - record_ids
+    sent.ids["dossier"] = workload.published_ids - record_ids - skipped
     sent.dossier_statuses = {
         code: statuses
         for code, statuses in workload.dossier_statuses.items()
