@@ -28,9 +28,10 @@ _DRAIN_S = 120.0
 
 @dataclass(frozen=True)
 class Delivered:
-    """One record in an inbox: its ce_id, correlation id, seconds from ce_time, attempts."""
+    """One record in an inbox: its ce_id, type, correlation id, seconds from ce_time, attempts."""
 
     ce_id: str
+    ce_type: str
     correlation_id: str | None
     latency_s: float
     attempt: int
@@ -60,7 +61,11 @@ async def delivered(topology: ProductionTopology) -> list[Delivered]:
         for record in records:
             envelope = Envelope.from_headers(record.headers)
             latency = record.timestamp / 1000 - envelope.time.timestamp()
-            found.append(Delivered(envelope.id, envelope.correlation_id, latency, envelope.attempt))
+            found.append(
+                Delivered(
+                    envelope.id, envelope.type, envelope.correlation_id, latency, envelope.attempt
+                )
+            )
     return found
 
 
@@ -110,17 +115,27 @@ async def _show(
         console.print(f"  {name:24} pid {service.pid}  as {service.spec.principal}")
     links = sorted(p.user for k, p in topology.principals.items() if k.startswith("link-"))
     console.print(f"  links' principals on the peer's cluster: {', '.join(links)}")
-    async with population_database(topology):
+    async with population_database(topology) as lookups:
         with console.status(f"sending {int(duration_s * rate)} records across the link"):
             sent = await send_traffic(topology, int(duration_s * rate), rate)
             await _drain(topology, sent, portal)
+        expired = sum(
+            s.value
+            for m in lookups.expired.collect()
+            for s in m.samples
+            if s.name.endswith("_total")
+        )
     records = await delivered(topology)
-    seen = {d.ce_id for d in records} | {d.correlation_id for d in records if d.correlation_id}
+    seen = {d.ce_id for d in records}
+    answers = {d.correlation_id for d in records if d.ce_type == "vn.gov.lookup.reply.v1"}
     console.print("[bold]delivered[/] (sent → reached an inbox):")
     for kind, ids in sorted(sent.ids.items()):
         console.print(f"  {kind:10} {len(ids & seen):>6,} / {len(ids):,}")
-    replied = len(sent.lookup_ids & seen)
-    console.print(f"  look-ups answered {replied:,} / {len(sent.lookup_ids):,}")
+    replied = len(sent.lookup_ids & answers)
+    console.print(
+        f"  look-ups answered {replied:,} / {len(sent.lookup_ids):,} ({expired:.0f} reached the "
+        "population database past their deadline, dropped)"
+    )
     console.print(
         f"  portal application: {len(portal.arrivals):,} dossier events, {portal.repeats} repeats"
     )
@@ -141,4 +156,4 @@ async def _show(
     console.print(
         "brokers' memory: " + ", ".join(f"{n} {mb:,.0f} MiB" for n, mb in sorted(memory.items()))
     )
-    return sent.all_ids <= seen and sent.lookup_ids <= seen
+    return sent.all_ids <= seen and replied + expired >= len(sent.lookup_ids)

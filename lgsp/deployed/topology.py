@@ -9,6 +9,7 @@ import contextlib
 import os
 import secrets
 import signal
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -131,6 +132,7 @@ class ProductionTopology:
         await self._stack.aclose()
 
     async def _start(self) -> None:
+        began = time.monotonic()
         self._stack.push_async_callback(self._stop_clusters)
         statuses = await asyncio.gather(
             *(
@@ -141,6 +143,7 @@ class ProductionTopology:
         for node, status in zip(NODES, statuses, strict=True):
             assert status.bootstrap_servers is not None
             self.bootstraps[node] = status.bootstrap_servers
+        log.info("topology_clusters_up", elapsed_s=round(time.monotonic() - began, 1))
         configs.write_nodes(self.files, self.bootstraps, self.ports)
         configs.write_tracker(self.files, self.ports.tracker)
         configs.write_webhook(self.files, self.ports, self.webhook_keys)
@@ -153,10 +156,12 @@ class ProductionTopology:
             configs.write_link_secret(
                 self.files, node, password, self.cluster_files(peer).ca.cert_file
             )
+        log.info("topology_principals_made", elapsed_s=round(time.monotonic() - began, 1))
         self._stack.push_async_callback(self._stop_services)
         for name, spec in self._specs().items():
             self.services[name] = ServiceProcess(spec)
         await asyncio.gather(*(s.start() for s in self.services.values()))
+        log.info("topology_services_ready", elapsed_s=round(time.monotonic() - began, 1))
 
     async def _provision(self) -> None:
         """What the operator (the super user) creates with a node: event topics, inboxes."""

@@ -52,15 +52,15 @@ def _in_topology(published: Published) -> bool:
 
 
 @contextlib.asynccontextmanager
-async def population_database(topology: ProductionTopology) -> AsyncIterator[None]:
-    """NGSP's population database answering look-ups in its inbox, until the block ends."""
+async def population_database(topology: ProductionTopology) -> AsyncIterator[LookupMetrics]:
+    """NGSP's population database answering look-ups in its inbox, until the block ends; its
+    metrics count the requests it answered and those it dropped past their deadline."""
     access = ClusterAccess(topology.bootstraps[NGSP], topology.admin(NGSP))
-    responder = LookupResponder(
-        access, NGSP, POPULATION_DB, _population_database, LookupMetrics(CollectorRegistry())
-    )
+    metrics = LookupMetrics(CollectorRegistry())
+    responder = LookupResponder(access, NGSP, POPULATION_DB, _population_database, metrics)
     task = asyncio.create_task(responder.run())
     try:
-        yield
+        yield metrics
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
