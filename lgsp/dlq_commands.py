@@ -141,40 +141,39 @@ def show(
     )
 
 
-@app.command()
-def redrive(
-    config: ConfigOption = None,
-    node: NodeOption = None,
-    code: Code = None,
-    reason: Reason = None,
-    agency: Agency = None,
-    since: Since = None,
-    until: Until = None,
-    ce_id: EventId = None,
-    event_type: EventType = None,
-    yes: Yes = False,
-) -> None:
-    """Send matching dead letters back to routing (their original topic and partition)."""
-    selection = _filter(code, reason, agency, since, until, ce_id, event_type=event_type)
-    _act("redriven", _store(config, node), selection, yes)
+def _selection_command(done: str, summary: str) -> Callable[..., None]:
+    """A command acting on the dead letters its filters select (``done``: what they become)."""
+
+    def command(
+        config: ConfigOption = None,
+        node: NodeOption = None,
+        code: Code = None,
+        reason: Reason = None,
+        agency: Agency = None,
+        since: Since = None,
+        until: Until = None,
+        ce_id: EventId = None,
+        event_type: EventType = None,
+        yes: Yes = False,
+    ) -> None:
+        selection = _filter(code, reason, agency, since, until, ce_id, event_type=event_type)
+        _act(done, _store(config, node), selection, yes)
+
+    command.__doc__ = summary
+    return command
 
 
-@app.command()
-def purge(
-    config: ConfigOption = None,
-    node: NodeOption = None,
-    code: Code = None,
-    reason: Reason = None,
-    agency: Agency = None,
-    since: Since = None,
-    until: Until = None,
-    ce_id: EventId = None,
-    event_type: EventType = None,
-    yes: Yes = False,
-) -> None:
-    """Mark matching dead letters as purged: dropped for good, never redriven."""
-    selection = _filter(code, reason, agency, since, until, ce_id, event_type=event_type)
-    _act("purged", _store(config, node), selection, yes)
+app.command("redrive")(
+    _selection_command(
+        "redriven",
+        "Send matching dead letters back to routing (their original topic and partition).",
+    )
+)
+app.command("purge")(
+    _selection_command(
+        "purged", "Mark matching dead letters as purged: dropped for good, never redriven."
+    )
+)
 
 
 def _act(done: str, store: DeadLetters, selection: DeadLetterFilter, yes: bool) -> None:

@@ -32,14 +32,31 @@ from tests.coherent import at_status, numbered_document, status_of
 
 CODEC = AvroCodec()
 DOSSIER = "vn.gov.dossier.status.v1"
-PORTAL_ROUTES = """
-routes:
-  - name: dossiers-to-portal
-    types: [vn.gov.dossier.status.v1]
-    from: [under 000.00.00.H24]
-    deliver: topic
-    topic: lgsp.NODE.inbox.portal
-"""
+
+
+def route_yaml(
+    name: str, topic: str, *, source: str = "under 000.00.00.H24", transform: Sequence[str] = ()
+) -> str:
+    """One route of routes.yaml delivering dossier statuses from ``source`` to ``topic``
+    (``transform``: the lines under its ``transform:``, e.g. ``"mask: [owner.phone]"``)."""
+    lines = [
+        f"  - name: {name}",
+        f"    types: [{DOSSIER}]",
+        f"    from: [{source}]",
+        "    deliver: topic",
+        f"    topic: {topic}",
+    ]
+    if transform:
+        lines += ["    transform:", *(f"      {line}" for line in transform)]
+    return "\n".join(lines) + "\n"
+
+
+def routes_yaml(*routes: str) -> str:
+    """A routes.yaml of ``routes`` (each from :func:`route_yaml` or written out)."""
+    return "\nroutes:\n" + "".join(routes)
+
+
+PORTAL_ROUTES = routes_yaml(route_yaml("dossiers-to-portal", "lgsp.NODE.inbox.portal"))
 Record: TypeAlias = ConsumerRecord[bytes, bytes]
 
 

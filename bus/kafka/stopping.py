@@ -41,3 +41,12 @@ async def stop_client(
         await asyncio.wait_for(stopping, bound)
     except TimeoutError:
         log.warning("kafka_client_not_stopped_in_time", client=what, wait_s=bound)
+    except asyncio.CancelledError:
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            raise  # the caller is being cancelled: let it
+        # aiokafka's fetcher, closing, awaits the fetch requests it has just cancelled and
+        # re-raises their cancellation (a fetch in flight at stop): the client is stopped
+        log.info("kafka_client_stop_interrupted", client=what)
+    except Exception as error:  # a client that failed to stop is stopped enough
+        log.warning("kafka_client_stop_failed", client=what, error=repr(error))

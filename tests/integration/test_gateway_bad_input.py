@@ -12,25 +12,25 @@ from bus.kafka import TopicSpec, ensure_topics
 from bus.kafka.factory import PLAINTEXT, new_producer
 from tests.gatewayharness import (
     DOSSIER,
+    PORTAL_ROUTES,
     PrivateNode,
     headers_of,
     make_event,
     read_all,
+    route_yaml,
+    routes_yaml,
     running_gateway,
 )
 
 Headers = list[tuple[str, bytes]]
-MASKING_ROUTES = """
-routes:
-  - name: dossiers-to-portal
-    types: [vn.gov.dossier.status.v1]
-    from: [under 000.00.00.H24]
-    deliver: topic
-    topic: lgsp.NODE.inbox.portal
-    transform:
-      mask: [owner.idNumber, owner.phone]
-"""
-PASSTHROUGH_ROUTES = MASKING_ROUTES.split("    transform:")[0]
+MASKING_ROUTES = routes_yaml(
+    route_yaml(
+        "dossiers-to-portal",
+        "lgsp.NODE.inbox.portal",
+        transform=["mask: [owner.idNumber, owner.phone]"],
+    )
+)
+PASSTHROUGH_ROUTES = PORTAL_ROUTES
 
 
 def _set(name: str, value: bytes | None) -> Callable[[Headers], Headers]:

@@ -9,18 +9,9 @@ import sys
 from pathlib import Path
 
 from bus.kafka import TopicSpec, ensure_topics
-from tests.gatewayharness import (
-    DOSSIER,
-    PORTAL_ROUTES,
-    PrivateNode,
-    headers_of,
-    make_event,
-    publish,
-    read_all,
-    running_gateway,
-)
+from tests import gatewayharness as gh
 
-ROUTES = PORTAL_ROUTES
+ROUTES = gh.PORTAL_ROUTES
 
 
 def _dlq(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -38,19 +29,19 @@ async def test_dead_letters_are_listed_redriven_once_and_purged(
 ) -> None:
     """Two dossiers exhaust their retries; `list` filters them, `redrive` of one delivers it
     once even when run twice, `purge` removes the other from the list."""
-    node = PrivateNode(kafka_bootstrap, tmp_path)
+    node = gh.PrivateNode(kafka_bootstrap, tmp_path)
     config = node.write(ROUTES, tiers=("1s",))
     portal = f"lgsp.{node.name}.inbox.portal"
-    first = make_event(
+    first = gh.make_event(
         "dossier.status", source="000.01.02.H24", changes={"dossierCode": "H24.22-0001"}
     )
-    second = make_event(
+    second = gh.make_event(
         "dossier.status", source="000.00.12.H24", changes={"dossierCode": "H24.22-0002"}
     )
-    async with running_gateway(config):
-        await publish(kafka_bootstrap, node.topic(DOSSIER), [first, second])
-        await read_all(
-            kafka_bootstrap, [node.topic(DOSSIER) + ".dlq"], expected=2, settle_s=0, timeout_s=30
+    async with gh.running_gateway(config):
+        await gh.publish(kafka_bootstrap, node.topic(gh.DOSSIER), [first, second])
+        await gh.read_all(
+            kafka_bootstrap, [node.topic(gh.DOSSIER) + ".dlq"], expected=2, settle_s=0, timeout_s=30
         )
 
         listed = _dlq(config, "list", "--output", "json", "--code", "LGSP-GW-RETRIES-EXHAUSTED")
@@ -74,7 +65,7 @@ async def test_dead_letters_are_listed_redriven_once_and_purged(
             "0 dead letter(s) redriven"
             in _dlq(config, "redrive", "--id", first[0].id, "--yes").stderr
         )
-        delivered = await read_all(kafka_bootstrap, [portal], expected=2, timeout_s=8)
+        delivered = await gh.read_all(kafka_bootstrap, [portal], expected=2, timeout_s=8)
 
         assert (
             "1 dead letter(s) purged" in _dlq(config, "purge", "--id", second[0].id, "--yes").stderr
@@ -82,7 +73,7 @@ async def test_dead_letters_are_listed_redriven_once_and_purged(
         remaining = _dlq(config, "list", "--output", "json")
         everything = _dlq(config, "list", "--output", "json", "--all")
         shown = _dlq(config, "show", first[0].id)
-    assert [headers_of(r)["ce_id"] for r in delivered] == [first[0].id]
+    assert [gh.headers_of(r)["ce_id"] for r in delivered] == [first[0].id]
     assert remaining.stdout.strip() == ""
     assert {json.loads(line)["state"] for line in everything.stdout.splitlines()} == {
         "redriven",

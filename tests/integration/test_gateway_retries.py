@@ -6,23 +6,13 @@ import asyncio
 from pathlib import Path
 
 from bus.kafka import TopicSpec, ensure_topics
-from tests.gatewayharness import (
-    CODEC,
-    DOSSIER,
-    PORTAL_ROUTES,
-    PrivateNode,
-    headers_of,
-    make_event,
-    publish,
-    read_all,
-    running_gateway,
-)
+from tests import gatewayharness as gh
 
-ROUTES = PORTAL_ROUTES
+ROUTES = gh.PORTAL_ROUTES
 
 
 def _dossier(code: str, status: int) -> tuple:  # type: ignore[type-arg]
-    return make_event(
+    return gh.make_event(
         "dossier.status",
         source="000.01.02.H24",
         changes={"dossierCode": code, "statusCode": status},
@@ -34,28 +24,28 @@ async def test_a_missing_destination_is_retried_then_delivered(
 ) -> None:
     """The portal inbox does not exist yet: the record waits in the retry tier and is
     delivered once ops create the topic; nothing reaches the DLQ."""
-    node = PrivateNode(kafka_bootstrap, tmp_path)
+    node = gh.PrivateNode(kafka_bootstrap, tmp_path)
     config = node.write(ROUTES, tiers=("3s", "30s"))
     portal = f"lgsp.{node.name}.inbox.portal"
     event = _dossier("H24.22-261118-0100", 2)
-    async with running_gateway(config) as gateway:
-        await publish(kafka_bootstrap, node.topic(DOSSIER), [event])
-        waiting = await read_all(
-            kafka_bootstrap, [node.topic(DOSSIER) + ".retry.3s"], expected=1, settle_s=0
+    async with gh.running_gateway(config) as gateway:
+        await gh.publish(kafka_bootstrap, node.topic(gh.DOSSIER), [event])
+        waiting = await gh.read_all(
+            kafka_bootstrap, [node.topic(gh.DOSSIER) + ".retry.3s"], expected=1, settle_s=0
         )
-        assert headers_of(waiting[0])["lgsp-park-code"] == "LGSP-GW-DEST-MISSING"
-        assert headers_of(waiting[0])["lgsp-attempts"] == "1"
+        assert gh.headers_of(waiting[0])["lgsp-park-code"] == "LGSP-GW-DEST-MISSING"
+        assert gh.headers_of(waiting[0])["lgsp-attempts"] == "1"
         await ensure_topics(kafka_bootstrap, [TopicSpec(portal, 3)])
-        delivered = await read_all(kafka_bootstrap, [portal], expected=1, timeout_s=30)
-        dead = await read_all(
-            kafka_bootstrap, [node.topic(DOSSIER) + ".dlq"], expected=0, settle_s=0.5
+        delivered = await gh.read_all(kafka_bootstrap, [portal], expected=1, timeout_s=30)
+        dead = await gh.read_all(
+            kafka_bootstrap, [node.topic(gh.DOSSIER) + ".dlq"], expected=0, settle_s=0.5
         )
         retries = gateway.registry.get_sample_value(
             "lgsp_gateway_retries_total",
-            {"node": node.name, "code": "LGSP-GW-DEST-MISSING", "event_type": DOSSIER},
+            {"node": node.name, "code": "LGSP-GW-DEST-MISSING", "event_type": gh.DOSSIER},
         )
-    assert [headers_of(r)["ce_id"] for r in delivered] == [event[0].id]
-    assert "lgsp-park-code" not in headers_of(delivered[0])
+    assert [gh.headers_of(r)["ce_id"] for r in delivered] == [event[0].id]
+    assert "lgsp-park-code" not in gh.headers_of(delivered[0])
     assert dead == [] and retries == 1
 
 
@@ -63,22 +53,22 @@ async def test_retries_exhausted_go_to_the_dead_letter_topic(
     kafka_bootstrap: str, tmp_path: Path
 ) -> None:
     """After the last tier the record is dead-lettered with its attempts and first failure."""
-    node = PrivateNode(kafka_bootstrap, tmp_path)
+    node = gh.PrivateNode(kafka_bootstrap, tmp_path)
     config = node.write(ROUTES, tiers=("1s", "2s"))
     event = _dossier("H24.22-261118-0101", 2)
-    async with running_gateway(config):
-        await publish(kafka_bootstrap, node.topic(DOSSIER), [event])
-        dead = await read_all(
-            kafka_bootstrap, [node.topic(DOSSIER) + ".dlq"], expected=1, timeout_s=30
+    async with gh.running_gateway(config):
+        await gh.publish(kafka_bootstrap, node.topic(gh.DOSSIER), [event])
+        dead = await gh.read_all(
+            kafka_bootstrap, [node.topic(gh.DOSSIER) + ".dlq"], expected=1, timeout_s=30
         )
-    headers = headers_of(dead[0])
+    headers = gh.headers_of(dead[0])
     assert headers["lgsp-park-code"] == "LGSP-GW-RETRIES-EXHAUSTED"
     assert headers["lgsp-attempts"] == "2" and headers["ce_attempt"] == "2"
-    assert headers["lgsp-original-topic"] == node.topic(DOSSIER)
+    assert headers["lgsp-original-topic"] == node.topic(gh.DOSSIER)
     assert "lgsp-first-failure" in headers and "does not exist" in headers["lgsp-park-reason"]
     assert (
         dead[0].value is not None
-        and CODEC.decode(dead[0].value)["dossierCode"] == "H24.22-261118-0101"
+        and gh.CODEC.decode(dead[0].value)["dossierCode"] == "H24.22-261118-0101"
     )
 
 
@@ -87,13 +77,15 @@ async def test_a_dossier_waiting_to_retry_holds_its_later_statuses_back(
 ) -> None:
     """Order per key survives a retry: statuses 3 and 4 of a dossier whose status 2 waits in a
     retry tier are not delivered before it, while another dossier flows freely."""
-    node = PrivateNode(kafka_bootstrap, tmp_path)
+    node = gh.PrivateNode(kafka_bootstrap, tmp_path)
     config = node.write(ROUTES, tiers=("4s", "30s"))
     portal = f"lgsp.{node.name}.inbox.portal"
     waiting_dossier, free_dossier = "H24.22-261118-0200", "H24.22-261118-0201"
-    async with running_gateway(config):
-        await publish(kafka_bootstrap, node.topic(DOSSIER), [_dossier(waiting_dossier, 2)])
-        await read_all(kafka_bootstrap, [node.topic(DOSSIER) + ".retry.4s"], expected=1, settle_s=0)
+    async with gh.running_gateway(config):
+        await gh.publish(kafka_bootstrap, node.topic(gh.DOSSIER), [_dossier(waiting_dossier, 2)])
+        await gh.read_all(
+            kafka_bootstrap, [node.topic(gh.DOSSIER) + ".retry.4s"], expected=1, settle_s=0
+        )
         await ensure_topics(kafka_bootstrap, [TopicSpec(portal, 3)])
         await asyncio.sleep(2.5)  # the gateway sees the new topic before the head is due
         later = [
@@ -101,10 +93,13 @@ async def test_a_dossier_waiting_to_retry_holds_its_later_statuses_back(
             _dossier(free_dossier, 2),
             _dossier(waiting_dossier, 4),
         ]
-        await publish(kafka_bootstrap, node.topic(DOSSIER), later)
-        delivered = await read_all(kafka_bootstrap, [portal], expected=4, timeout_s=40)
+        await gh.publish(kafka_bootstrap, node.topic(gh.DOSSIER), later)
+        delivered = await gh.read_all(kafka_bootstrap, [portal], expected=4, timeout_s=40)
     statuses = [
-        (CODEC.decode(r.value or b"")["dossierCode"], CODEC.decode(r.value or b"")["statusCode"])
+        (
+            gh.CODEC.decode(r.value or b"")["dossierCode"],
+            gh.CODEC.decode(r.value or b"")["statusCode"],
+        )
         for r in sorted(delivered, key=lambda r: r.timestamp)
     ]
     assert [s for code, s in statuses if code == waiting_dossier] == [2, 3, 4]
@@ -116,17 +111,17 @@ async def test_a_record_already_routed_is_dropped_and_counted(
     kafka_bootstrap: str, tmp_path: Path
 ) -> None:
     """Dedup: the same ce_id published twice is routed once; the duplicate is counted."""
-    node = PrivateNode(kafka_bootstrap, tmp_path)
+    node = gh.PrivateNode(kafka_bootstrap, tmp_path)
     config = node.write(ROUTES)
     portal = f"lgsp.{node.name}.inbox.portal"
     await node.create(portal)
     event = _dossier("H24.22-261118-0300", 2)
-    async with running_gateway(config) as gateway:
-        await publish(kafka_bootstrap, node.topic(DOSSIER), [event])
-        await read_all(kafka_bootstrap, [portal], expected=1, settle_s=0)
-        await publish(kafka_bootstrap, node.topic(DOSSIER), [event])
-        delivered = await read_all(kafka_bootstrap, [portal], expected=2, timeout_s=4)
+    async with gh.running_gateway(config) as gateway:
+        await gh.publish(kafka_bootstrap, node.topic(gh.DOSSIER), [event])
+        await gh.read_all(kafka_bootstrap, [portal], expected=1, settle_s=0)
+        await gh.publish(kafka_bootstrap, node.topic(gh.DOSSIER), [event])
+        delivered = await gh.read_all(kafka_bootstrap, [portal], expected=2, timeout_s=4)
         duplicates = gateway.registry.get_sample_value(
-            "lgsp_gateway_duplicates_total", {"node": node.name, "event_type": DOSSIER}
+            "lgsp_gateway_duplicates_total", {"node": node.name, "event_type": gh.DOSSIER}
         )
     assert len(delivered) == 1 and duplicates == 1

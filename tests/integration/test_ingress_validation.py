@@ -19,6 +19,7 @@ from schemas.examples import example_json, example_record
 from schemas.parking import read_park_info
 from schemas.topics import event_topic
 from schemas.validation import VALIDATED_HEADER, ruleset_id
+from tests import gatewayharness as gh
 from tests.connectorharness import (
     CODEC,
     DOCUMENT,
@@ -28,14 +29,6 @@ from tests.connectorharness import (
     dossier_json,
     private_node,
     wait_for_records,
-)
-from tests.gatewayharness import (
-    PORTAL_ROUTES,
-    PrivateNode,
-    make_event,
-    publish,
-    read_all,
-    running_gateway,
 )
 
 OFFICE = "000.00.00.H24"
@@ -124,8 +117,8 @@ async def test_the_gateway_parks_unstamped_records_that_break_a_rule_and_routes_
     """Records produced without the SDK (no stamp): a coherent dossier is routed; status 99, a
     return date while newly registered and an agency missing from the directory are parked in
     the topic's DLQ with their codes, never delivered."""
-    node = PrivateNode(kafka_bootstrap, tmp_path)
-    config = node.write(PORTAL_ROUTES, partitions=1)
+    node = gh.PrivateNode(kafka_bootstrap, tmp_path)
+    config = node.write(gh.PORTAL_ROUTES, partitions=1)
     portal, main = node.inbox("portal"), node.topic("vn.gov.dossier.status.v1")
     await node.create(portal, main, partitions=1)
     schema = bundled_catalog().get("dossier.status")
@@ -138,13 +131,13 @@ async def test_the_gateway_parks_unstamped_records_that_break_a_rule_and_routes_
     }
     events = []
     for code, change in changes.items():
-        envelope, _, _ = make_event("dossier.status", source="000.01.02.H24")
+        envelope, _, _ = gh.make_event("dossier.status", source="000.01.02.H24")
         value = CODEC.encode(schema, example | {"dossierCode": code} | change)
         events.append((envelope, code.encode(), value))
-    async with running_gateway(config):
-        await publish(kafka_bootstrap, main, events)
-        parked = await read_all(kafka_bootstrap, [f"{main}.dlq"], 3)
-        delivered = await read_all(kafka_bootstrap, [portal], 1)
+    async with gh.running_gateway(config):
+        await gh.publish(kafka_bootstrap, main, events)
+        parked = await gh.read_all(kafka_bootstrap, [f"{main}.dlq"], 3)
+        delivered = await gh.read_all(kafka_bootstrap, [portal], 1)
     assert [r.key for r in delivered] == [b"G-ok"]
     assert _park_codes(parked) == {
         "G-99": "LGSP-VALID-DOSSIER-STATUS",

@@ -24,16 +24,17 @@ from schemas.catalog import bundled_catalog
 from schemas.examples import example_record
 from schemas.topics import event_topic
 from tests.connectorharness import WARD, AgencyApp, wait_for_records
-from tests.gatewayharness import DOSSIER, PrivateNode, make_event, publish, running_gateway
+from tests.gatewayharness import (
+    DOSSIER,
+    PrivateNode,
+    make_event,
+    publish,
+    route_yaml,
+    routes_yaml,
+    running_gateway,
+)
 
-ROUTES = """
-routes:
-  - name: dossiers-to-ward
-    types: [vn.gov.dossier.status.v1]
-    from: [under 000.00.00.H24]
-    deliver: topic
-    topic: lgsp.NODE.inbox.000-01-02-h24
-"""
+ROUTES = routes_yaml(route_yaml("dossiers-to-ward", "lgsp.NODE.inbox.000-01-02-h24"))
 OUTSIDER = "000.00.01.H29"  # UBND quận 1, Hồ Chí Minh City: no route lets it send here
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 # a CCCD is 12 digits starting with the province code (001-096); a mobile number 10 digits

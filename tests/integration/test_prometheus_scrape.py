@@ -7,16 +7,8 @@ from pathlib import Path
 
 from bus.httpserver import http_server
 from gateway.ops.admin import admin_app
+from tests import gatewayharness as gh
 from tests.dashboards import as_prometheus_query, dashboard_expressions
-from tests.gatewayharness import (
-    DOSSIER,
-    PORTAL_ROUTES,
-    PrivateNode,
-    make_event,
-    publish,
-    read_all,
-    running_gateway,
-)
 from tests.prometheusharness import free_port, query, query_until, running_prometheus
 
 
@@ -24,19 +16,19 @@ async def test_prometheus_scrapes_the_gateway_and_loads_the_rules(
     kafka_bootstrap: str, tmp_path: Path
 ) -> None:
     """Records routed by the gateway show up in Prometheus as lgsp_gateway_records_out_total."""
-    node = PrivateNode(kafka_bootstrap, tmp_path)
-    config = node.write(PORTAL_ROUTES)
+    node = gh.PrivateNode(kafka_bootstrap, tmp_path)
+    config = node.write(gh.PORTAL_ROUTES)
     portal = f"lgsp.{node.name}.inbox.portal"
     await node.create(portal)
     admin_port = free_port()
     async with (
         running_prometheus(tmp_path, {"lgsp-gateway": [f"127.0.0.1:{admin_port}"]}) as client,
-        running_gateway(config) as gateway,
+        gh.running_gateway(config) as gateway,
         http_server(admin_app(gateway), "127.0.0.1", admin_port),
     ):
-        events = [make_event("dossier.status", source="000.01.02.H24") for _ in range(7)]
-        await publish(kafka_bootstrap, node.topic(DOSSIER), events)
-        await read_all(kafka_bootstrap, [portal], expected=7, settle_s=0)
+        events = [gh.make_event("dossier.status", source="000.01.02.H24") for _ in range(7)]
+        await gh.publish(kafka_bootstrap, node.topic(gh.DOSSIER), events)
+        await gh.read_all(kafka_bootstrap, [portal], expected=7, settle_s=0)
         routed = await query_until(
             client,
             f'sum(lgsp_gateway_records_out_total{{node="{node.name}"}})',

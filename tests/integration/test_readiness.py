@@ -32,6 +32,7 @@ from gateway.ops.admin import admin_app
 from gateway.ops.readiness import gateway_readiness
 from gateway.runtime.gateway import Gateway
 from schemas.topics import event_topic, inbox_topic
+from tests.clusterharness import private_cluster
 from tests.connectorharness import (
     DOSSIER,
     WARD,
@@ -57,13 +58,8 @@ DOWN_S = 60  # stale_after_s + request_timeout_s, with room
 @pytest.fixture(scope="module")
 def own_cluster() -> Iterator[tuple[str, str]]:
     """(name, bootstrap) of a cluster for this module alone; purged after."""
-    name = f"pytest-ready-{uuid.uuid4().hex[:6]}"
-    status = asyncio.run(start_cluster(SETTINGS, name))
-    assert status.bootstrap_servers
-    try:
-        yield name, status.bootstrap_servers
-    finally:
-        asyncio.run(stop_cluster(SETTINGS, name, purge=True))
+    with private_cluster("pytest-ready", SETTINGS) as cluster:
+        yield cluster
 
 
 async def _outage(name: str, poller: ReadyzPoller) -> None:

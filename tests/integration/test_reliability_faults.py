@@ -11,7 +11,6 @@ import os
 import signal
 import subprocess
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +18,7 @@ import pytest
 
 from bus.localkafka import start_cluster, stop_cluster
 from bus.settings import Settings
+from tests.clusterharness import private_cluster
 from tests.faultharness import Counter, publish_many, start_gateway
 from tests.gatewayharness import DOSSIER, PORTAL_ROUTES, PrivateNode, running_gateway
 
@@ -74,13 +74,8 @@ async def test_a_gateway_killed_twice_with_sigkill_at_volume_loses_and_duplicate
 @pytest.fixture
 def restartable_cluster(settings: Settings) -> Iterator[tuple[str, str]]:
     """A cluster of this test alone (restarting it disturbs no other test); purged after."""
-    name = f"pytest-restart-{uuid.uuid4().hex[:6]}"
-    status = asyncio.run(start_cluster(settings, name))
-    assert status.bootstrap_servers
-    try:
-        yield name, status.bootstrap_servers
-    finally:
-        asyncio.run(stop_cluster(settings, name, purge=True))
+    with private_cluster("pytest-restart", settings) as cluster:
+        yield cluster
 
 
 async def test_a_broker_restarted_mid_stream_loses_and_duplicates_nothing(

@@ -11,17 +11,16 @@ import asyncio
 import os
 import signal
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from bus.localkafka import start_cluster, stop_cluster
 from bus.localkafka.layout import ClusterPaths, read_pid
 from bus.settings import Settings
 from gateway.config import load_gateway_config
 from gateway.runner import run_gateway
+from tests.clusterharness import private_cluster
 from tests.gatewayharness import PORTAL_ROUTES, PrivateNode, make_event, publish
 
 SETTINGS = Settings()
@@ -30,13 +29,8 @@ SETTINGS = Settings()
 @pytest.fixture(scope="module")
 def frozen_cluster() -> Iterator[tuple[str, str]]:
     """(name, bootstrap) of a one-broker cluster for this module alone; purged after."""
-    name = f"pytest-frozen-{uuid.uuid4().hex[:6]}"
-    status = asyncio.run(start_cluster(SETTINGS, name))
-    assert status.bootstrap_servers
-    try:
-        yield name, status.bootstrap_servers
-    finally:
-        asyncio.run(stop_cluster(SETTINGS, name, purge=True))
+    with private_cluster("pytest-frozen", SETTINGS) as cluster:
+        yield cluster
 
 
 async def test_a_gateway_on_a_frozen_broker_stops_within_its_bound(

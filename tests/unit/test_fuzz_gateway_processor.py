@@ -5,42 +5,35 @@ the partition's transaction and replay the same record for ever."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-
-import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gateway.routing.partition_state import PartitionState
 from gateway.routing.processor import RecordProcessor
-from gateway.routing.retry_tiers import RetryTiers
-from gateway.routing.table import RouteTable, RoutingTableSpec
 from schemas.catalog import bundled_catalog
 from schemas.codec import AvroCodec
 from schemas.envelope import Envelope
 from schemas.examples import example_record
-from schemas.ids import bundled_directory
+from tests.gatewayharness import route_yaml, routes_yaml
+from tests.processorharness import Rec, hanoi_processor
 
 MAIN = "lgsp.hanoi.dossier.status.v1"
 TOPICS = [MAIN, f"{MAIN}.retry.30s", f"{MAIN}.retry.5m"]
-ROUTES = """
-routes:
-  - name: dossiers-to-portal
-    types: [vn.gov.dossier.status.v1]
-    from: [under 000.00.00.H24]
-    deliver: topic
-    topic: lgsp.hanoi.inbox.000-00-00-g22
-    transform:
-      schema_version: 1
-      mask: [owner.idNumber, owner.phone]
-      redact: [owner.address]
-      enrich: true
-  - name: documents
+TRANSFORM = [
+    "schema_version: 1",
+    "mask: [owner.idNumber, owner.phone]",
+    "redact: [owner.address]",
+    "enrich: true",
+]
+DOCUMENTS = """  - name: documents
     types: [vn.gov.document.sent.v1]
     from: [any]
     deliver: recipients
 """
+ROUTES = routes_yaml(
+    route_yaml("dossiers-to-portal", "lgsp.hanoi.inbox.000-00-00-g22", transform=TRANSFORM),
+    DOCUMENTS,
+)
 SCHEMA = bundled_catalog().get("dossier.status", 2)
 VALUE = AvroCodec().encode(SCHEMA, example_record(SCHEMA))
 HEADERS = Envelope.new(
@@ -76,29 +69,8 @@ VALUES = st.one_of(
 )
 
 
-@dataclass(frozen=True)
-class Rec:
-    topic: str
-    partition: int
-    offset: int
-    key: bytes | None
-    value: bytes | None
-    headers: Sequence[tuple[str, bytes]] = field(default_factory=tuple)
-
-
 def _processor() -> RecordProcessor:
-    spec = RoutingTableSpec.model_validate(
-        yaml.safe_load(ROUTES), context={"catalog": bundled_catalog()}
-    )
-    directory = bundled_directory()
-    return RecordProcessor(
-        "hanoi",
-        RouteTable(spec, "hanoi", directory),
-        RetryTiers(["30s", "5m"]),
-        directory,
-        bundled_catalog(),
-        max_record_bytes=4096,
-    )
+    return hanoi_processor(ROUTES, max_record_bytes=4096)
 
 
 @st.composite

@@ -3,24 +3,17 @@ transform."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-
-import yaml
-
 from gateway.routing.partition_state import PartitionState
 from gateway.routing.processor import RecordProcessor
 from gateway.routing.records import Outcome
-from gateway.routing.retry_tiers import RetryTiers
-from gateway.routing.table import RouteTable, RoutingTableSpec
 from schemas.catalog import bundled_catalog
 from schemas.codec import AvroCodec
 from schemas.envelope import Envelope
 from schemas.examples import example_record
-from schemas.ids import bundled_directory
 from schemas.parking import read_park_info
 from schemas.validation import VALIDATED_HEADER, ruleset_id
 from tests.coherent import at_status
+from tests.processorharness import Rec, hanoi_processor
 
 MAIN = "lgsp.hanoi.dossier.status.v1"
 PORTAL = "lgsp.hanoi.inbox.000-00-00-g22"
@@ -41,28 +34,8 @@ routes:
 CODEC = AvroCodec()
 
 
-@dataclass(frozen=True)
-class Rec:
-    topic: str
-    partition: int
-    offset: int
-    key: bytes | None
-    value: bytes | None
-    headers: Sequence[tuple[str, bytes]] = field(default_factory=tuple)
-
-
 def _processor() -> RecordProcessor:
-    spec = RoutingTableSpec.model_validate(
-        yaml.safe_load(ROUTES), context={"catalog": bundled_catalog()}
-    )
-    directory = bundled_directory()
-    return RecordProcessor(
-        "hanoi",
-        RouteTable(spec, "hanoi", directory),
-        RetryTiers(["30s", "5m"]),
-        directory,
-        bundled_catalog(),
-    )
+    return hanoi_processor(ROUTES)
 
 
 def _dossier(offset: int, code: str = "H24.22-0001", status: int = 4, topic: str = MAIN) -> Rec:
