@@ -83,7 +83,11 @@ def _production(settings: Settings, duration: float, rate: int) -> None:
     with log_path.open("w", encoding="utf-8") as log_file:
         configure_logging("INFO", stream=log_file, json=True)
         console.rule("[bold]lgsp demo --production")
-        ok = asyncio.run(run_production_demo(settings, duration, rate, console))
+        try:
+            ok = asyncio.run(run_production_demo(settings, duration, rate, console))
+        except (KeyboardInterrupt, asyncio.CancelledError):
+            console.print("stopped: services and clusters stopped")
+            raise typer.Exit(code=130) from None
     console.print(f"launcher log: {log_path}; services' logs: {log_path.parent / 'logs'}")
     if not ok:
         raise typer.Exit(code=1)

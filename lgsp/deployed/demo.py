@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import signal
 import time
 from dataclasses import dataclass
 
@@ -83,6 +84,11 @@ async def run_production_demo(
 ) -> bool:
     """Start the topology, send ``duration_s * rate`` records, print the summary; True when
     everything sent was delivered."""
+    # SIGTERM (as Ctrl-C does) cancels the run, so every service and broker is stopped on the
+    # way out instead of being left behind
+    current = asyncio.current_task()
+    assert current is not None
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, current.cancel)
     folder = settings.home / "demo-production" / "topology"
     shutil.rmtree(folder, ignore_errors=True)  # every run starts afresh
     clusters = {NGSP: "demo-prod-ngsp", HANOI: "demo-prod-hanoi"}
