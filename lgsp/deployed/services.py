@@ -118,7 +118,9 @@ class ServiceProcess:
         """SIGTERM (as systemd stops a unit), SIGKILL after the wait."""
         await self._signal(signal.SIGTERM)
 
-    async def restart(self, ready_timeout_s: float = 120.0) -> None:
+    async def restart(self, ready_timeout_s: float = 300.0) -> None:
+        """Start it again; a gateway restarted after SIGKILL waits for the group to drop the
+        killed member (its session timeout) and restores its partitions' state first."""
         await self.start(ready_timeout_s)
 
     async def _signal(self, sig: signal.Signals) -> None:

@@ -18,10 +18,11 @@ import uuid
 from collections import Counter
 from pathlib import Path
 
+import httpx
 import pytest
 from prometheus_client import Counter as Counter_
 
-from bus.kafka import LogReader, topic_partitions
+from bus.kafka import KafkaSecurity, LogReader, topic_partitions
 from bus.requestreply import LookupMetrics
 from bus.settings import Settings
 from lgsp.demo.nodes import HANOI, NGSP
@@ -61,7 +62,12 @@ async def test_production_topology_delivers_everything_once_through_broker_gatew
             print(f"topology up in {time.monotonic() - began:.0f} s: {sorted(topology.services)}")
             async with population_database(topology) as lookups:
                 traffic = asyncio.create_task(send_traffic(topology, RECORDS, RATE))
-                figures = await _faults(topology)
+                try:
+                    figures = await _faults(topology)
+                except BaseException:  # a failed fault step must not leave the agencies sending
+                    traffic.cancel()
+                    await asyncio.gather(traffic, return_exceptions=True)
+                    raise
                 sent = await traffic
                 await _drained(topology, sent, portal, lookups)
             figures["lookups_expired"] = _count(lookups.expired)
@@ -87,9 +93,26 @@ async def _faults(topology: ProductionTopology) -> dict[str, float]:
     killed_at = time.monotonic()
     await topology.kill_broker(NGSP, busiest.leader)
     broker_back = asyncio.create_task(_broker_back(topology, busiest.leader, killed_at, figures))
+    try:
+        await _gateway_and_link_faults(topology, ngsp, admin, probe, killed_at, figures)
+        await broker_back
+    finally:  # never leave the restart holding the cluster's lock while the topology stops
+        broker_back.cancel()
+        await asyncio.gather(broker_back, return_exceptions=True)
+    return figures
+
+
+async def _gateway_and_link_faults(
+    topology: ProductionTopology,
+    ngsp: str,
+    admin: KafkaSecurity,
+    probe: int | None,
+    killed_at: float,
+    figures: dict[str, float],
+) -> None:
     if probe is not None:  # the probe's client finds the new leader through the survivors
         figures["failover_held_s"] = await held_for_s(ngsp, admin, probe, killed_at, 120)
-        print(f"broker {busiest.leader} killed: writes to its partitions held "
+        print("NGSP's busiest broker killed: writes to the partitions it led held "
               f"{figures['failover_held_s']:.1f} s")  # fmt: skip
     gateway = topology.services[GATEWAYS[HANOI]]
     await gateway.kill()
@@ -103,8 +126,6 @@ async def _faults(topology: ProductionTopology) -> dict[str, float]:
     print(f"Hà Nội's link refused (ACLs revoked on NGSP's cluster) for {LINK_CUT_S:g} s")
     await asyncio.sleep(LINK_CUT_S)
     await topology.restore_link(HANOI)
-    await broker_back
-    return figures
 
 
 async def _broker_back(
@@ -161,6 +182,25 @@ async def _drained(
         await asyncio.sleep(5)
 
 
+async def _tracker_lag(topology: ProductionTopology, sent: SentTraffic) -> list[str]:
+    """Dossiers whose status in Hà Nội's tracker (its API) is not the last one posted, after
+    giving the tracker a minute to catch up."""
+    url = f"http://127.0.0.1:{topology.ports.tracker}/dossiers"
+    deadline = time.monotonic() + 60
+    async with httpx.AsyncClient(timeout=10) as client:
+        while True:
+            lagging = []
+            for code, statuses in sent.dossier_statuses.items():
+                answer = await client.get(f"{url}/{code}")
+                if answer.status_code != 200 or answer.json()["status"] != statuses[-1]:
+                    lagging.append(code)
+            if not lagging or time.monotonic() > deadline:
+                print(f"tracker: {len(sent.dossier_statuses) - len(lagging)} dossiers at their "
+                      f"last status, {len(lagging)} behind")  # fmt: skip
+                return lagging
+            await asyncio.sleep(5)
+
+
 def _replies(inboxes: dict[str, list[Envelope]]) -> list[Envelope]:
     return [e for es in inboxes.values() for e in es if e.type == "vn.gov.lookup.reply.v1"]
 
@@ -207,5 +247,7 @@ async def _check(
         found = await replica_counts(bootstrap, admin, created)
         wrong = {t: r for t, r in found.items() if r != {3}}
         assert not wrong and len(found) == len(created) > 0, wrong
+    lagging = await _tracker_lag(topology, sent)
+    assert not lagging, f"the tracker's last status differs for {len(lagging)} dossiers"
     assert topology.services[GATEWAYS[HANOI]].starts == 2
     assert figures["failover_held_s"] < 60, figures
