@@ -134,12 +134,18 @@ class ProductionTopology:
     async def _start(self) -> None:
         began = time.monotonic()
         self._stack.push_async_callback(self._stop_clusters)
-        statuses = await asyncio.gather(
-            *(
-                start_cluster(self.settings, self.plan.clusters[n], secure_mode=True, brokers=3)
+        # A task group: when one cluster fails to start, the other's start is cancelled and
+        # has ended (its lock released) before the clusters are stopped.
+        async with asyncio.TaskGroup() as group:
+            starts = [
+                group.create_task(
+                    start_cluster(
+                        self._patient(), self.plan.clusters[n], secure_mode=True, brokers=3
+                    )
+                )
                 for n in NODES
-            )
-        )
+            ]
+        statuses = [start.result() for start in starts]
         for node, status in zip(NODES, statuses, strict=True):
             assert status.bootstrap_servers is not None
             self.bootstraps[node] = status.bootstrap_servers
@@ -271,10 +277,13 @@ class ProductionTopology:
         """Start the cluster's missing brokers again (as ``lgsp kafka up``). A broker killed
         with SIGKILL recovers every log segment it had open first: on a loaded machine that
         takes longer than a clean start, hence the longer wait."""
-        patient = self.settings.model_copy(
-            update={"kafka_start_timeout_s": max(self.settings.kafka_start_timeout_s, 600.0)}
-        )
-        await start_cluster(patient, self.plan.clusters[node])
+        await start_cluster(self._patient(), self.plan.clusters[node])
+
+    def _patient(self) -> Settings:
+        """The settings with a start wait long enough for six brokers starting together, or a
+        killed one recovering its logs, on a loaded machine."""
+        wait_s = max(self.settings.kafka_start_timeout_s, 600.0)
+        return self.settings.model_copy(update={"kafka_start_timeout_s": wait_s})
 
     async def cut_link(self, node: str) -> None:
         """Refuse ``node``'s link on its peer's cluster: its principal's ACLs revoked there."""
