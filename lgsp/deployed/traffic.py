@@ -41,7 +41,7 @@ class SentTraffic:
         return set().union(*self.ids.values()) if self.ids else set()
 
 
-def _in_topology(published: Published) -> bool:
+def in_topology(published: Published) -> bool:
     """Records of the two-node topology only (the demo's workload also feeds Đà Nẵng)."""
     if published.role == DANANG or published.kind in ("directive", "bad"):
         return False
@@ -85,7 +85,7 @@ async def send_traffic(
         done, skipped = 0, set[str]()
         while done < count:
             published = next(workload.next_records(1))
-            if not _in_topology(published):
+            if not in_topology(published):
                 if published.record is not None:
                     skipped.add(Envelope.from_headers(published.record.headers).id)
                 continue
