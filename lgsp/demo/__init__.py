@@ -88,7 +88,8 @@ def _production(settings: Settings, duration: float, rate: int) -> None:
         except (KeyboardInterrupt, asyncio.CancelledError):
             console.print("stopped: services and clusters stopped")
             raise typer.Exit(code=130) from None
-    console.print(f"launcher log: {log_path}; services' logs: {log_path.parent / 'logs'}")
+    services = log_path.parent / "topology" / "logs"
+    console.print(f"launcher log: {log_path}; services' logs: {services}")
     if not ok:
         raise typer.Exit(code=1)
 

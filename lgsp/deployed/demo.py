@@ -136,7 +136,7 @@ async def _show(
     answers = {d.correlation_id for d in records if d.ce_type == "vn.gov.lookup.reply.v1"}
     console.print("[bold]delivered[/] (sent → reached an inbox):")
     for kind, ids in sorted(sent.ids.items()):
-        console.print(f"  {kind:10} {len(ids & seen):>6,} / {len(ids):,}")
+        console.print(f"  {kind:14} {len(ids & seen):>6,} / {len(ids):,}")
     replied = len(sent.lookup_ids & answers)
     console.print(
         f"  look-ups answered {replied:,} / {len(sent.lookup_ids):,} ({expired:.0f} reached the "
