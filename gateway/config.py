@@ -8,6 +8,7 @@ replication_factor: 3          # optional; default: the cluster's default.replic
 min_insync_replicas: 2         # optional; default: the cluster's min.insync.replicas
 retry_tiers: [30s, 5m, 1h]
 dedup_window: 1h
+trace_log_retention: 7d         # optional; how long traces see what was routed and forwarded
 admin: {host: 127.0.0.1, port: 8091}
 wire_format:                   # optional; default: single-object encoding on every topic
   registry: http://127.0.0.1:8081            # Confluent-API schema registry
@@ -26,6 +27,7 @@ from bus.yamlconfig import load_yaml_model
 from gateway.federation.config import FederationConfig
 from gateway.routing.retry_tiers import parse_delay
 from gateway.routing.table import RouteTable, RoutingTableSpec
+from gateway.routing.tracelog import DEFAULT_RETENTION
 from schemas.catalog import SchemaCatalog
 from schemas.ids.directory import AgencyDirectory, bundled_directory
 from schemas.topics import link_topic
@@ -50,6 +52,8 @@ class GatewayConfig(ReplicationFields):
     partitions: int = Field(default=3, ge=1, le=1000)
     retry_tiers: list[str] = Field(default_factory=lambda: ["30s", "5m", "1h"])
     dedup_window: str = "1h"
+    # how long the route log and link log keep what was routed and forwarded (traces)
+    trace_log_retention: str = DEFAULT_RETENTION
     max_batch: int = Field(default=2000, ge=1)
     # The broker can hold a read_committed fetch for its whole wait: short waits bound latency.
     fetch_max_wait_ms: int = Field(default=50, ge=1, le=500)
@@ -74,7 +78,7 @@ class GatewayConfig(ReplicationFields):
             parse_delay(tier)
         return tiers
 
-    @field_validator("dedup_window")
+    @field_validator("dedup_window", "trace_log_retention")
     @classmethod
     def _window(cls, window: str) -> str:
         parse_delay(window)

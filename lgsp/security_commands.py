@@ -21,6 +21,7 @@ from bus.kafka.acls import (
     AclBinding,
     PatternType,
     connector_acls,
+    console_acls,
     gateway_acls,
     link_acls,
     tracker_acls,
@@ -262,6 +263,26 @@ def grant_tracker(
     grants = tracker_acls(
         node, user(name), tracked_types=TRACKED_TYPES, report_type=REPORT_QUARTERLY
     )
+    _apply(grants, cluster, yes, output)
+
+
+@app.command("grant-console")
+def grant_console(
+    name: UserOption,
+    node: NodeOption,
+    tiers: Annotated[
+        list[str] | None,
+        typer.Option("--tier", help="A retry tier of the gateway (repeat); default 30s 5m 1h."),
+    ] = None,
+    cluster: ClusterOption = None,
+    yes: Yes = False,
+    output: OutputOption = OutputFormat.TEXT,
+) -> None:
+    """Let user NAME be NODE's operator console: read dead letters, audit and trace logs,
+    redrive and purge dead letters (as `lgsp dlq`); no group, no topic creation."""
+    event_types = {v.event_type for v in bundled_catalog()}
+    retry_tiers = tiers or ["30s", "5m", "1h"]
+    grants = console_acls(node, user(name), event_types=event_types, retry_tiers=retry_tiers)
     _apply(grants, cluster, yes, output)
 
 

@@ -10,7 +10,8 @@ Beside the event topics, each node has:
                                    '-' for '.', lower case: lgsp.hanoi.inbox.000-01-02-h24)
     lgsp.<node>.link.<node>        records leaving for another node (federation outbox)
     lgsp.<node>.border.<node>      records arriving from another node, before verification
-    lgsp.<node>.gateway.<name>     the gateway's own state (routed ids, DLQ state)
+    lgsp.<node>.gateway.<name>     the gateway's own state (routed ids, DLQ state, route log,
+                                   link log, audit chain)
 
 ``node`` is the node's short name (``ngsp``, ``hanoi``); domain, event and major come from the
 CloudEvents type ``vn.gov.<domain>.<event>.v<major>``, e.g. ``lgsp.hanoi.dossier.status.v1``.

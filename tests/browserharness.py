@@ -1,10 +1,12 @@
 """A headless Chromium from Debian's packages (``chromium``, ``chromium-driver``) driven by
 selenium, for the console's browser tests: no browser download, no network beyond loopback,
-a fresh profile per test, and screenshots saved where docs/console.md shows them."""
+a fresh profile per test, and screenshots saved in the test's temporary folder, or where
+docs/console.md shows them when ``LGSP_CONSOLE_SCREENSHOTS=docs/console`` is set."""
 
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import time
 from collections.abc import Callable, Iterator
@@ -19,7 +21,7 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.wait import WebDriverWait
 
-SCREENSHOTS = Path(__file__).parent.parent / "docs" / "console"
+REPO = Path(__file__).parent.parent
 CHROMIUM_FLAGS = (
     "--headless",
     "--no-sandbox",
@@ -32,6 +34,14 @@ CHROMIUM_FLAGS = (
     "--disable-dev-shm-usage",
     "--window-size=1366,900",
 )
+
+
+def screenshots_dir(tmp_path: Path) -> Path:
+    """Where a run saves its screenshots: ``$LGSP_CONSOLE_SCREENSHOTS`` (relative to the
+    repository) to refresh docs/console.md's, else a temporary folder (tracked files stay
+    untouched)."""
+    chosen = os.environ.get("LGSP_CONSOLE_SCREENSHOTS")
+    return REPO / chosen if chosen else tmp_path / "screenshots"
 
 
 def _binary(*names: str) -> str:
@@ -61,9 +71,10 @@ def chromium(profile: Path) -> Iterator[WebDriver]:
 class Page:
     """One browser tab on the console at ``base``: small steps a test reads like a user's."""
 
-    def __init__(self, driver: WebDriver, base: str) -> None:
+    def __init__(self, driver: WebDriver, base: str, screenshots: Path) -> None:
         self.driver = driver
         self.base = base.rstrip("/")
+        self.screenshots = screenshots
 
     def open(self, path: str) -> None:
         self.driver.get(self.base + path)
@@ -121,8 +132,8 @@ class Page:
                 self._loaded()
 
     def screenshot(self, name: str) -> None:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        self.screenshots.mkdir(parents=True, exist_ok=True)
         height = self.driver.execute_script("return document.body.scrollHeight")
         self.driver.set_window_size(1366, max(768, min(int(height) + 40, 2400)))
-        self.driver.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
+        self.driver.save_screenshot(str(self.screenshots / f"{name}.png"))
         self.driver.set_window_size(1366, 900)

@@ -4,6 +4,7 @@ own CA, StandardAuthorizer. Started once per test module, purged at the end."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -49,14 +50,23 @@ class SecureCluster:
         return [p.get_secret_value() for p in secure.users(self.files).values()]
 
 
-@pytest.fixture(scope="module")
-def secure_cluster(settings: Settings) -> Iterator[SecureCluster]:
-    """A secure cluster for this module alone (its own CA, super user and SCRAM users)."""
-    name = f"pytest-sec-{uuid.uuid4().hex[:6]}"
-    status = asyncio.run(start_cluster(settings, name, secure_mode=True))
-    assert status.bootstrap_servers and status.secure
-    files = secure.SecureFiles.of(ClusterPaths.of(settings.home, name))
+@contextlib.contextmanager
+def started_secure_cluster(
+    settings: Settings, prefix: str, brokers: int = 1
+) -> Iterator[SecureCluster]:
+    """A new secure cluster named ``prefix-<random>`` (``brokers`` nodes), purged after."""
+    name = f"{prefix}-{uuid.uuid4().hex[:6]}"
     try:
+        status = asyncio.run(start_cluster(settings, name, secure_mode=True, brokers=brokers))
+        assert status.bootstrap_servers and status.secure and len(status.brokers) == brokers
+        files = secure.SecureFiles.of(ClusterPaths.of(settings.home, name))
         yield SecureCluster(name, status.bootstrap_servers, files)
     finally:
         asyncio.run(stop_cluster(settings, name, purge=True))
+
+
+@pytest.fixture(scope="module")
+def secure_cluster(settings: Settings) -> Iterator[SecureCluster]:
+    """A secure cluster for this module alone (its own CA, super user and SCRAM users)."""
+    with started_secure_cluster(settings, "pytest-sec") as cluster:
+        yield cluster

@@ -15,7 +15,11 @@ A node's principals:
   ``lgsp.<node>.inbox.<agency>``, in its own consumer group;
 - the **tracker** reads the event topics it tracks, keeps its ``lgsp.<node>.tracker.*``
   topics, publishes the quarterly report event, in its group and transactional id
-  ``lgsp-tracker-<node>``.
+  ``lgsp-tracker-<node>``;
+- the **console** (``lgsp console``) reads the dead letters, their state, the border's audit
+  chain and the trace logs (route log, link log); redrives (writes back to an event topic or
+  its retry tiers) and marks dead letters in one transaction (id ``lgsp-dlq-<node>``, the
+  same as ``lgsp dlq``); it creates no topic and joins no group (it reads without one).
 
 Everything else is denied: the broker runs ``StandardAuthorizer`` with
 ``allow.everyone.if.no.acl.found=false``.
@@ -186,6 +190,27 @@ def tracker_acls(
     rules.append(
         (ResourceType.TRANSACTIONAL_ID, tracker_group(node), PatternType.LITERAL, Operation.WRITE)
     )
+    return sorted({AclBinding(principal, *rule) for rule in rules})
+
+
+def console_acls(
+    node: str, principal: str, *, event_types: Iterable[str], retry_tiers: Iterable[str]
+) -> list[AclBinding]:
+    """The ACLs of ``node``'s operator console: read dead letters, their state, the audit
+    chain and the trace logs; redrive (write the event topics and their tiers) and mark."""
+    tiers = list(retry_tiers)
+    rules: list[tuple[ResourceType, str, PatternType, Operation]] = []
+    for event_type in sorted(set(event_types)):
+        topic = event_topic(node, event_type)
+        rules.append((ResourceType.TOPIC, str(topic.dlq()), PatternType.LITERAL, Operation.READ))
+        for name in [str(topic), *(str(topic.retry(tier)) for tier in tiers)]:
+            rules.append((ResourceType.TOPIC, name, PatternType.LITERAL, Operation.WRITE))
+    own = f"{PREFIX}.{node}.gateway."  # names of gateway/routing/tracelog.py and border/state.py
+    for name in ("audit", "route-log", "link-log", "dlq-state"):
+        rules.append((ResourceType.TOPIC, own + name, PatternType.LITERAL, Operation.READ))
+    rules.append((ResourceType.TOPIC, own + "dlq-state", PatternType.LITERAL, Operation.WRITE))
+    _, dlq_id = gateway_transactional_ids(node)
+    rules.append((ResourceType.TRANSACTIONAL_ID, dlq_id, PatternType.LITERAL, Operation.WRITE))
     return sorted({AclBinding(principal, *rule) for rule in rules})
 
 

@@ -169,6 +169,7 @@ class RecordProcessor:
             routes=decision.routes,
             sent_at=envelope.time,
             ce_id=envelope.id,
+            deliveries=decision.log_text,
         )
 
     def _retry(self, consumed: Consumed, envelope: Envelope, code: str, reason: str) -> Outcome:

@@ -67,3 +67,4 @@ class Outcome(NamedTuple):
     routes: tuple[str, ...] = ()
     sent_at: datetime | None = None
     ce_id: str | None = None
+    deliveries: str = ""  # a routed record's deliveries, as the route log writes them

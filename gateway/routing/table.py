@@ -119,6 +119,8 @@ class Decision:
     park_code: str | None = None
     park_reason: str | None = None
     routes: tuple[str, ...] = ()  # names of the routes used, once per decision (for metrics)
+    # the deliveries as the route log writes them (routing/tracelog.py), once per decision
+    log_text: str = ""
 
     @staticmethod
     def park(code: str, reason: str) -> Decision:
@@ -216,7 +218,13 @@ class RouteTable:
             if isinstance(placed, Decision):
                 return placed
             deliveries.extend(placed)
-        return Decision(deliveries=tuple(deliveries), routes=tuple(d.route for d in deliveries))
+        return Decision(
+            deliveries=tuple(deliveries),
+            routes=tuple(d.route for d in deliveries),
+            log_text=event_type
+            + "\t"
+            + ";".join(f"{d.route}>{d.topic}>{','.join(d.recipients)}" for d in deliveries),
+        )
 
     def _place(
         self, routes: list[_Route], recipients: list[AgencyCode], source: str

@@ -31,6 +31,7 @@ from gateway.routing.partition_state import PartitionState
 from gateway.routing.processor import RecordProcessor
 from gateway.routing.retry_tiers import RetryTiers, parse_delay
 from gateway.routing.table import RouteTable
+from gateway.routing.tracelog import ROUTE_LOG
 from gateway.runtime.loop import ConsumeLoop
 from gateway.runtime.ownership import STOP_GRACE_S, Committed, PartitionOwner
 from gateway.runtime.producers import PartitionProducers
@@ -106,6 +107,7 @@ class Gateway(Closing):
             self.topics.exists,
             group_id=config.group_id,
             routed_topic=gateway_topic(config.node, "routed"),
+            route_log_topic=gateway_topic(config.node, ROUTE_LOG),
             source_partitions=config.partitions,
         )
         self.queues = PartitionQueues(
@@ -246,6 +248,7 @@ class Gateway(Closing):
             self.tiers.names,
             self.config.partitions,
             self.window_s,
+            parse_delay(self.config.trace_log_retention),
             security=self.security,
             replication=self.config.replication,
         )

@@ -1,8 +1,9 @@
 """The topics a node's gateway needs, created at start and checked for co-partitioning.
 
-Every event topic, its retry tiers, its dead letters and the ``routed`` marker topic have the
-same number of partitions, so partition ``p`` of all of them is owned by one gateway process:
-that is what keeps a key's records, its held retries and its dedup state together.
+Every event topic, its retry tiers, its dead letters, the ``routed`` marker topic and the
+``route-log`` have the same number of partitions, so partition ``p`` of all of them is owned
+by one gateway process: that is what keeps a key's records, its held retries and its dedup
+state together.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from bus.kafka import TopicSpec, ensure_topics, topic_partitions
 from bus.kafka.replication import CLUSTER_DEFAULT, Replication
 from bus.kafka.security import KafkaSecurity
+from gateway.routing.tracelog import LINK_LOG, ROUTE_LOG
 from schemas.errors import LgspError
 from schemas.topics import TopicName, gateway_topic
 
@@ -30,6 +32,7 @@ async def ensure_gateway_topics(
     tier_names: Sequence[str],
     partitions: int,
     dedup_window_s: float,
+    trace_log_retention_s: float,
     *,
     security: KafkaSecurity,
     replication: Replication = CLUSTER_DEFAULT,
@@ -37,14 +40,18 @@ async def ensure_gateway_topics(
     """Create what is missing (replicated as node.yaml says, else as the cluster's defaults);
     raise LGSP-GW-PARTITIONS when an existing topic breaks the rule."""
     retention = str(int(dedup_window_s * 2 * 1000))
+    traces = {"retention.ms": str(int(trace_log_retention_s * 1000))}
     copartitioned = consumed_topics(main_topics, tier_names)
     copartitioned += [str(b.dlq()) for b in main_topics]
-    copartitioned.append(gateway_topic(node, "routed"))
-    specs = [TopicSpec(t, partitions) for t in copartitioned[:-1]]
-    specs.append(TopicSpec(copartitioned[-1], partitions, configs={"retention.ms": retention}))
+    specs = [TopicSpec(t, partitions) for t in copartitioned]
+    own = {"routed": {"retention.ms": retention}, ROUTE_LOG: traces}
+    for name, configs in own.items():
+        copartitioned.append(gateway_topic(node, name))
+        specs.append(TopicSpec(copartitioned[-1], partitions, configs=configs))
     specs.append(
         TopicSpec(gateway_topic(node, "dlq-state"), 1, configs={"cleanup.policy": "compact"})
     )
+    specs.append(TopicSpec(gateway_topic(node, LINK_LOG), 1, configs=traces))
     await ensure_topics(bootstrap, specs, security=security, replication=replication)
     counts: dict[str, int] = {}
     for tp in await topic_partitions(bootstrap, copartitioned, security=security):

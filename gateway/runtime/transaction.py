@@ -23,6 +23,7 @@ from gateway.metrics import GatewayMetrics
 from gateway.routing.partition_state import PartitionState
 from gateway.routing.processor import RecordProcessor
 from gateway.routing.records import Outcome, OutcomeKind, Output
+from gateway.routing.tracelog import log_line, log_values
 from gateway.runtime.batching import TransactionBatches
 from gateway.runtime.queues import Batch
 from schemas.confluent import is_confluent
@@ -63,6 +64,7 @@ class PartitionTransactions:
         *,
         group_id: str,
         routed_topic: str,
+        route_log_topic: str,
         source_partitions: int,
     ) -> None:
         self._processor = processor
@@ -70,6 +72,7 @@ class PartitionTransactions:
         self._topic_exists = topic_exists
         self._group_id = group_id
         self._routed_topic = routed_topic
+        self._route_log_topic = route_log_topic
         self._source_partitions = source_partitions
         self._partition_counts: dict[str, int] = {}  # of destinations, learnt once each
         self.wire = RecordEncoding(SINGLE_OBJECT, None)  # the gateway sets wire_format's
@@ -83,6 +86,7 @@ class PartitionTransactions:
         outcomes: list[Outcome] = []
         offsets: dict[TopicPartition, int] = {}
         waiting: list[Waiting] = []
+        route_log: list[str] = []
         try:
             await producer.begin_transaction()
             batches = TransactionBatches(producer, self._partition_counts, self._source_partitions)
@@ -97,12 +101,20 @@ class PartitionTransactions:
                         await batches.add(await self._framed(out), partition)
                     offsets[tp] = record.offset + 1
                     outcomes.append(outcome)
-            routed_ids = [o.ce_id for o in outcomes if o.kind is OutcomeKind.ROUTED and o.ce_id]
-            if routed_ids:  # one dedup marker per transaction, read back by restore
+                    if outcome.kind is OutcomeKind.ROUTED and outcome.ce_id:
+                        route_log.append(log_line(outcome.ce_id, record.key, outcome.deliveries))
+            if route_log:
+                # one dedup marker per transaction, read back by restore, and one route-log
+                # record (what was routed where, for traces), committed with the deliveries
+                routed_ids = [o.ce_id for o in outcomes if o.kind is OutcomeKind.ROUTED and o.ce_id]
                 marker = "\n".join(routed_ids).encode()
                 await batches.add(
                     Output(self._routed_topic, None, marker, (), partition), partition
                 )
+                for value in log_values(route_log):
+                    await batches.add(
+                        Output(self._route_log_topic, None, value, (), partition), partition
+                    )
             # The offsets join the transaction while its records are still being acknowledged:
             # both must be in before the commit, in no particular order.
             steps = [batches.flush()]

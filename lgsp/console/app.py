@@ -6,7 +6,7 @@ import structlog
 from aiokafka.errors import KafkaError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -72,6 +72,28 @@ def console_app(ctx: ConsoleContext) -> FastAPI:
         failed = ConsoleError(str(error.detail))
         failed.status = error.status_code
         return error_page(request, failed)
+
+    @app.get("/healthz")
+    async def healthz() -> Response:
+        """Liveness: the console's server answers (no session needed, as for the probes)."""
+        return JSONResponse({"status": "ok"})
+
+    @app.get("/readyz")
+    async def readyz() -> Response:
+        """Ready once the overview has sampled the node; a Kafka or process that is away
+        does not make it unready (the pages say so, and an operator needs them most then)."""
+        history = ctx.sampler.history
+        if not history:
+            body = {"status": "starting", "missing": [{"name": "overview", "reason": "no sample"}]}
+            return JSONResponse(body, status_code=503)
+        last = history[-1]
+        return JSONResponse(
+            {
+                "status": "ready",
+                "kafka": "readable" if last.dead_letters is not None else "unreadable",
+                "processes_ready": sum(1 for s in last.processes if s.ready),
+            }
+        )
 
     @app.get("/login", response_class=HTMLResponse)
     async def login_form(request: Request) -> Response:

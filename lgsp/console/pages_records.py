@@ -12,7 +12,8 @@ from fastapi.responses import HTMLResponse, Response
 from bus.adminauth import Role
 from lgsp.console.deadletters import FILTER_FIELDS, decode, parse_selection
 from lgsp.console.errors import ConsoleError
-from lgsp.console.trace import audit_entries, trace
+from lgsp.console.trace import NodeLogs, audit_entries, trace
+from lgsp.console.tracelogs import logged_hops
 from lgsp.console.web import ctx_of, form_of, page, require, session_of
 
 ACTIONS = {"redrive": "redriven", "purge": "purged"}
@@ -104,8 +105,13 @@ def add_routes(app: FastAPI) -> None:
             if len(subject) > 200:
                 raise ConsoleError("a document id or dossier code has at most 200 characters")
             ctx = ctx_of(request)
-            audit = await audit_entries(ctx.bootstrap, ctx.node_name, ctx.security)
-            found = await trace(subject, session.token, ctx.node, ctx.dead_letters, audit)
+            logs = NodeLogs(
+                ctx.node_name,
+                await audit_entries(ctx.bootstrap, ctx.node_name, ctx.security),
+                await logged_hops(ctx.bootstrap, ctx.node_name, subject, ctx.security),
+                ctx.agency_name,
+            )
+            found = await trace(subject, session.token, ctx.node, ctx.dead_letters, logs)
         return page(request, "trace.html", session, subject=subject, found=found)
 
     @app.get("/dossiers", response_class=HTMLResponse)

@@ -1,10 +1,12 @@
 """Trace: one document id or dossier code -> every hop the node knows of it, from the
-tracker (sent, recipients' statuses), the gateway's dead letters, the signed receipts (each
-signature checked by the gateway against the trust registry) and the border's audit chain."""
+tracker (sent, recipients' statuses), the gateway's route log (routed by which route to whom)
+and link log (crossed which link), its dead letters, the signed receipts (each signature
+checked by the gateway against the trust registry) and the border's audit chain."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -18,6 +20,7 @@ from gateway.federation.border.state import audit_topic
 from gateway.ops.dlq import DeadLetterFilter
 from lgsp.console.deadletters import ConsoleDeadLetters, Selection
 from lgsp.console.node import NodeClient
+from lgsp.console.tracelogs import LoggedHops, at_text, link_peer
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +35,7 @@ class Hop:
 @dataclass(frozen=True, slots=True)
 class Trace:
     subject: str
-    kind: str  # "document", "dossier" or "unknown"
+    kind: str  # "document", "dossier", "record" (only routed) or "unknown"
     hops: tuple[Hop, ...]
     receipts: tuple[dict[str, Any], ...] = ()
     chain: ChainCheck | None = None
@@ -86,6 +89,52 @@ def _dossier_hops(body: dict[str, Any]) -> list[Hop]:
     return hops
 
 
+@dataclass(frozen=True, slots=True)
+class NodeLogs:
+    """What the node's own Kafka logs say of a subject: the border's audit chain, the route
+    log and the link log; ``agency_name`` names a code from the node's directory."""
+
+    node: str
+    audit: list[dict[str, Any]]
+    logged: LoggedHops
+    agency_name: Callable[[str], str]
+
+
+def _named(codes: tuple[str, ...], agency_name: Callable[[str], str]) -> str:
+    return ", ".join(f"{agency_name(c)} ({c})" if agency_name(c) else c for c in codes) or "-"
+
+
+def _logged_hops(logs: NodeLogs) -> list[Hop]:
+    """Routed (which route, to whom, into which topic, when) and crossed which link (when);
+    a delivery into a link that no crossing follows yet is shown waiting."""
+    hops = []
+    crossed = {(c.ce_id, c.peer) for c in logs.logged.crossed}
+    for entry in logs.logged.routed:
+        for d in entry.deliveries:
+            peer = link_peer(logs.node, d.topic)
+            hops.append(
+                Hop(
+                    at_text(entry.at_ms),
+                    "routed",
+                    f"route {d.route}",
+                    f"{entry.event_type} to {_named(d.recipients, logs.agency_name)} into {d.topic}"
+                    + (f" (link to {peer})" if peer else ""),
+                )
+            )
+            if peer and (entry.ce_id, peer) not in crossed:
+                hops.append(Hop("", "not crossed yet", f"link {logs.node} → {peer}", "", False))
+    for c in logs.logged.crossed:
+        hops.append(
+            Hop(
+                at_text(c.at_ms),
+                "crossed link",
+                f"link {logs.node} → {c.peer}",
+                f"event {c.ce_id}, acknowledged by {c.peer}'s brokers",
+            )
+        )
+    return hops
+
+
 async def audit_entries(
     bootstrap: str, node: str, security: KafkaSecurity | None
 ) -> list[dict[str, Any]]:
@@ -102,7 +151,7 @@ async def trace(
     token: str | None,
     node: NodeClient,
     dead_letters: ConsoleDeadLetters,
-    audit: list[dict[str, Any]],
+    logs: NodeLogs,
 ) -> Trace:
     """Every hop of ``subject`` (a document id or a dossier code) this node knows."""
     hops: list[Hop] = []
@@ -117,6 +166,9 @@ async def trace(
         if dossier.ok:
             kind = "dossier"
             hops += _dossier_hops(dossier.body)
+    hops += _logged_hops(logs)
+    if logs.logged.routed and kind == "unknown":
+        kind = "record"
     receipts: tuple[dict[str, Any], ...] = ()
     answer = await node.receipts(subject, token)
     if answer.ok and isinstance(answer.body, list):
@@ -151,6 +203,8 @@ async def trace(
             )
         )
     ids = {r.get("event_id") for r in receipts} | {letter.ce_id for letter in letters}
+    ids |= {e.ce_id for e in logs.logged.routed}
+    audit = logs.audit
     for entry in audit:
         if entry.get("ce_id") in ids:
             hops.append(

@@ -2,7 +2,8 @@
 and Đà Nẵng on their own clusters): a viewer sees but cannot redrive; an operator opens a
 dead letter, redrives it and it is delivered; a paused link's lag grows; a document is traced
 to its signed receipts; bad input of every kind gets a clear page, never a 500. Each page's
-screenshot is saved to docs/console/."""
+screenshot is saved to a temporary folder, or to docs/console/ with
+LGSP_CONSOLE_SCREENSHOTS=docs/console (docs/console.md)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from lgsp.console.server import running_console
 from schemas.catalog import bundled_catalog
 from schemas.examples import example_record
 from schemas.topics import event_topic, inbox_topic
-from tests.browserharness import Page, chromium
+from tests.browserharness import Page, chromium, screenshots_dir
 from tests.federationharness import Federated, clusters, running_federation
 from tests.gatewayharness import headers_of, make_event, publish, read_all
 from tracker.config import ApiConfig, TrackerConfig
@@ -193,7 +194,11 @@ def _trace(page: Page, document_id: str) -> None:
     page.click("#trace")
     page.wait_for(lambda: bool(page.all("#receipts .signature")), timeout_s=90)
     assert all(cell.text == "valid" for cell in page.all("#receipts .signature"))
-    assert "sent" in page.text("#hops") and "signed receipt" in page.text("#hops")
+    hops = page.text("#hops")
+    assert "sent" in hops and "signed receipt" in hops
+    # the route log: routed by which route, to whom; the link log: crossed which link
+    assert "routed · route " in hops and "000.00.00.H15" in hops, hops
+    assert "crossed link · link " in hops and "not crossed yet" not in hops, hops
     page.screenshot("trace")
 
 
@@ -258,7 +263,7 @@ async def test_console_in_chromium_on_a_federated_node(
     ref = f"{parked[0].topic}:{parked[0].partition}:{parked[0].offset}"
 
     with chromium(tmp_path / "profile") as driver:
-        page = Page(driver, node.console)
+        page = Page(driver, node.console, screenshots_dir(tmp_path))
         await asyncio.to_thread(_viewer_sees_but_cannot_act, page, ref)
         driver.delete_all_cookies()
         await ensure_topics(clusters["hanoi"], [TopicSpec(node.portal, 2)])

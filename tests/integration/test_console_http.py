@@ -4,8 +4,6 @@ page and a code (never a 500) on a node without federation."""
 
 from __future__ import annotations
 
-import contextlib
-import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +16,7 @@ from bus.httpserver import bound_port, http_server
 from gateway.ops.admin import admin_app
 from lgsp.console.config import ConsoleConfig, ListenConfig, ProcessKind, ProcessSpec
 from lgsp.console.server import running_console
+from tests.consoleharness import csrf_of, logged_in
 from tests.gatewayharness import (
     DOSSIER,
     PORTAL_ROUTES,
@@ -68,22 +67,7 @@ async def console(kafka_bootstrap: str, tmp_path: Path) -> AsyncIterator[Console
             yield Console(f"http://127.0.0.1:{bound_port(server)}", node)
 
 
-@contextlib.asynccontextmanager
-async def _logged_in(base: str, token: str) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
-        form = await client.get("/login")
-        done = await client.post("/login", data={"csrf": _csrf(form.text), "token": token})
-        assert done.status_code == 303, done.text
-        yield client
-
-
-def _csrf(html: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert found, html
-    return found.group(1)
-
-
-async def test_session_cookie_login_and_csrf(console: Console) -> None:
+async def test_session_cookie_login_andcsrf_of(console: Console) -> None:
     """The cookie is HttpOnly and SameSite=Strict; pages need a login; a wrong token or a
     login without the form's CSRF token is refused; a logged-in form without CSRF is 403."""
     async with httpx.AsyncClient(base_url=console.url, timeout=30) as anonymous:
@@ -93,9 +77,9 @@ async def test_session_cookie_login_and_csrf(console: Console) -> None:
         assert "httponly" in cookie and "samesite=strict" in cookie and "secure" not in cookie
         no_csrf = await anonymous.post("/login", data={"token": OPERATOR})
         assert no_csrf.status_code == 403 and "LGSP-CONSOLE-CSRF" in no_csrf.text
-        wrong = await anonymous.post("/login", data={"csrf": _csrf(login.text), "token": "x"})
+        wrong = await anonymous.post("/login", data={"csrf": csrf_of(login.text), "token": "x"})
         assert wrong.status_code == 401 and "That token is not one of this" in wrong.text
-    async with _logged_in(console.url, OPERATOR) as operator:
+    async with logged_in(console.url, OPERATOR) as operator:
         overview = await operator.get("/")
         assert overview.status_code == 200 and "binh-ops · operator" in overview.text
         forged = await operator.post(
@@ -110,10 +94,10 @@ async def test_viewer_actions_and_bad_input_get_pages_with_codes(console: Consol
     """A viewer's reload is 403 LGSP-ADMIN-FORBIDDEN; unknown refs, bad times, unknown event
     types and actions, a node without links and a process that does not answer all give a page
     with a code, never a 500."""
-    async with _logged_in(console.url, VIEWER) as viewer:
+    async with logged_in(console.url, VIEWER) as viewer:
         page = await viewer.get("/routes")
         assert page.status_code == 200 and "dossiers-to-portal" in page.text
-        csrf = _csrf(page.text)
+        csrf = csrf_of(page.text)
         reload = await viewer.post("/routes/reload", data={"csrf": csrf})
         assert reload.status_code == 403 and "LGSP-ADMIN-FORBIDDEN" in reload.text
         answers = {
@@ -162,10 +146,10 @@ async def test_purge_confirms_the_count_and_refuses_a_changed_selection(
     dossier = make_event("dossier.status", source="000.01.02.H24")
     await publish(kafka_bootstrap, console.node.topic(DOSSIER), [dossier])
     await read_all(kafka_bootstrap, [console.node.topic(DOSSIER) + ".dlq"], 1, timeout_s=60)
-    async with _logged_in(console.url, OPERATOR) as operator:
+    async with logged_in(console.url, OPERATOR) as operator:
         listed = await operator.get("/dead-letters", params={"event_type": DOSSIER})
         assert "1 dead letter(s)." in listed.text
-        csrf = _csrf(listed.text)
+        csrf = csrf_of(listed.text)
         selection = {"csrf": csrf, "event_type": DOSSIER, "ce_id": dossier[0].id}
         confirm = await operator.post(
             "/dead-letters/confirm", data={**selection, "action": "purge"}

@@ -77,8 +77,9 @@ async def test_every_topic_a_node_creates_has_three_replicas_and_min_insync_two(
     three_brokers: tuple[str, str], tmp_path: Path
 ) -> None:
     """The gateway, the tracker and an HTTP sink of one node create their topics (inboxes,
-    retry tiers, DLQs, gateway state, changelog, connector DLQ): each has 3 replicas and
-    min.insync.replicas=2, none configured in node.yaml, tracker.yaml or the sink's file."""
+    retry tiers, DLQs, gateway state and trace logs, changelog, connector DLQ): each has 3
+    replicas and min.insync.replicas=2, none configured in node.yaml, tracker.yaml or the
+    sink's file."""
     _, bootstrap = three_brokers
     node = PrivateNode(bootstrap, tmp_path)
     config = load_gateway_config(node.write(PORTAL_ROUTES))
@@ -101,6 +102,8 @@ async def test_every_topic_a_node_creates_has_three_replicas_and_min_insync_two(
     areas = {t.split(".")[2] for t in created}
     assert {"inbox", "gateway", "tracker", "connector"} <= areas, created
     assert any(".retry." in t for t in created) and any(t.endswith(".dlq") for t in created)
+    traces = {f"lgsp.{node.name}.gateway.{log}" for log in ("route-log", "link-log")}
+    assert traces <= set(created), created  # the trace logs follow the cluster's settings too
     found = await _replication(bootstrap, created)
     wrong = {t: r for t, r in found.items() if r != ({3}, "2")}
     assert not wrong, f"topics not at 3 replicas / min.insync 2: {wrong}"

@@ -1,5 +1,6 @@
-"""Grants of the border, the links and the tracker: each principal gets what its process
-does on the cluster, and a link on its peer's cluster only the write of one border topic."""
+"""Grants of the border, the links, the tracker and the console: each principal gets what its
+process does on the cluster, and a link on its peer's cluster only the write of one border
+topic."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from bus.kafka.acls import (
     Operation,
     PatternType,
     ResourceType,
+    console_acls,
     gateway_acls,
     link_acls,
     tracker_acls,
@@ -70,3 +72,20 @@ def test_the_tracker_reads_tracked_events_keeps_its_topics_and_publishes_reports
     assert ("GROUP", "lgsp-tracker-hanoi", "LITERAL", "READ") in rules
     assert ("TRANSACTIONAL_ID", "lgsp-tracker-hanoi", "LITERAL", "WRITE") in rules
     assert not any(".inbox." in name or ".gateway." in name for _, name, _, _ in rules)
+
+
+def test_the_console_reads_dead_letters_and_logs_and_redrives_and_nothing_more() -> None:
+    """The console reads the DLQs, the DLQ state, the audit chain and the trace logs; writes
+    only the event topics and their tiers (redrive) and the DLQ state, as `lgsp dlq`'s
+    transactional id; no group, no topic creation, no inbox, no prefix grant."""
+    rules = _rules(console_acls("hanoi", "User:console", event_types=[DOSSIER], retry_tiers=["1s"]))
+    own = "lgsp.hanoi.gateway."
+    assert rules == {
+        ("TOPIC", f"lgsp.hanoi.{DOSSIER[7:]}.dlq", "LITERAL", "READ"),
+        ("TOPIC", f"lgsp.hanoi.{DOSSIER[7:]}", "LITERAL", "WRITE"),
+        ("TOPIC", f"lgsp.hanoi.{DOSSIER[7:]}.retry.1s", "LITERAL", "WRITE"),
+        *(("TOPIC", own + n, "LITERAL", "READ") for n in ("audit", "route-log", "link-log")),
+        ("TOPIC", own + "dlq-state", "LITERAL", "READ"),
+        ("TOPIC", own + "dlq-state", "LITERAL", "WRITE"),
+        ("TRANSACTIONAL_ID", "lgsp-dlq-hanoi", "LITERAL", "WRITE"),
+    }

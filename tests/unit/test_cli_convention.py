@@ -35,12 +35,13 @@ PRINTS_DATA = {
     "tracker report", "connector parked", "connector hash-key", "security acls",
     "security user-list", "security revoke", "security grant-gateway", "security grant-connector",
     "gateway check", "consume", "schemas asyncapi", "security grant-link", "security grant-tracker",
-    "security token-hash",
+    "security token-hash", "security grant-console",
 }  # fmt: skip
 CHANGES_SHARED_SYSTEM = {
     "link pause", "link resume", "dlq redrive", "dlq purge", "tracker replay",
     "security user-add", "security user-delete", "security revoke", "security grant-gateway",
     "security grant-connector", "security grant-link", "security grant-tracker",
+    "security grant-console",
 }  # fmt: skip
 
 

@@ -9,6 +9,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from lgsp.console.config import ConsoleConfig
 from tests.deployfiles import DEPLOY, check_jsonschema, dry_start, yaml_documents
 
 COMPOSE_DIR = DEPLOY / "compose"
@@ -26,10 +27,10 @@ def test_the_compose_file_is_valid_compose_spec() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_a_node_has_its_broker_gateway_connector_tracker_and_prometheus() -> None:
-    """Five services, each on a pinned image (no :latest), each with a healthcheck."""
+def test_a_node_has_its_broker_gateway_connector_tracker_console_and_prometheus() -> None:
+    """Six services, each on a pinned image (no :latest), each with a healthcheck."""
     services = _services()
-    assert set(services) == {"kafka", "gateway", "webhook", "tracker", "prometheus"}
+    assert set(services) == {"kafka", "gateway", "webhook", "tracker", "console", "prometheus"}
     assert services["kafka"]["image"].startswith("apache/kafka:")
     assert services["prometheus"]["image"].startswith("prom/prometheus:v")
     for name, service in services.items():
@@ -55,7 +56,7 @@ def test_gateway_and_connector_run_real_lgsp_commands_on_the_package_image() -> 
     services = _services()
     dockerfile = (COMPOSE_DIR / "Dockerfile").read_text()
     assert 'ENTRYPOINT ["lgsp"]' in dockerfile and "pip install --no-cache-dir ." in dockerfile
-    for name, config_arg in (("gateway", -1), ("webhook", -1), ("tracker", -1)):
+    for name, config_arg in (("gateway", -1), ("webhook", -1), ("tracker", -1), ("console", -1)):
         service = services[name]
         assert service["build"]["dockerfile"] == "deploy/compose/Dockerfile"
         assert (COMPOSE_DIR / service["build"]["context"] / "pyproject.toml").is_file()
@@ -70,6 +71,8 @@ def _host_path(service: dict[str, Any], container_path: str) -> Path:
     """The host file a container path comes from, through the service's bind mounts."""
     for volume in service["volumes"]:
         source, target = volume.split(":")[:2]
+        if source.startswith(".") and container_path == target:  # a file mounted alone
+            return Path(COMPOSE_DIR, source)
         if source.startswith(".") and container_path.startswith(target + "/"):
             return Path(COMPOSE_DIR, source, container_path[len(target) + 1 :])
     raise AssertionError(f"{container_path} is not mounted")
@@ -173,3 +176,26 @@ def test_the_gateway_opens_its_admin_port_and_takes_token_hashes_from_the_enviro
     assert node["admin"]["host"] == "127.0.0.1"
     assert env["LGSP_ADMIN_HOST"] == "0.0.0.0"
     assert env["LGSP_ADMIN_TOKENS"] == "${LGSP_ADMIN_TOKENS:-[]}"
+
+
+def test_the_console_serves_on_host_loopback_and_reaches_every_service() -> None:
+    """The console's file loads, names node.yaml where compose mounts deploy/config, each
+    process at a compose service on its configured port; its healthcheck asks /readyz on its
+    port, published on the host's loopback only; it takes the gateway's token hashes."""
+    services = _services()
+    console = services["console"]
+    (raw,) = yaml_documents(COMPOSE_DIR / "console.yaml")
+    config = ConsoleConfig.model_validate(raw)
+    assert _host_path(console, str(config.gateway_config)).is_file()
+    port = config.listen.port
+    assert config.listen.host == "0.0.0.0" and console["ports"] == [f"127.0.0.1:{port}:{port}"]
+    assert f"127.0.0.1:{port}/readyz" in " ".join(console["healthcheck"]["test"])
+    node = yaml_documents(DEPLOY / "config" / "node.yaml")[0]
+    webhook = yaml_documents(DEPLOY / "config" / "connectors" / "hanoi-webhook.yaml")[0]
+    tracker = yaml_documents(DEPLOY / "config" / "tracker.yaml")[0]
+    assert {p.url for p in config.processes} == {
+        f"http://gateway:{node['admin']['port']}",
+        f"http://webhook:{webhook['metrics_port']}",
+        f"http://tracker:{tracker['api']['port']}",
+    }
+    assert console["environment"]["LGSP_ADMIN_TOKENS"] == "${LGSP_ADMIN_TOKENS:-[]}"

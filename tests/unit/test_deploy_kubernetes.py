@@ -9,7 +9,9 @@ from typing import Any
 
 import kubernetes_validate
 import pytest
+import yaml
 
+from lgsp.console.config import ConsoleConfig
 from tests.deployfiles import DEPLOY, dry_start, prometheus_rule_yaml, rule_groups, yaml_documents
 
 KUBERNETES = DEPLOY / "kubernetes"
@@ -163,6 +165,38 @@ def test_tracker_probes_ask_its_api_port_for_liveness_and_readiness() -> None:
     assert {"port": "api", "path": "/metrics", "interval": "15s"} in monitor["spec"]["endpoints"]
 
 
+def test_the_console_probes_its_port_reads_the_gateways_files_and_reaches_every_process() -> None:
+    """One console process (Recreate: sessions are in its memory), /healthz and /readyz on
+    its console.yaml port, node.yaml from the gateway's ConfigMap where console.yaml says,
+    each process at a Service and port of the node, and the gateway's admin-token Secret."""
+    console = _container("lgsp-console")
+    raw = yaml.safe_load(_one("ConfigMap", "lgsp-console-config")["data"]["console.yaml"])
+    config = ConsoleConfig.model_validate(raw)
+    assert _ports(console) == {"console": config.listen.port} and config.listen.host == "0.0.0.0"
+    assert console["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "console"}
+    assert console["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "console"}
+    deployment = _one("Deployment", "lgsp-console")["spec"]
+    assert deployment["replicas"] == 1 and deployment["strategy"] == {"type": "Recreate"}
+    dry_start(console["args"])
+    mounts = {m["name"]: m["mountPath"] for m in console["volumeMounts"]}
+    volumes = {v["name"]: v for v in deployment["template"]["spec"]["volumes"]}
+    assert volumes["node"]["configMap"]["name"] == "lgsp-gateway-config"
+    assert str(config.gateway_config) == f"{mounts['node']}/node.yaml"
+    assert console["args"][-1] == f"{mounts['config']}/console.yaml"
+    services = {
+        (r["metadata"]["name"], p["port"])
+        for r in _resources()
+        if r["kind"] == "Service"
+        for p in r["spec"]["ports"]
+    }
+    for process in config.processes:
+        host, port = process.url.removeprefix("http://").split(":")
+        assert (host, int(port)) in services, process
+    env = {e["name"]: e for e in console["env"]}
+    gateway_env = {e["name"]: e for e in _container("lgsp-gateway")["env"]}
+    assert env["LGSP_ADMIN_TOKENS"] == gateway_env["LGSP_ADMIN_TOKENS"]
+
+
 @pytest.mark.parametrize(
     ("deployment", "config_map", "files"),
     [
@@ -191,7 +225,12 @@ def test_pods_reach_kafka_as_their_scram_user_without_a_secret_in_the_repo() -> 
     """Each pod names its KafkaUser, takes the password from the Secret the user operator
     writes, and trusts the cluster CA; containers run unprivileged on a read-only root."""
     users = {r["metadata"]["name"] for r in _resources() if r["kind"] == "KafkaUser"}
-    for deployment in ("lgsp-gateway", "lgsp-connector-hanoi-webhook", "lgsp-tracker"):
+    for deployment in (
+        "lgsp-gateway",
+        "lgsp-connector-hanoi-webhook",
+        "lgsp-tracker",
+        "lgsp-console",
+    ):
         container = _container(deployment)
         env = {e["name"]: e for e in container["env"]}
         user = env["LGSP_KAFKA_USERNAME"]["value"]
@@ -216,6 +255,7 @@ def test_the_service_monitor_scrapes_the_ports_the_services_expose() -> None:
         "lgsp-gateway",
         "lgsp-connector",
         "lgsp-tracker",
+        "lgsp-console",
     }
     selector = monitor["spec"]["selector"]["matchLabels"]
     assert all(selector.items() <= s["metadata"]["labels"].items() for s in services)

@@ -20,10 +20,12 @@ INSTALLED_LGSP = "/opt/lgsp/venv/bin/lgsp"
 LGSP = str(BIN / "lgsp")
 
 
-def test_the_four_units_are_there() -> None:
-    """A node's broker, its gateway, its connectors and its tracker each have a template unit."""
+def test_the_five_units_are_there() -> None:
+    """A node's broker, its gateway, its connectors, its tracker and its console each have a
+    template unit."""
     assert [u.name for u in UNITS] == [
         "lgsp-connector@.service",
+        "lgsp-console@.service",
         "lgsp-gateway@.service",
         "lgsp-kafka@.service",
         "lgsp-tracker@.service",
@@ -68,6 +70,7 @@ def test_every_unit_is_hardened_and_restarts() -> None:
         ("lgsp-gateway@.service", ["gateway", "run", "--config", "/etc/lgsp/%i/node.yaml"]),
         ("lgsp-connector@.service", ["connector", "run", "/etc/lgsp/connectors/%i.yaml"]),
         ("lgsp-tracker@.service", ["tracker", "run", "--config", "/etc/lgsp/%i/tracker.yaml"]),
+        ("lgsp-console@.service", ["console", "--config", "/etc/lgsp/%i/console.yaml"]),
     ],
 )
 def test_lgsp_units_start_a_real_sub_command(unit: str, sub_command: list[str]) -> None:
@@ -99,3 +102,16 @@ def test_the_env_file_sets_only_real_settings_and_no_secret() -> None:
     assert re.search(r"^#\s*LGSP_KAFKA_PASSWORD=\s*$", text, re.MULTILINE)
     assert "LGSP_KAFKA_PASSWORD" not in env
     assert _env_lines(SYSTEMD / "kafka.env") == {"KAFKA_CLUSTER_ID": ""}
+
+
+def test_the_console_runs_as_its_own_principal_with_the_gateways_tokens() -> None:
+    """The console's unit reads lgsp.env (the admin tokens users log in with) and then its
+    own console.env, which names only its Kafka user (`grant-console`) and holds no password."""
+    service = unit_service_options(SYSTEMD / "lgsp-console@.service")
+    assert service["EnvironmentFile"] == ["/etc/lgsp/lgsp.env", "-/etc/lgsp/%i/console.env"]
+    env = _env_lines(SYSTEMD / "console.env")
+    fields = {f"LGSP_{name.upper()}" for name in Settings.model_fields}
+    assert env == {"LGSP_KAFKA_USERNAME": "lgsp-console-hanoi"} and set(env) <= fields
+    text = (SYSTEMD / "console.env").read_text()
+    assert "grant-console --user lgsp-console-hanoi" in text
+    assert re.search(r"^#\s*LGSP_KAFKA_PASSWORD=\s*$", text, re.MULTILINE)

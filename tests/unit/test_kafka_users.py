@@ -10,7 +10,7 @@ USERS = DEPLOY / "kubernetes" / "users.yaml"
 
 
 def test_every_kafka_user_holds_exactly_the_grants_of_acls_py() -> None:
-    """Gateway, webhook connector and tracker: the same rules as acls.py, both ways."""
+    """Gateway, webhook connector, tracker and console: the same rules as acls.py, both ways."""
     users = {d["metadata"]["name"]: d for d in yaml_documents(USERS) if d["kind"] == "KafkaUser"}
     expected = principal_acls()
     assert set(users) == set(expected)

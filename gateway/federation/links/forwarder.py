@@ -33,7 +33,9 @@ from gateway.federation.metrics import FederationMetrics
 from gateway.federation.trust import merkle
 from gateway.federation.trust.signing import NodeSigner, signed_text
 from gateway.federation.trust.store import TrustStore
-from schemas.topics import border_topic, link_topic
+from gateway.routing.retry_tiers import parse_delay
+from gateway.routing.tracelog import DEFAULT_RETENTION, LINK_LOG, log_line, log_values
+from schemas.topics import border_topic, gateway_topic, link_topic
 
 log = structlog.get_logger("lgsp.link")
 Record: TypeAlias = ConsumerRecord[bytes, bytes]
@@ -114,15 +116,35 @@ class Link:
         self.max_batch = max_batch
         self.outbox = link_topic(node, peer)
         self.destination = border_topic(peer, node)
+        self.link_log = gateway_topic(node, LINK_LOG)
         self.connected = asyncio.Event()
 
     async def run(self) -> None:
+        # the gateway creates the link log with node.yaml's retention; this is for a link
+        # that starts first
+        retention = str(int(parse_delay(DEFAULT_RETENTION) * 1000))
         await ensure_topics(
             self.local.bootstrap_servers,
-            [TopicSpec(self.outbox, self.partitions)],
+            [
+                TopicSpec(self.outbox, self.partitions),
+                TopicSpec(self.link_log, 1, configs={"retention.ms": retention}),
+            ],
             security=self.local.security,
             replication=self.local.replication,
         )
+        crossings = new_producer(
+            self.local.bootstrap_servers,
+            self.local.security,
+            client_id=f"lgsp-link-{self.node}-{self.peer}-log",
+            linger_ms=0,
+        )
+        await crossings.start()
+        try:
+            await self._run(crossings)
+        finally:
+            await stop_client(crossings, f"link log producer of {self.peer}")
+
+    async def _run(self, crossings: AIOKafkaProducer) -> None:
         consumer = new_consumer(
             self.local.bootstrap_servers,
             self.local.security,
@@ -137,7 +159,7 @@ class Link:
             backoff = Backoff(first_s=0.5, max_s=10.0)
             while True:
                 try:
-                    await self._forward(consumer)
+                    await self._forward(consumer, crossings)
                 except Exception as error:  # the peer is down or refuses us: retry the batch
                     self.connected.clear()
                     failure = await self._diagnose(error)
@@ -159,7 +181,7 @@ class Link:
         finally:
             await stop_client(consumer, f"link consumer to {self.peer}")
 
-    async def _forward(self, consumer: AIOKafkaConsumer) -> None:
+    async def _forward(self, consumer: AIOKafkaConsumer, crossings: AIOKafkaProducer) -> None:
         # Read at every attempt: a password or CA file fixed by the operator is used at the
         # next retry, without a restart.
         peer = self.peer_cluster()
@@ -196,7 +218,7 @@ class Link:
                 consumer.resume(*consumer.assignment())
                 batch = await consumer.getmany(timeout_ms=200, max_records=self.max_batch)
                 if batch:
-                    await self._send(producer, consumer, batch)
+                    await self._send(producer, consumer, batch, crossings)
         finally:
             await stop_client(producer, f"link producer to {self.peer}")
 
@@ -229,6 +251,7 @@ class Link:
         producer: AIOKafkaProducer,
         consumer: AIOKafkaConsumer,
         batch: dict[TopicPartition, list[Record]],
+        crossings: AIOKafkaProducer,
     ) -> None:
         signer = self.signer()
         assert signer is not None
@@ -246,9 +269,24 @@ class Link:
             await producer.send(self.destination, r.value, key=r.key, headers=h) for r, h in signed
         ]
         await asyncio.gather(*futures)
+        await self._log_crossed(crossings, batch)
         # the position is past the last record and any transaction markers after it
         await consumer.commit({tp: await consumer.position(tp) for tp in batch})
         self.metrics.forwarded.labels(self.node, self.peer).inc(len(signed))
+
+    async def _log_crossed(
+        self, crossings: AIOKafkaProducer, batch: dict[TopicPartition, list[Record]]
+    ) -> None:
+        """One link-log record for a batch the peer acknowledged (routing/tracelog.py): what
+        crossed, to whom, when. Before the commit: a crash in between resends the batch and
+        logs it again, so every crossing is logged at least once."""
+        lines = []
+        for records in batch.values():
+            for r in records:
+                ce_id = next((v for k, v in r.headers if k == "ce_id"), b"").decode()
+                lines.append(log_line(ce_id, r.key, self.peer))
+        sent = [await crossings.send(self.link_log, v, partition=0) for v in log_values(lines)]
+        await asyncio.gather(*sent)
 
     async def _report_lag(self, consumer: AIOKafkaConsumer) -> None:
         assigned = list(consumer.assignment())
