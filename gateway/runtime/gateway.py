@@ -90,6 +90,13 @@ class Gateway(Closing):
             partition_assignment_strategy=(RangePartitionAssignor,),
             max_poll_records=config.max_batch,
             fetch_max_wait_ms=config.fetch_max_wait_ms,
+            # aiokafka sends no heartbeat while on_partitions_assigned runs, and that callback
+            # restores the partitions' state: under load (a restart after SIGKILL with a few
+            # thousand records of state, a busy 2-core host) it took ~20 s, past aiokafka's 10 s
+            # default, so the group expelled the member after every restore and the gateway
+            # never became ready (tests/integration/test_production_topology.py). 45 s is
+            # Kafka's own default since 3.0 (KIP-735).
+            session_timeout_ms=45_000,
         )
         self.producers = PartitionProducers(
             bootstrap, f"lgsp-gateway-{config.node}", security=security

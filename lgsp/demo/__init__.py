@@ -48,9 +48,21 @@ def demo_command(
         int,
         typer.Option(help="NGSP gateway's admin API and metrics port; provinces use the next two."),
     ] = 8091,
+    production: Annotated[
+        bool,
+        typer.Option(
+            "--production",
+            help="The production topology instead: NGSP and Hà Nội on two 3-broker SASL_SSL "
+            "clusters, each service its own process and principal (slower to start; try "
+            "--rate 20).",
+        ),
+    ] = False,
 ) -> None:
     """Run the demo end to end on a local Kafka cluster and print a summary."""
     settings = Settings()
+    if production:
+        _production(settings, duration, rate)
+        return
     log_path = settings.home / "demo" / "demo.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("w", encoding="utf-8") as log_file:
@@ -59,6 +71,25 @@ def demo_command(
         ok = asyncio.run(_main(settings, duration, rate, admin_port, keep_running, log_path))
     if ok is None:
         raise typer.Exit(code=130)  # the shell's code for "ended by Ctrl-C"
+    if not ok:
+        raise typer.Exit(code=1)
+
+
+def _production(settings: Settings, duration: float, rate: int) -> None:
+    from lgsp.deployed.demo import run_production_demo  # imports the demo's own modules
+
+    log_path = settings.home / "demo-production" / "demo.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("w", encoding="utf-8") as log_file:
+        configure_logging("INFO", stream=log_file, json=True)
+        console.rule("[bold]lgsp demo --production")
+        try:
+            ok = asyncio.run(run_production_demo(settings, duration, rate, console))
+        except (KeyboardInterrupt, asyncio.CancelledError):
+            console.print("stopped: services and clusters stopped")
+            raise typer.Exit(code=130) from None
+    services = log_path.parent / "topology" / "logs"
+    console.print(f"launcher log: {log_path}; services' logs: {services}")
     if not ok:
         raise typer.Exit(code=1)
 
