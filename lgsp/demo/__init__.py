@@ -57,12 +57,26 @@ def demo_command(
             "--rate 20).",
         ),
     ] = False,
+    brokers: Annotated[
+        int,
+        typer.Option(
+            "--brokers",
+            min=1,
+            max=3,
+            help="With --production: brokers per cluster. 3 as in production (replication 3, "
+            "min.insync 2); 1 runs the same services and principals on two brokers in all.",
+        ),
+    ] = 3,
 ) -> None:
     """Run the demo end to end on a local Kafka cluster and print a summary."""
     settings = Settings()
     if production:
-        _production(settings, duration, rate)
+        if brokers == 2:
+            raise typer.BadParameter("1 or 3 brokers per cluster", param_hint="--brokers")
+        _production(settings, duration, rate, brokers)
         return
+    if brokers != 3:
+        raise typer.BadParameter("only with --production", param_hint="--brokers")
     log_path = settings.home / "demo" / "demo.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("w", encoding="utf-8") as log_file:
@@ -75,7 +89,7 @@ def demo_command(
         raise typer.Exit(code=1)
 
 
-def _production(settings: Settings, duration: float, rate: int) -> None:
+def _production(settings: Settings, duration: float, rate: int, brokers: int) -> None:
     from lgsp.deployed.demo import run_production_demo  # imports the demo's own modules
 
     log_path = settings.home / "demo-production" / "demo.log"
@@ -84,7 +98,7 @@ def _production(settings: Settings, duration: float, rate: int) -> None:
         configure_logging("INFO", stream=log_file, json=True)
         console.rule("[bold]lgsp demo --production")
         try:
-            ok = asyncio.run(run_production_demo(settings, duration, rate, console))
+            ok = asyncio.run(run_production_demo(settings, duration, rate, console, brokers))
         except (KeyboardInterrupt, asyncio.CancelledError):
             console.print("stopped: services and clusters stopped")
             raise typer.Exit(code=130) from None

@@ -80,10 +80,10 @@ async def _drain(topology: ProductionTopology, sent: SentTraffic, portal: Portal
 
 
 async def run_production_demo(
-    settings: Settings, duration_s: float, rate: float, console: Console
+    settings: Settings, duration_s: float, rate: float, console: Console, brokers: int = 3
 ) -> bool:
-    """Start the topology, send ``duration_s * rate`` records, print the summary; True when
-    everything sent was delivered."""
+    """Start the topology (``brokers`` per cluster), send ``duration_s * rate`` records, print
+    the summary; True when everything sent was delivered."""
     # SIGTERM (as Ctrl-C does) cancels the run, so every service and broker is stopped on the
     # way out instead of being left behind
     current = asyncio.current_task()
@@ -95,8 +95,10 @@ async def run_production_demo(
     for cluster in clusters.values():
         await stop_cluster(settings, cluster, purge=True)
     async with PortalApp().serve() as portal:
-        plan = TopologyPlan(folder, portal.url, clusters)
-        starting = console.status("starting two 3-broker SASL_SSL clusters, principals, services")
+        plan = TopologyPlan(folder, portal.url, clusters, brokers=brokers)
+        starting = console.status(
+            f"starting two {brokers}-broker SASL_SSL clusters, principals, services"
+        )
         starting.start()
         try:
             async with ProductionTopology(settings, plan) as topology:
@@ -158,8 +160,9 @@ async def _show(
             f"  {label:32} {percentile(values, 0.5) * 1000:7.0f} ms / "
             f"{percentile(values, 0.99) * 1000:7.0f} ms  ({len(values):,} records)"
         )
-    memory = topology.broker_memory_mb()
+    memory, running = topology.broker_memory_mb(), topology.brokers_running()
     console.print(
-        "brokers' memory: " + ", ".join(f"{n} {mb:,.0f} MiB" for n, mb in sorted(memory.items()))
+        "brokers' memory: "
+        + ", ".join(f"{n} {mb:,.0f} MiB ({running[n]} brokers)" for n, mb in sorted(memory.items()))
     )
     return sent.all_ids <= seen and replied + expired >= len(sent.lookup_ids)

@@ -1,6 +1,7 @@
-"""``ProductionTopology``: NGSP and Hà Nội on two 3-broker SASL_SSL clusters, each service its
-own ``lgsp … run`` process with its own principal; faults on demand; everything stopped (and
-the clusters purged, unless kept) when the ``async with`` block ends, even on error."""
+"""``ProductionTopology``: NGSP and Hà Nội on two 3-broker (or 1-broker) SASL_SSL clusters,
+each service its own ``lgsp … run`` process with its own principal; faults on demand; everything
+stopped (and the clusters purged, unless kept) when the ``async with`` block ends, even on
+error."""
 
 from __future__ import annotations
 
@@ -46,6 +47,7 @@ class TopologyPlan:
         default_factory=lambda: {NGSP: "prod-ngsp", HANOI: "prod-hanoi"}
     )
     purge: bool = True  # delete the clusters' data at the end
+    brokers: int = 3  # per cluster: 3 as in production, 1 for a lighter run of the same services
 
 
 def _principals(plan: TopologyPlan, files: NodeFiles) -> dict[str, Principal]:
@@ -140,7 +142,10 @@ class ProductionTopology:
             starts = [
                 group.create_task(
                     start_cluster(
-                        self._patient(), self.plan.clusters[n], secure_mode=True, brokers=3
+                        self._patient(),
+                        self.plan.clusters[n],
+                        secure_mode=True,
+                        brokers=self.plan.brokers,
                     )
                 )
                 for n in NODES
@@ -252,8 +257,15 @@ class ProductionTopology:
     def webhook_url(self) -> str:
         return f"http://127.0.0.1:{self.ports.webhook}"
 
+    def brokers_running(self) -> dict[str, int]:
+        """How many brokers each node's cluster has running."""
+        return {
+            node: sum(1 for b in cluster_status(self.settings, c).brokers if b.running)
+            for node, c in self.plan.clusters.items()
+        }
+
     def broker_memory_mb(self) -> dict[str, float]:
-        """Resident memory of each cluster's three brokers together."""
+        """Resident memory of each cluster's brokers together."""
         return {
             node: sum(b.resident_memory_mb or 0.0 for b in cluster_status(self.settings, c).brokers)
             for node, c in self.plan.clusters.items()
