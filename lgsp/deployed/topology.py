@@ -13,12 +13,12 @@ import signal
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import TracebackType
 
 import structlog
 
 from bus.kafka import TopicSpec, ensure_topics
 from bus.kafka.security import KafkaSecurity
+from bus.lifecycle import Closing
 from bus.localkafka import cluster_status, secure, start_cluster, stop_cluster
 from bus.localkafka.layout import ClusterPaths, free_port, read_pid
 from bus.settings import Settings
@@ -91,7 +91,7 @@ def _principals(plan: TopologyPlan, files: NodeFiles) -> dict[str, Principal]:
     }
 
 
-class ProductionTopology:
+class ProductionTopology(Closing):
     """Use as ``async with ProductionTopology(settings, plan) as topology``."""
 
     def __init__(self, settings: Settings, plan: TopologyPlan) -> None:
@@ -125,12 +125,7 @@ class ProductionTopology:
             raise
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def aclose(self) -> None:
         await self._stack.aclose()
 
     async def _start(self) -> None:
