@@ -67,13 +67,16 @@ def _target(cluster: str | None) -> tuple[str, KafkaSecurity, secure.SecureFiles
         return settings.bootstrap_servers, settings.kafka_security(), None
     status = cluster_status(settings, cluster)
     files = secure.SecureFiles.of(ClusterPaths.of(settings.home, cluster))
-    if not status.running or not status.bootstrap_servers or not files.exists:
+    # the brokers that run: a 3-broker cluster with one down still has its quorum, and ops
+    # manage users and ACLs then too (a link cut off while a broker is being replaced)
+    running = [b.bootstrap_servers for b in status.brokers if b.running and b.bootstrap_servers]
+    if not running or not files.exists:
         raise LocalKafkaError(
             f"cluster {cluster!r} is not a running secure cluster: "
             f"`lgsp kafka up --name {cluster} --secure`",
             code="LGSP-KAFKA-NOT-SECURE",
         )
-    return status.bootstrap_servers, secure.client_security(files), files
+    return ",".join(running), secure.client_security(files), files
 
 
 @app.command("user-add")

@@ -5,7 +5,6 @@ security user-add`` (its password only in the 0600 env file it writes) then the 
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,32 +63,15 @@ async def grant(principal: Principal) -> None:
     )
 
 
-def super_user_env(settings: Settings, cluster: str, bootstrap: str) -> dict[str, str]:
-    """The environment of ``lgsp security`` run without ``--cluster`` (as against a production
-    cluster): the super user's ``LGSP_*`` settings. ``--cluster`` wants every local broker
-    running, and these commands also run while one is down."""
-    files = secure.SecureFiles.of(ClusterPaths.of(settings.home, cluster))
-    admin = secure.client_security(files)
-    assert admin.password is not None and admin.ca_file is not None
-    return {
-        **{k: v for k, v in os.environ.items() if not k.startswith("LGSP_KAFKA_")},
-        "LGSP_BOOTSTRAP_SERVERS": bootstrap,
-        "LGSP_KAFKA_SECURITY_PROTOCOL": admin.protocol,
-        "LGSP_KAFKA_SASL_MECHANISM": admin.sasl_mechanism,
-        "LGSP_KAFKA_USERNAME": secure.ADMIN_USER,
-        "LGSP_KAFKA_PASSWORD": admin.password.get_secret_value(),
-        "LGSP_KAFKA_CA_FILE": str(admin.ca_file),
-    }
+async def revoke(principal: Principal) -> None:
+    """Revoke every ACL of the principal (it keeps its login but may do nothing); works with
+    one of the cluster's brokers down."""
+    await security_command("revoke", "--user", principal.user, "--cluster", principal.cluster)
 
 
-async def revoke(principal: Principal, env: dict[str, str]) -> None:
-    """Revoke every ACL of the principal (it keeps its login but may do nothing)."""
-    await security_command("revoke", "--user", principal.user, env=env)
-
-
-async def grant_again(principal: Principal, env: dict[str, str]) -> None:
-    """The principal's grant, through the super user's settings in ``env``."""
-    await security_command(*principal.grant, "--user", principal.user, env=env)
+async def grant_again(principal: Principal) -> None:
+    """The principal's grant again (after ``revoke``)."""
+    await grant(principal)
 
 
 async def create_all(principals: list[Principal]) -> None:

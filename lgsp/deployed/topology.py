@@ -294,14 +294,8 @@ class ProductionTopology(Closing):
 
     async def cut_link(self, node: str) -> None:
         """Refuse ``node``'s link on its peer's cluster: its principal's ACLs revoked there."""
-        await principals.revoke(self.principals[f"link-{node}"], self._super_user_env(node))
+        await principals.revoke(self.principals[f"link-{node}"])
 
     async def restore_link(self, node: str) -> None:
         """Give ``node``'s link its grant on the peer's cluster again (``grant-link``)."""
-        await principals.grant_again(self.principals[f"link-{node}"], self._super_user_env(node))
-
-    def _super_user_env(self, node: str) -> dict[str, str]:
-        """The super user's settings on the cluster holding ``node``'s link principal."""
-        cluster = self.principals[f"link-{node}"].cluster
-        peer = next(n for n, c in self.plan.clusters.items() if c == cluster)
-        return principals.super_user_env(self.settings, cluster, self.bootstraps[peer])
+        await principals.grant_again(self.principals[f"link-{node}"])
