@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shutil
 import signal
 import sys
 import time
@@ -82,7 +83,7 @@ class ServiceProcess:
         self.spec.log_file.parent.mkdir(parents=True, exist_ok=True)
         with self.spec.log_file.open("ab") as out:
             self.process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "lgsp", *self.spec.args,
+                *dies_with_parent(sys.executable, "-m", "lgsp", *self.spec.args),
                 stdout=out, stderr=out, env=self.spec.environment(), start_new_session=True,
             )  # fmt: skip
         self.starts += 1
@@ -134,6 +135,13 @@ class ServiceProcess:
         except TimeoutError:
             _kill_group(process.pid, signal.SIGKILL)
             await process.wait()
+
+
+def dies_with_parent(*argv: str) -> tuple[str, ...]:
+    """``argv`` run so that it gets SIGTERM when the launcher dies, even by SIGKILL, instead of
+    running on as an orphan (util-linux ``setpriv --pdeathsig``; as is where it is missing)."""
+    setpriv = shutil.which("setpriv")
+    return (setpriv, "--pdeathsig", "TERM", *argv) if setpriv else argv
 
 
 def _kill_group(pid: int, sig: signal.Signals) -> None:
