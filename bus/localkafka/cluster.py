@@ -16,7 +16,7 @@ import fcntl
 import shutil
 import signal
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -36,6 +36,7 @@ from bus.settings import Settings
 from schemas.errors import LocalKafkaError
 
 MAX_BROKERS = 5
+_LOCK_POLL_S = 0.1  # how often a start or stop waiting for the cluster's lock tries again
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,7 @@ async def start_cluster(
     paths = ClusterPaths.of(settings.home, name)
     paths.root.mkdir(parents=True, exist_ok=True)
     began = time.monotonic()
-    with _exclusive(paths):
+    async with exclusive(paths):
         files = secure.SecureFiles.of(paths)
         if secure_mode and paths.formatted and not files.exists:
             raise LocalKafkaError(
@@ -156,7 +157,7 @@ async def stop_cluster(settings: Settings, name: str, purge: bool = False) -> bo
     paths = ClusterPaths.of(settings.home, name)
     if not paths.root.exists():
         return False
-    with _exclusive(paths):
+    async with exclusive(paths):
         stopped = await asyncio.gather(
             *(nodes.stop_node(n, settings.kafka_stop_timeout_s) for n in paths.nodes())
         )
@@ -218,11 +219,19 @@ async def local_cluster(
             await stop_cluster(settings, name)
 
 
-@contextlib.contextmanager
-def _exclusive(paths: ClusterPaths) -> Iterator[None]:
-    """Serialise start/stop of one cluster across processes (the kernel frees it on death)."""
+@contextlib.asynccontextmanager
+async def exclusive(paths: ClusterPaths) -> AsyncIterator[None]:
+    """Serialise start/stop of one cluster across processes and tasks (the kernel frees the
+    lock when its holder dies). Waiting never blocks the event loop: a stop waiting in the
+    same process as the start that holds the lock lets that start finish (a blocking flock
+    froze both), and a cancelled wait leaves no lock behind."""
     with paths.lock_file.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                await asyncio.sleep(_LOCK_POLL_S)
         try:
             yield
         finally:
