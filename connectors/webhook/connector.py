@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import ClassVar
 
 import structlog
@@ -19,6 +20,7 @@ from connectors.webhook.config import WebhookConfig
 from schemas.errors import LgspError
 
 log = structlog.get_logger("lgsp.connector.webhook")
+_levels = logging.getLogger("lgsp.connector.webhook")  # the stdlib logger behind ``log``
 
 
 class WebhookConnector(Connector[WebhookConfig]):
@@ -63,8 +65,9 @@ class WebhookConnector(Connector[WebhookConfig]):
                 ) from error
             finally:
                 gauge.dec()
-        with bind_record(built.envelope):
-            log.debug("webhook_event_published", topic=landed.topic, offset=landed.offset)
+        if _levels.isEnabledFor(logging.DEBUG):  # binding the record costs more than the line
+            with bind_record(built.envelope):
+                log.debug("webhook_event_published", topic=landed.topic, offset=landed.offset)
         return Accepted(
             id=built.envelope.id,
             type=built.envelope.type,
