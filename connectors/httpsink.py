@@ -23,7 +23,7 @@ from connectors.config import ConnectorConfig, SinkConfig
 from connectors.errors import RetriableDeliveryError
 from connectors.httpbatch import BatchPoster
 from connectors.httppool import HttpPool
-from connectors.retry import check_status
+from connectors.retry import check_status, took_it
 from connectors.sink import Delivery, SinkConnector
 from schemas.envelope import format_time
 
@@ -155,4 +155,5 @@ class HttpSink(SinkConnector[HttpSinkConfig]):
             raise RetriableDeliveryError(
                 f"{type(error).__name__} calling {self.config.url}: {error}"
             ) from error
-        check_status(response.status_code, response.text, response.headers.get("retry-after"))
+        if not took_it(response.status_code):  # the answer's text is read only to say why
+            check_status(response.status_code, response.text, response.headers.get("retry-after"))
