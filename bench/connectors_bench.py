@@ -87,13 +87,38 @@ async def _bare_produce(bootstrap: str, topic: str, count: int) -> float:
         await producer.stop()
 
 
+PROFILES: Path | None = None  # --py-spy DIR: every measured process sampled into DIR
+CPU_MS: dict[str, float] = {}  # CPU milliseconds per request or record, by what was measured
+
+
+def _cpu_s(pid: int | None = None) -> float:
+    """CPU seconds (user + system) a process has used: this one, or a child by its pid."""
+    if pid is None:
+        return time.process_time()
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def _profiled(process: asyncio.subprocess.Process, name: str) -> None:
+    """With --py-spy, sample ``process`` until it exits (collapsed stacks in DIR/name.txt)."""
+    if PROFILES is not None:
+        spy = Path(sys.executable).parent / "py-spy"
+        await asyncio.create_subprocess_exec(
+            str(spy), "record", "--pid", str(process.pid), "--format", "raw", "--rate", "200",
+            "--output", str(PROFILES / f"{name}.txt"), "--nonblocking",
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+        )  # fmt: skip
+
+
 async def _child(config: Path, bootstrap: str, log: Path) -> asyncio.subprocess.Process:
     env = {**os.environ, "LGSP_BOOTSTRAP_SERVERS": bootstrap, "LGSP_LOG_LEVEL": "WARNING"}
     handle = log.open("ab")
-    return await asyncio.create_subprocess_exec(
+    process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "lgsp", "connector", "run", str(config),
         stdout=handle, stderr=handle, env=env,
     )  # fmt: skip
+    await _profiled(process, config.stem)
+    return process
 
 
 async def _post_all(
@@ -161,7 +186,9 @@ async def _webhook(bootstrap: str, folder: Path, count: int, concurrency: int) -
     )  # fmt: skip
     process = await _child(config, bootstrap, folder / "webhook.log")
     headers = {"X-Api-Key": KEY, "Content-Type": "application/json"}
-    return await _measure_endpoint(bootstrap, process, port, topic, count, concurrency, headers)
+    return await _measure_endpoint(
+        bootstrap, process, port, topic, count, concurrency, headers, "webhook"
+    )
 
 
 async def _measure_endpoint(
@@ -172,9 +199,11 @@ async def _measure_endpoint(
     count: int,
     concurrency: int,
     headers: dict[str, str],
+    name: str,
 ) -> float:
     """Requests/s of POSTs of ``count`` dossiers (after 200 to warm up) to an ingress process
-    on ``port`` that publishes to ``topic``; every one is then counted on Kafka."""
+    on ``port`` that publishes to ``topic``; every one is then counted on Kafka. The process's
+    CPU time per request goes to ``CPU_MS[name]``."""
     url = f"http://127.0.0.1:{port}/events/dossier.status"
     try:
         async with httpx.AsyncClient() as client:
@@ -186,7 +215,9 @@ async def _measure_endpoint(
                     await asyncio.sleep(0.1)
         bodies = [json.dumps(_dossier(i)).encode() for i in range(count)]
         await _post_all(url, bodies[:200], concurrency, headers)  # warm-up
+        cpu = _cpu_s(process.pid)
         rate = await _post_all(url, bodies, concurrency, headers)
+        CPU_MS[name] = (_cpu_s(process.pid) - cpu) * 1000 / count
     finally:
         process.terminate()
         await process.wait()
@@ -208,8 +239,11 @@ async def _bare_webhook(bootstrap: str, count: int, concurrency: int) -> float:
         args.append("--uvloop")
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)}
     process = await asyncio.create_subprocess_exec(sys.executable, str(script), *args, env=env)
+    await _profiled(process, "bare-webhook")
     headers = {"Content-Type": "application/json"}
-    return await _measure_endpoint(bootstrap, process, port, topic, count, concurrency, headers)
+    return await _measure_endpoint(
+        bootstrap, process, port, topic, count, concurrency, headers, "bare endpoint"
+    )
 
 
 def _agency_app(stamps: list[float], seen: set[str]) -> FastAPI:
@@ -237,7 +271,7 @@ def _agency_app(stamps: list[float], seen: set[str]) -> FastAPI:
 
 
 async def _run_sink(
-    bootstrap: str, folder: Path, count: int, config: dict[str, Any], seen: set[str]
+    bootstrap: str, folder: Path, count: int, config: dict[str, Any], seen: set[str], name: str
 ) -> None:
     node = config["node"]
     inbox = inbox_topic(node, WARD)
@@ -258,8 +292,14 @@ async def _run_sink(
     process = await _child(path, bootstrap, folder / "sink.log")
     try:
         deadline = time.monotonic() + 600
+        while not seen and time.monotonic() < deadline:  # noqa: ASYNC110
+            await asyncio.sleep(0.005)
+        started, cpu, app_cpu = len(seen), _cpu_s(process.pid), _cpu_s()
         while len(seen) < count and time.monotonic() < deadline:  # noqa: ASYNC110
             await asyncio.sleep(0.05)
+        delivered = len(seen) - started
+        CPU_MS[name] = (_cpu_s(process.pid) - cpu) * 1000 / delivered
+        CPU_MS[f"agency app beside the {name}"] = (_cpu_s() - app_cpu) * 1000 / delivered
     finally:
         process.terminate()
         await process.wait()
@@ -285,20 +325,22 @@ async def _sink(
         url = f"http://127.0.0.1:{bound_port(server)}"
         bodies = [json.dumps({"data": _dossier(i)}).encode() for i in range(count)]
         headers = {"Content-Type": "application/json", "Idempotency-Key": "x"}
+        cpu = _cpu_s()
         bare_http = await _post_all(f"{url}/inbox", bodies, concurrency, headers)
+        CPU_MS["bare httpx and agency app"] = (_cpu_s() - cpu) * 1000 / count
         stamps.clear()
         seen.clear()
         base = {"kind": "http-sink", "name": "sink", "agency": WARD, "url": f"{url}/inbox",
                 "max_in_flight": 256, "max_connections": concurrency,
                 "max_batch": 2000}  # fmt: skip
         node = f"bench{uuid.uuid4().hex[:6]}"
-        await _run_sink(bootstrap, folder, count, base | {"node": node}, seen)
+        await _run_sink(bootstrap, folder, count, base | {"node": node}, seen, "sink")
         single = rate()
         batched = base | {
             "node": f"bench{uuid.uuid4().hex[:6]}",
             "batch": {"url": f"{url}/batch", "max_records": batch_records},
         }
-        await _run_sink(bootstrap, folder, count * 5, batched, seen)
+        await _run_sink(bootstrap, folder, count * 5, batched, seen, "batch sink")
         batch = rate()
     return single, bare_http, batch
 
@@ -312,7 +354,12 @@ async def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--uvloop", action="store_true", help="uvloop, not asyncio's loop")
     parser.add_argument("--batch-records", type=int, default=100, help="records per batch POST")
+    parser.add_argument("--py-spy", type=Path, help="sample the measured processes into DIR")
     args = parser.parse_args()
+    if args.py_spy is not None:
+        global PROFILES
+        PROFILES = args.py_spy
+        PROFILES.mkdir(parents=True, exist_ok=True)
     async with bench_broker(Settings()) as bootstrap:
         warm = f"bench.warm.{uuid.uuid4().hex[:6]}"
         await ensure_topics(bootstrap, [TopicSpec(warm, PARTITIONS)])
@@ -337,6 +384,8 @@ async def main() -> None:
           f"webhook/bare endpoint {webhook / bare_webhook:.2f} (target >= 0.90), "
           f"sink/bare HTTP {sink / bare_http:.2f} (target >= 0.90); "
           f"batch mode {batch:,.0f} records/s (target >= 5,000)")  # fmt: skip
+    print("CPU ms per request or record: "
+          + ", ".join(f"{name} {ms:.3f}" for name, ms in CPU_MS.items()))  # fmt: skip
 
 
 if __name__ == "__main__":

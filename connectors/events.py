@@ -12,6 +12,7 @@ from typing import Any
 
 from bus.kafka import OutgoingRecord
 from connectors.topics import connector_dlq_topic
+from schemas.catalog import SchemaVersion
 from schemas.codec import AvroCodec
 from schemas.envelope import Envelope
 from schemas.ids.agency import AgencyCode
@@ -51,6 +52,16 @@ class SourceEvent:
 
 
 @dataclass(frozen=True)
+class CheckedEvent:
+    """A source event whose record fits its schema and breaks none of the standards' rules,
+    with that record already in the codec's form (so it is converted and checked once)."""
+
+    event: SourceEvent
+    schema: SchemaVersion
+    record: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class BuiltEvent:
     envelope: Envelope
     record: OutgoingRecord
@@ -65,6 +76,11 @@ class EventBuilder:
     agency: str
     codec: AvroCodec = field(default_factory=AvroCodec)
     directory: AgencyDirectory | None = None  # None: the contract's bundled directory
+    # topic names by event type: named once, not per record
+    _topics: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _validated: tuple[str, bytes] = field(
+        default_factory=lambda: (VALIDATED_HEADER, ruleset_id().encode()), init=False, repr=False
+    )
 
     def event_id(self, identity: str | None) -> str:
         if identity is None:
@@ -82,6 +98,13 @@ class EventBuilder:
             raise ValidationError(schema.subject, [too_deep])
         record = from_json(schema, dict(event.data))
         check(schema.subject, record, self.directory)
+        return self.build_checked(CheckedEvent(event, schema, record))
+
+    def build_checked(self, checked: CheckedEvent) -> BuiltEvent:
+        """Encode an event already checked against its schema and the standards' rules (the
+        webhook checks every request before it answers); its recipients must be agency
+        codes (ContractError otherwise)."""
+        event, schema = checked.event, checked.schema
         for code in event.recipients:
             AgencyCode.parse(code)
         envelope = Envelope.new(
@@ -92,17 +115,12 @@ class EventBuilder:
             recipients=tuple(event.recipients),
             correlation_id=event.correlation_id,
         )._replace(id=self.event_id(event.identity))
-        value = self.codec.encode(schema, record)
-        topic = str(event_topic(self.node, schema.event_type))
-        return BuiltEvent(
-            envelope,
-            OutgoingRecord(
-                topic,
-                value,
-                event.key.encode(),
-                [*envelope.to_headers(), (VALIDATED_HEADER, ruleset_id().encode())],
-            ),
-        )
+        value = self.codec.encode(schema, checked.record)
+        topic = self._topics.get(schema.event_type)
+        if topic is None:
+            topic = self._topics[schema.event_type] = str(event_topic(self.node, schema.event_type))
+        headers = [*envelope.to_headers(), self._validated]
+        return BuiltEvent(envelope, OutgoingRecord(topic, value, event.key.encode(), headers))
 
     def parked_event(self, event: SourceEvent, code: str, reason: str) -> OutgoingRecord:
         """A source event that could not be published, kept as JSON in the connector's DLQ."""

@@ -146,7 +146,7 @@ class ConnectorMetrics(Metrics):
             self.lag.labels(self.connector, str(partition)).set(lag)
 
     def count(self, outcome: str, amount: int = 1) -> None:
-        self.records.labels(self.connector, outcome).inc(amount)
+        self.child(self.records, outcome).inc(amount)
 
     def park(self, code: str) -> None:
         self.parked.labels(self.connector, code).inc()

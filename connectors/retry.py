@@ -51,13 +51,16 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
-def check_status(status: int, body: str, retry_after: str | None) -> None:
-    """Raise the delivery error an HTTP status means; return if the target took the record.
+def took_it(status: int) -> bool:
+    """Whether the target took the record: 2xx, or 409 Conflict, which an idempotent target
+    answers for an Idempotency-Key it has already seen."""
+    return 200 <= status < 300 or status == 409
 
-    2xx is success; so is 409 Conflict, which an idempotent target answers for an
-    Idempotency-Key it has already seen.
-    """
-    if 200 <= status < 300 or status == 409:
+
+def check_status(status: int, body: str, retry_after: str | None) -> None:
+    """Raise the delivery error an HTTP status means; return if the target took the record
+    (``took_it``)."""
+    if took_it(status):
         return
     snippet = " ".join(body.split())[:300]
     if status >= 500 or status in _RETRIABLE_4XX:

@@ -212,14 +212,15 @@ class SinkConnector(Connector[SinkConfigT]):
 
     async def _deliver_with_retries(self, record: Record, delivery: Delivery) -> None:
         policy, name = self.config.retry, self.config.name
-        gauge = self.metrics.in_flight.labels(name)
+        gauge = self.metrics.child(self.metrics.in_flight)
         attempt = 0
         while True:
             attempt += 1
             started = time.perf_counter()
             gauge.inc()
             try:
-                await self.deliver(replace(delivery, attempt=attempt))
+                # the first attempt is the delivery as decoded: no copy per record
+                await self.deliver(delivery if attempt == 1 else replace(delivery, attempt=attempt))
             except PermanentDeliveryError as error:
                 await self._park(record, error.code, error.message, attempts=attempt)
                 return
@@ -243,7 +244,7 @@ class SinkConnector(Connector[SinkConfigT]):
                 continue
             finally:
                 gauge.dec()
-            self.metrics.seconds.labels(name).observe(time.perf_counter() - started)
+            self.metrics.child(self.metrics.seconds).observe(time.perf_counter() - started)
             delay_s = self._delivered(delivery)
             log.debug("sink_delivered", attempt=attempt, delay_s=round(delay_s, 3))
             return

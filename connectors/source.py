@@ -147,7 +147,7 @@ class SourceConnector(Connector[SourceConfigT]):
 
     async def _enqueue(self, record: OutgoingRecord) -> asyncio.Future[object]:
         await self._slots.acquire()
-        gauge = self.metrics.in_flight.labels(self.config.name)
+        gauge = self.metrics.child(self.metrics.in_flight)
         gauge.inc()
         future: asyncio.Future[object] = await self.publisher.enqueue(record)
 

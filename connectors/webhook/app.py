@@ -11,7 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from connectors.events import SourceEvent
+from connectors.events import CheckedEvent
 from connectors.metrics import ConnectorMetrics
 from connectors.webhook.config import WebhookConfig
 from connectors.webhook.intake import (
@@ -84,7 +84,7 @@ class BulkAnswer(BaseModel):
     results: list[RecordResult]
 
 
-Publish = Callable[[SourceEvent], Awaitable[Accepted]]
+Publish = Callable[[CheckedEvent], Awaitable[Accepted]]
 _REFUSALS: dict[int | str, dict[str, Any]] = {
     status: {"model": Problem, "description": text}
     for status, text in {
@@ -137,7 +137,7 @@ def webhook_app(
     }
 
     def answer(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Any:
-        metrics.requests.labels(config.name, str(status)).inc()
+        metrics.child(metrics.requests, str(status)).inc()
         return JSONResponse(body, status, headers=headers)
 
     @app.post(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import ClassVar
 
 import structlog
@@ -12,13 +13,14 @@ from bus.httpserver import http_server
 from bus.kafka import KafkaPublisher
 from bus.logging import bind_record
 from connectors.config import ConnectorConfig
-from connectors.events import EventBuilder, SourceEvent
+from connectors.events import CheckedEvent, EventBuilder
 from connectors.lifecycle import Connector, bound_port
 from connectors.webhook.app import Accepted, webhook_app
 from connectors.webhook.config import WebhookConfig
 from schemas.errors import LgspError
 
 log = structlog.get_logger("lgsp.connector.webhook")
+_levels = logging.getLogger("lgsp.connector.webhook")  # the stdlib logger behind ``log``
 
 
 class WebhookConnector(Connector[WebhookConfig]):
@@ -44,13 +46,13 @@ class WebhookConnector(Connector[WebhookConfig]):
         server = await self.enter.enter_async_context(http_server(app, config.host, config.port))
         self.port = bound_port(server)
 
-    async def publish(self, event: SourceEvent) -> Accepted:
+    async def publish(self, event: CheckedEvent) -> Accepted:
         """Publish and wait for the broker's acknowledgement (at most max_in_flight at once:
         further requests wait, which slows callers down instead of exhausting memory)."""
-        built = self.builder.build(event)
+        built = self.builder.build_checked(event)
         # a topic in wire_format.confluent_topics gets a Confluent frame (schema registered)
         record = await self.wire.outgoing(built.record)
-        gauge = self.metrics.in_flight.labels(self.config.name)
+        gauge = self.metrics.child(self.metrics.in_flight)
         async with self._slots:
             gauge.inc()
             try:
@@ -63,8 +65,9 @@ class WebhookConnector(Connector[WebhookConfig]):
                 ) from error
             finally:
                 gauge.dec()
-        with bind_record(built.envelope):
-            log.debug("webhook_event_published", topic=landed.topic, offset=landed.offset)
+        if _levels.isEnabledFor(logging.DEBUG):  # binding the record costs more than the line
+            with bind_record(built.envelope):
+                log.debug("webhook_event_published", topic=landed.topic, offset=landed.offset)
         return Accepted(
             id=built.envelope.id,
             type=built.envelope.type,

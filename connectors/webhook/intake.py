@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from connectors.events import SourceEvent
+from connectors.events import CheckedEvent, SourceEvent
 from connectors.fieldpath import text_at, values_at
 from connectors.webhook.config import CallingAgency, WebhookConfig, hash_api_key
 from schemas.catalog import bundled_catalog
@@ -153,15 +153,18 @@ def to_event(
     idempotency_key: str | None,
     correlation_id: str | None,
     directory: AgencyDirectory | None = None,
-) -> SourceEvent:
-    """The event to publish, or a Refusal listing every problem (422; 403 if it speaks for
-    another agency)."""
+) -> CheckedEvent:
+    """The event to publish, converted and checked (``data`` is already depth-checked by
+    ``parse_body`` or ``check_depth``), or a Refusal listing every problem (422; 403 if it
+    speaks for another agency)."""
     rule = config.subjects[subject]
     problems: list[str] = []
     broken: list[Violation] = []
+    schema = bundled_catalog().get(subject)
+    record: dict[str, Any] = {}
     try:
-        schema = bundled_catalog().get(subject)
-        broken = violations(subject, from_json(schema, data), directory)
+        record = from_json(schema, data)
+        broken = violations(subject, record, directory)
     except LgspError as error:
         problems.extend(getattr(error, "problems", [error.message]))
     if not isinstance(data, dict):
@@ -196,7 +199,7 @@ def to_event(
             violations=[v.as_json() for v in broken],
         )
     assert key is not None
-    return SourceEvent(
+    event = SourceEvent(
         subject=subject,
         data=data,
         key=key,
@@ -205,3 +208,4 @@ def to_event(
         correlation_id=correlation_id,
         source=agency.code,
     )
+    return CheckedEvent(event, schema, record)

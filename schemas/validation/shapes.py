@@ -60,6 +60,8 @@ def _too_long(limit: TextLimit, where: str, value: str) -> Violation:
 def json_depth_violation(value: Any, limit: int = MAX_JSON_DEPTH) -> Violation | None:
     """The first place a parsed JSON value nests deeper than ``limit`` (iterative: it never
     recurses, whatever the depth)."""
+    if not _deeper_than(value, limit):  # every ingress asks: no paths built for a fit record
+        return None
     stack: list[tuple[Any, int, str]] = [(value, 0, "$")]
     while stack:
         node, depth, where = stack.pop()
@@ -71,3 +73,19 @@ def json_depth_violation(value: Any, limit: int = MAX_JSON_DEPTH) -> Violation |
             else:
                 stack.extend((child, depth + 1, f"{where}[{i}]") for i, child in enumerate(node))
     return None
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether any dict or list in ``value`` sits ``limit`` levels deep (iterative)."""
+    level: list[Any] = [value]
+    for _ in range(limit):
+        children: list[Any] = []
+        for node in level:
+            if isinstance(node, dict):
+                children.extend(c for c in node.values() if isinstance(c, dict | list))
+            elif isinstance(node, list):
+                children.extend(c for c in node if isinstance(c, dict | list))
+        if not children:
+            return False
+        level = children
+    return any(isinstance(node, dict | list) for node in level)

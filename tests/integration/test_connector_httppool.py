@@ -1,0 +1,62 @@
+"""The HTTP sink's connections (``HttpPool``) against a real application on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from bus.httpserver import bound_port, http_server
+from connectors.httppool import HttpPool
+
+
+def _target(peak: list[int]) -> FastAPI:
+    app = FastAPI()
+    busy = [0]
+
+    @app.post("/inbox")
+    async def inbox(request: Request) -> JSONResponse:
+        busy[0] += 1
+        peak[0] = max(peak[0], busy[0])
+        await asyncio.sleep(0.01)
+        busy[0] -= 1
+        answer = JSONResponse(
+            {
+                "cookie": request.headers.get("cookie"),
+                "authorization": request.headers.get("authorization"),
+                "key": request.headers.get("idempotency-key"),
+                "body": (await request.body()).decode(),
+            }
+        )
+        answer.set_cookie("session", "s-1")
+        return answer
+
+    return app
+
+
+async def test_configured_headers_and_the_targets_cookies_are_sent() -> None:
+    """Every POST carries the configured headers and its own; a cookie the target set is sent
+    back on the next POSTs, as httpx's client would."""
+    async with http_server(_target([0]), "127.0.0.1", 0) as server:
+        url = f"http://127.0.0.1:{bound_port(server)}/inbox"
+        async with HttpPool(2, 5.0, {"Authorization": "Bearer t"}) as pool:
+            first = await pool.post(url, b"one", {"Idempotency-Key": "k1"})
+            second = await pool.post(url, b"two", {"Idempotency-Key": "k2"})
+    assert first.json() == {"cookie": None, "authorization": "Bearer t", "key": "k1", "body": "one"}
+    assert second.json()["cookie"] == "session=s-1"
+    assert second.json()["key"] == "k2"
+
+
+async def test_callers_beyond_the_connections_wait_and_all_are_answered() -> None:
+    """With 64 callers and 4 connections, the target never sees more than 4 requests at once,
+    and every caller gets its own answer."""
+    peak = [0]
+    async with http_server(_target(peak), "127.0.0.1", 0) as server:
+        url = f"http://127.0.0.1:{bound_port(server)}/inbox"
+        async with HttpPool(4, 5.0) as pool:
+            answers = await asyncio.gather(
+                *(pool.post(url, str(i).encode(), {"Idempotency-Key": str(i)}) for i in range(64))
+            )
+    assert [a.json()["body"] for a in answers] == [str(i) for i in range(64)]
+    assert 1 < peak[0] <= 4
