@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from connectors.config import ConnectorConfig, SinkConfig
 from connectors.errors import RetriableDeliveryError
 from connectors.httpbatch import BatchPoster
-from connectors.httppool import HttpPool
+from connectors.httppool import HttpPool, environment_proxy
 from connectors.retry import check_status, took_it
 from connectors.sink import Delivery, SinkConnector
 from schemas.envelope import format_time
@@ -64,7 +64,7 @@ class HttpSinkConfig(SinkConfig):
     proxy: str | None = Field(
         default=None,
         description="HTTP proxy to reach the target through, e.g. http://proxy.local:3128 "
-        "(the environment's HTTP_PROXY is not read).",
+        "(default: the environment's HTTPS_PROXY / HTTP_PROXY / ALL_PROXY, minus NO_PROXY).",
     )
     batch: HttpBatchConfig | None = Field(
         default=None, description="Send CloudEvents batches (targets that take them)."
@@ -106,7 +106,12 @@ class HttpSink(SinkConnector[HttpSinkConfig]):
     async def open_sink(self) -> None:
         config = self.config
         self.pool = await self.enter.enter_async_context(
-            HttpPool(config.max_connections, config.timeout_s, config.headers, proxy=config.proxy)
+            HttpPool(
+                config.max_connections,
+                config.timeout_s,
+                config.headers,
+                proxy=config.proxy or environment_proxy(config.url),
+            )
         )
         self.batches: BatchPoster | None = None
         if config.batch is not None:

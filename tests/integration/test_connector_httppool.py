@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from bus.httpserver import bound_port, http_server
-from connectors.httppool import HttpPool
+from connectors.httppool import HttpPool, environment_proxy
 
 
 def _target(peak: list[int]) -> FastAPI:
@@ -60,3 +61,44 @@ async def test_callers_beyond_the_connections_wait_and_all_are_answered() -> Non
             )
     assert [a.json()["body"] for a in answers] == [str(i) for i in range(64)]
     assert 1 < peak[0] <= 4
+
+
+async def test_the_environments_proxy_carries_the_posts_unless_no_proxy_lists_the_host(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Without a configured proxy, HTTP_PROXY from the environment is the one the sink's POSTs
+    go through (a forward proxy on loopback sees the absolute URL), and NO_PROXY exempts a
+    host, as httpx's client does."""
+    seen: list[bytes] = []
+
+    async def proxy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        seen.append(head.split(b"\r\n", 1)[0])
+        length = next(
+            int(line.split(b":", 1)[1])
+            for line in head.split(b"\r\n")
+            if line.lower().startswith(b"content-length:")
+        )
+        await reader.readexactly(length)
+        writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(proxy, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    for name in ("NO_PROXY", "no_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{port}")
+    target = "http://agency.example:8080/inbox"
+    try:
+        assert environment_proxy(target) == f"http://127.0.0.1:{port}"
+        async with HttpPool(1, 5.0, proxy=environment_proxy(target)) as pool:
+            answer = await pool.post(target, b"{}", {"Idempotency-Key": "k"})
+        assert answer.status_code == 200
+        assert seen == [b"POST http://agency.example:8080/inbox HTTP/1.1"]
+        monkeypatch.setenv("NO_PROXY", "agency.example")
+        assert environment_proxy(target) is None
+        assert environment_proxy("https://other.example/inbox") is None  # no HTTPS_PROXY
+    finally:
+        server.close()
+        await server.wait_closed()
