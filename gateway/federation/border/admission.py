@@ -16,7 +16,6 @@ before. One border process runs per node (its transactional id fences any older 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -39,7 +38,12 @@ from gateway.federation.border.state import (
     ensure_audit_topic,
     restore_state,
 )
-from gateway.federation.border.verify import Refusal, VerifiedRoots, verify_record
+from gateway.federation.border.verify import (
+    Refusal,
+    VerifiedRoots,
+    read_arrival,
+    verify_arrival,
+)
 from gateway.federation.metrics import FederationMetrics
 from gateway.federation.receipts.receipt import RECEIPT_TYPE, make_receipts
 from gateway.federation.trust.signing import NodeSigner
@@ -54,14 +58,6 @@ from schemas.topics import border_topic, event_topic, gateway_topic
 
 log = structlog.get_logger("lgsp.border")
 Record: TypeAlias = ConsumerRecord[bytes, bytes]
-
-
-_AUDITED = frozenset({"ce_id", "ce_type", "ce_source", "ce_recipients"})
-
-
-def _text(headers: dict[str, bytes], name: str) -> str | None:
-    value = headers.get(name)
-    return None if value is None else value.decode("utf-8", errors="strict")
 
 
 def refused_topic(node: str) -> str:
@@ -110,6 +106,9 @@ class Border:
         self._accepted_children: dict[tuple[str, str], Counter] = {}
         self._event_topics: dict[str, str] = {}
         self._audit_topic = audit_topic(node)
+        self._peers: dict[str, tuple[str, tuple[str, bytes]]] = {}  # topic -> peer, its header
+        self._clock_ms = -1
+        self._now = (datetime.now(UTC), "")
 
     async def run(self) -> None:
         if not self.peers:
@@ -220,44 +219,43 @@ class Border:
         await acks
 
     def _decide(self, record: Record, state: BorderState, routed: set[str]) -> list[Output]:
-        peer = record.topic.rsplit(".", 1)[1]
-        now = datetime.now(UTC)
+        peer, peer_header = self._peer(record.topic)
+        now, at = self._clock()
         registry = self.trust.registry
         assert registry is not None
-        outcome = verify_record(
-            registry, peer, record.headers, record.key, record.value, now, self.max_age, self._roots
-        )
-        found = {k: v for k, v in record.headers if k in _AUDITED}
-        recipients = _text(found, "ce_recipients")
-        audit = {
-            "at": format_time(now),
+        # the headers read and the value hashed once, for the verification and the audit entry
+        arrival, unreadable = read_arrival(peer, record.headers, record.key, record.value)
+        outcome = unreadable or verify_arrival(registry, arrival, now, self.max_age, self._roots)
+        text = arrival.text
+        recipients = text.get("ce_recipients")
+        audit: dict[str, object] = {
+            "at": at,
             "node": self.node,
             "peer": peer,
-            "ce_id": _text(found, "ce_id"),
-            "ce_type": _text(found, "ce_type"),
-            "ce_source": _text(found, "ce_source"),
+            "ce_id": text.get("ce_id"),
+            "ce_type": text.get("ce_type"),
+            "ce_source": text.get("ce_source"),
             "recipients": recipients,
-            "value_sha256": hashlib.sha256(record.value or b"").hexdigest(),
+            "value_sha256": arrival.value_sha256,
             "origin": f"{record.topic}/{record.partition}/{record.offset}",
         }
         if isinstance(outcome, Refusal):
             return self._refuse(record, state, audit, outcome, now)
         envelope = outcome.envelope
+        audit["key_id"] = outcome.key_id
         key = state.dedup_key(envelope.id, recipients)
         if state.is_duplicate(key):
             self.metrics.duplicates.labels(self.node, peer).inc()
-            entry = state.append_encoded(
-                {**audit, "decision": "duplicate", "key_id": outcome.key_id}
-            )
-            return [self._audit_output(entry)]
+            audit["decision"] = "duplicate"
+            return [self._audit_output(state.append_encoded(audit))]
         if envelope.type not in routed:
+            del audit["key_id"]  # a refusal's entry names its code and reason instead
             refusal = Refusal(errors.NO_ROUTE, f"{self.node} has no route for {envelope.type}")
             return self._refuse(record, state, audit, refusal, now)
-        entry = state.append_encoded(
-            {**audit, "decision": "accepted", "key_id": outcome.key_id}, key, at=now
-        )
+        audit["decision"] = "accepted"
+        entry = state.append_encoded(audit, key, at=now)
         self._accepted(peer, envelope.type).inc()
-        headers = [*record.headers, ("lgsp-border-from", peer.encode())]
+        headers = [*record.headers, peer_header]
         outputs = [
             Output(self._event_topic(envelope.type), record.key, record.value, headers),
             self._audit_output(entry),
@@ -265,6 +263,23 @@ class Border:
         if envelope.type != RECEIPT_TYPE and RECEIPT_TYPE in routed:
             outputs += self._receipts(record, envelope)
         return outputs
+
+    def _peer(self, topic: str) -> tuple[str, tuple[str, bytes]]:
+        """The peer an inbound topic comes from, and the header that says so on its records."""
+        found = self._peers.get(topic)
+        if found is None:
+            peer = topic.rsplit(".", 1)[1]
+            found = self._peers[topic] = (peer, ("lgsp-border-from", peer.encode()))
+        return found
+
+    def _clock(self) -> tuple[datetime, str]:
+        """Now, to the millisecond the audit entry's ``at`` carries, and that text (formatted
+        once a millisecond, not once a record)."""
+        ms = time.time_ns() // 1_000_000
+        if ms != self._clock_ms:
+            now = datetime.fromtimestamp(ms // 1000, UTC).replace(microsecond=ms % 1000 * 1000)
+            self._clock_ms, self._now = ms, (now, format_time(now))
+        return self._now
 
     def _accepted(self, peer: str, event_type: str) -> Counter:
         """The accepted counter of (peer, type), looked up once (``labels`` takes a lock)."""
@@ -298,9 +313,8 @@ class Border:
             reason=refusal.reason,
             ce_id=audit["ce_id"],
         )
-        entry = state.append_encoded(
-            {**audit, "decision": "refused", "code": refusal.code, "reason": refusal.reason}
-        )
+        audit.update(decision="refused", code=refusal.code, reason=refusal.reason)
+        entry = state.append_encoded(audit)
         park = ParkInfo.of_record(record, refusal.code, refusal.reason, at=now)
         headers = [*record.headers, *park.to_headers()]
         return [
