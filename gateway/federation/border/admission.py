@@ -196,12 +196,14 @@ class Border:
         closes = time.monotonic() + self.limits.max_seconds
         count = 0
         routed = self.routed_types()  # once a transaction: it may build the set each call
+        made = self._topics_made
         while True:
             for tp, records in batch.items():
                 for record in records:
                     decided = self._decide(record, state, routed)
-                    await self._ensure_destinations(decided)
                     for output in decided:
+                        if output.topic not in made:  # checked here: no coroutine a record
+                            await self._ensure_destinations(decided)
                         await outputs.add(output, record.partition)
                 offsets[tp] = records[-1].offset + 1
                 count += len(records)
