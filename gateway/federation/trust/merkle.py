@@ -20,8 +20,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-from dataclasses import dataclass
-from typing import TypeAlias
+from typing import NamedTuple, TypeAlias
 
 from gateway.federation import errors
 from gateway.federation.errors import TrustError
@@ -51,11 +50,14 @@ def root_text(size: int, root: bytes) -> bytes:
     return b"%s\n%d\n%s" % (_VERSION, size, root.hex().encode())
 
 
-@dataclass(frozen=True, slots=True)
-class Proof:
-    """Where one record sits in a signed batch, and the hashes that lead from it to the root."""
+class Proof(NamedTuple):
+    """Where one record sits in a signed batch, and the hashes that lead from it to the root.
 
-    index: int
+    A NamedTuple rather than a frozen dataclass: the border parses one for every record, and
+    a NamedTuple builds in a quarter of the time.
+    """
+
+    index: int  # type: ignore[assignment]  # the place in the tree, over tuple.index
     size: int
     path: tuple[bytes, ...]
 
