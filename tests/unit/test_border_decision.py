@@ -16,8 +16,9 @@ from prometheus_client import CollectorRegistry
 from bus.kafka.access import ClusterAccess
 from bus.kafka.factory import PLAINTEXT
 from gateway.federation import errors
-from gateway.federation.border.admission import Border, refused_topic
+from gateway.federation.border.admission import Border
 from gateway.federation.border.audit import check_chain
+from gateway.federation.border.decision import refused_topic
 from gateway.federation.border.state import BorderState, audit_topic
 from gateway.federation.config import TrustConfig
 from gateway.federation.metrics import FederationMetrics
