@@ -133,7 +133,12 @@ class Envelope(NamedTuple):
         This runs once per record in the gateway, so it is written for speed: one pass over
         the headers, and the expensive checks (agency codes, recipient lists) cached.
         """
-        values, extensions = _decode(headers)
+        return Envelope.from_text(*decode_headers(headers))
+
+    @staticmethod
+    def from_text(values: Mapping[str, str], extensions: Mapping[str, str]) -> Envelope:
+        """``from_headers`` of headers already read by ``decode_headers`` (a caller that also
+        needs their text, such as the federation border, reads them once)."""
         get = values.get
         if not (
             get("ce_specversion")
@@ -207,8 +212,9 @@ def new_traceparent() -> str:
     return f"00-{os.urandom(16).hex()}-{os.urandom(8).hex()}-01"
 
 
-def _decode(headers: Headers) -> tuple[dict[str, str], dict[str, str]]:
-    """CloudEvents headers as text, and the unknown ``ce_`` extensions apart."""
+def decode_headers(headers: Headers) -> tuple[dict[str, str], dict[str, str]]:
+    """CloudEvents headers as text, and the unknown ``ce_`` extensions apart (without their
+    prefix); a header that is not UTF-8 or appears twice raises an ``EnvelopeError``."""
     values: dict[str, str] = {}
     extensions: dict[str, str] = {}
     key = ""

@@ -25,7 +25,7 @@ from bus.kafka.factory import PLAINTEXT
 from bus.requestreply import LookupMetrics, LookupResponder
 from bus.settings import Settings
 from gateway.config import load_gateway_config
-from gateway.federation.border.admission import refused_topic
+from gateway.federation.border.decision import refused_topic
 from gateway.runner import run_gateway
 from gateway.runtime.gateway import Gateway
 from lgsp.demo.agency_systems import (

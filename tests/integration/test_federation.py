@@ -22,8 +22,8 @@ from bus.localkafka import start_cluster, stop_cluster
 from bus.requestreply import LookupMetrics, LookupRequester, LookupResponder, LookupTimeoutError
 from bus.settings import Settings
 from gateway.federation import errors
-from gateway.federation.border.admission import refused_topic
 from gateway.federation.border.audit import check_chain
+from gateway.federation.border.decision import refused_topic
 from gateway.federation.border.state import audit_topic
 from gateway.federation.links.control import set_link_paused
 from gateway.federation.links.forwarder import signed_headers

@@ -10,62 +10,41 @@ the batches fetched until it holds ``TransactionLimits.max_records`` or has been
 ``max_seconds``, so the border decides the next batch while the last one's records are on
 their way, and pays a transaction's round trips once for several batches. Transactions run one
 after the other: the audit chain is one sequence, each entry holding the hash of the one
-before. One border process runs per node (its transactional id fences any older one).
+before. One border process runs per node (its transactional id fences any older one). What
+happens to each record is ``decision.py``'s.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TypeAlias
 
 import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from aiokafka.structs import ConsumerRecord
-from prometheus_client import Counter
 
 from bus.kafka import TopicSpec, ensure_topics
 from bus.kafka.access import ClusterAccess
 from bus.kafka.factory import new_consumer, new_transactional_producer
 from bus.kafka.stopping import stop_client
-from gateway.federation import errors
+from gateway.federation.border.decision import BorderDecisions, Record, refused_topic
 from gateway.federation.border.state import (
     BorderState,
     audit_topic,
     ensure_audit_topic,
     restore_state,
 )
-from gateway.federation.border.verify import Refusal, VerifiedRoots, verify_record
 from gateway.federation.metrics import FederationMetrics
-from gateway.federation.receipts.receipt import RECEIPT_TYPE, make_receipts
 from gateway.federation.trust.signing import NodeSigner
 from gateway.federation.trust.store import TrustStore
 from gateway.routing.records import Output
 from gateway.runtime.batching import TransactionBatches
 from schemas.catalog import SchemaCatalog
-from schemas.codec import AvroCodec
-from schemas.envelope import Envelope, format_time
-from schemas.parking import ParkInfo
-from schemas.topics import border_topic, event_topic, gateway_topic
+from schemas.topics import border_topic
 
 log = structlog.get_logger("lgsp.border")
-Record: TypeAlias = ConsumerRecord[bytes, bytes]
-
-
-_AUDITED = frozenset({"ce_id", "ce_type", "ce_source", "ce_recipients"})
-
-
-def _text(headers: dict[str, bytes], name: str) -> str | None:
-    value = headers.get(name)
-    return None if value is None else value.decode("utf-8", errors="strict")
-
-
-def refused_topic(node: str) -> str:
-    return gateway_topic(node, "border-refused")
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,18 +77,14 @@ class Border:
         self.bootstrap = cluster.bootstrap_servers
         self.partitions = partitions
         self.trust, self.signer, self.metrics = trust, signer, metrics
-        self.catalog, self.codec = catalog, AvroCodec(catalog)
         self.routed_types = routed_types
-        self.max_age, self.window, self.max_batch = max_age, window, max_batch
+        self.window, self.max_batch = window, max_batch
         self.group_id = f"lgsp-border-{node}"
         self.ready = asyncio.Event()
         self._topics_made: set[str] = set()
-        self._roots = VerifiedRoots()
         self.limits = limits or TransactionLimits()
         self._partition_counts: dict[str, int] = {}
-        self._accepted_children: dict[tuple[str, str], Counter] = {}
-        self._event_topics: dict[str, str] = {}
-        self._audit_topic = audit_topic(node)
+        self.decisions = BorderDecisions(node, trust, signer, catalog, metrics, max_age)
 
     async def run(self) -> None:
         if not self.peers:
@@ -197,12 +172,14 @@ class Border:
         closes = time.monotonic() + self.limits.max_seconds
         count = 0
         routed = self.routed_types()  # once a transaction: it may build the set each call
+        made, decide = self._topics_made, self.decisions.decide
         while True:
             for tp, records in batch.items():
                 for record in records:
-                    decided = self._decide(record, state, routed)
-                    await self._ensure_destinations(decided)
+                    decided = decide(record, state, routed)
                     for output in decided:
+                        if output.topic not in made:  # checked here: no coroutine a record
+                            await self._ensure_destinations(decided)
                         await outputs.add(output, record.partition)
                 offsets[tp] = records[-1].offset + 1
                 count += len(records)
@@ -220,114 +197,7 @@ class Border:
         await acks
 
     def _decide(self, record: Record, state: BorderState, routed: set[str]) -> list[Output]:
-        peer = record.topic.rsplit(".", 1)[1]
-        now = datetime.now(UTC)
-        registry = self.trust.registry
-        assert registry is not None
-        outcome = verify_record(
-            registry, peer, record.headers, record.key, record.value, now, self.max_age, self._roots
-        )
-        found = {k: v for k, v in record.headers if k in _AUDITED}
-        recipients = _text(found, "ce_recipients")
-        audit = {
-            "at": format_time(now),
-            "node": self.node,
-            "peer": peer,
-            "ce_id": _text(found, "ce_id"),
-            "ce_type": _text(found, "ce_type"),
-            "ce_source": _text(found, "ce_source"),
-            "recipients": recipients,
-            "value_sha256": hashlib.sha256(record.value or b"").hexdigest(),
-            "origin": f"{record.topic}/{record.partition}/{record.offset}",
-        }
-        if isinstance(outcome, Refusal):
-            return self._refuse(record, state, audit, outcome, now)
-        envelope = outcome.envelope
-        key = state.dedup_key(envelope.id, recipients)
-        if state.is_duplicate(key):
-            self.metrics.duplicates.labels(self.node, peer).inc()
-            entry = state.append_encoded(
-                {**audit, "decision": "duplicate", "key_id": outcome.key_id}
-            )
-            return [self._audit_output(entry)]
-        if envelope.type not in routed:
-            refusal = Refusal(errors.NO_ROUTE, f"{self.node} has no route for {envelope.type}")
-            return self._refuse(record, state, audit, refusal, now)
-        entry = state.append_encoded(
-            {**audit, "decision": "accepted", "key_id": outcome.key_id}, key, at=now
-        )
-        self._accepted(peer, envelope.type).inc()
-        headers = [*record.headers, ("lgsp-border-from", peer.encode())]
-        outputs = [
-            Output(self._event_topic(envelope.type), record.key, record.value, headers),
-            self._audit_output(entry),
-        ]
-        if envelope.type != RECEIPT_TYPE and RECEIPT_TYPE in routed:
-            outputs += self._receipts(record, envelope)
-        return outputs
-
-    def _accepted(self, peer: str, event_type: str) -> Counter:
-        """The accepted counter of (peer, type), looked up once (``labels`` takes a lock)."""
-        child = self._accepted_children.get((peer, event_type))
-        if child is None:
-            child = self.metrics.accepted.labels(self.node, peer, event_type)
-            self._accepted_children[(peer, event_type)] = child
-        return child
-
-    def _event_topic(self, event_type: str) -> str:
-        topic = self._event_topics.get(event_type)
-        if topic is None:
-            topic = self._event_topics[event_type] = str(event_topic(self.node, event_type))
-        return topic
-
-    def _refuse(
-        self,
-        record: Record,
-        state: BorderState,
-        audit: dict[str, object],
-        refusal: Refusal,
-        now: datetime,
-    ) -> list[Output]:
-        peer = str(audit["peer"])
-        self.metrics.refused.labels(self.node, peer, refusal.code).inc()
-        log.warning(
-            "border_refused",
-            node=self.node,
-            peer=peer,
-            code=refusal.code,
-            reason=refusal.reason,
-            ce_id=audit["ce_id"],
-        )
-        entry = state.append_encoded(
-            {**audit, "decision": "refused", "code": refusal.code, "reason": refusal.reason}
-        )
-        park = ParkInfo.of_record(record, refusal.code, refusal.reason, at=now)
-        headers = [*record.headers, *park.to_headers()]
-        return [
-            Output(refused_topic(self.node), record.key, record.value, headers),
-            self._audit_output(entry),
-        ]
-
-    def _receipts(self, record: Record, envelope: Envelope) -> list[Output]:
-        signer, registry = self.signer(), self.trust.registry
-        assert signer is not None and registry is not None
-        node_entry = registry.nodes.get(self.node)
-        if node_entry is None:
-            return []
-        schema = self.catalog.for_event_type(RECEIPT_TYPE)
-        topic = str(event_topic(self.node, RECEIPT_TYPE))
-        outputs = []
-        for headers, receipt in make_receipts(
-            envelope, record.key, record.value, self.node, node_entry.operator, signer, schema
-        ):
-            value = self.codec.encode(schema, receipt)
-            outputs.append(Output(topic, record.key, value, headers.to_headers()))
-        self.metrics.receipts.labels(self.node).inc(len(outputs))
-        return outputs
-
-    def _audit_output(self, entry: tuple[dict[str, object], bytes]) -> Output:
-        fields, value = entry
-        return Output(self._audit_topic, str(fields["seq"]).encode(), value, [])
+        return self.decisions.decide(record, state, routed)
 
     async def _ensure_destinations(self, outputs: list[Output]) -> None:
         missing = {o.topic for o in outputs} - self._topics_made

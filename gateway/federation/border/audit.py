@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gateway.federation.trust.registry import canonical_json
+from gateway.federation.trust.canonical import canonical_json
 
 GENESIS = "0" * 64
 

@@ -3,21 +3,31 @@
 Pure: the registry, the clock and the record's bytes in, a ``Refusal`` or None out. A
 batch-signed record (``ce_proof``, see ``merkle``) is checked by folding its proof to the
 batch's root and verifying the one signature over that root; ``VerifiedRoots`` remembers the
-roots already verified, so a batch costs one signature check however many records it has.
+roots already verified, so a batch costs one signature check however many records it has, and
+the nodes of each root's tree that earlier records proved, so that a record's fold stops where
+it meets them (``merkle.fold``): every record's own proof is still read and checked.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from gateway.federation import errors
 from gateway.federation.errors import TrustError
 from gateway.federation.trust import merkle
 from gateway.federation.trust.registry import TrustRegistry
-from gateway.federation.trust.signing import PublicKey, signed_text, split_signature, verify_bytes
-from schemas.envelope import Envelope, Headers, format_time, header_value
+from gateway.federation.trust.signing import (
+    PublicKey,
+    digest_signed_text,
+    split_signature,
+    verify_bytes,
+)
+from schemas.envelope import Envelope, Headers, decode_headers, format_time
 from schemas.errors import LgspError
 
 
@@ -33,12 +43,31 @@ class Verified:
     key_id: str
 
 
+class Arrival(NamedTuple):
+    """One record as it reached the border over the link from ``peer``, its headers read
+    once (``decode_headers``) and its value hashed once, for verification and the audit."""
+
+    peer: str
+    text: Mapping[str, str]
+    extensions: Mapping[str, str]
+    key: bytes | None
+    value_sha256: str
+
+
+# (key id, signature, tree size): the tree a batch signature covers
+_Tree = tuple[str, bytes, int]
+
+
 @dataclass
 class VerifiedRoots:
-    """The batch roots whose signature checked out lately (least recently used evicted)."""
+    """The batch roots whose signature checked out lately, and the nodes of their trees that
+    records proved (least recently used evicted; ``max_nodes`` bounds the nodes kept)."""
 
     capacity: int = 256
+    max_nodes: int = 1 << 14  # ~0.6 KB a node with the proof it holds: ~10 MB at most
     _seen: OrderedDict[tuple[str, bytes, bytes], None] = field(default_factory=OrderedDict)
+    _trees: OrderedDict[_Tree, merkle.KnownNodes] = field(default_factory=OrderedDict)
+    _nodes: int = 0
 
     def __len__(self) -> int:
         return len(self._seen)
@@ -58,6 +87,36 @@ class VerifiedRoots:
             self._seen.popitem(last=False)
         return True
 
+    def verify_leaf(
+        self, key_id: str, key: PublicKey, signature: bytes, leaf: bytes, proof: merkle.Proof
+    ) -> bool:
+        """Whether ``proof`` leads from ``leaf`` to a root that ``signature`` covers: the fold
+        of ``merkle.root_of``, shortened by the nodes earlier records of the tree proved."""
+        tree = (key_id, signature, proof.size)
+        known = self._trees.get(tree)
+        if known is None:
+            known = {}
+        else:
+            self._trees.move_to_end(tree)
+        root, learned = merkle.fold(leaf, proof, known)
+        if not self.verify(key_id, key, signature, merkle.root_text(proof.size, root)):
+            return False
+        if learned:
+            self._learn(tree, known, learned)
+        return True
+
+    def _learn(self, tree: _Tree, known: merkle.KnownNodes, learned: merkle.KnownNodes) -> None:
+        before = len(known)
+        if before + len(learned) > self.max_nodes:
+            return  # a tree this large keeps what it has: its other records fold in full
+        known.update(learned)
+        if before == 0:
+            self._trees[tree] = known
+        self._nodes += len(known) - before
+        while self._nodes > self.max_nodes or len(self._trees) > self.capacity:
+            _, dropped = self._trees.popitem(last=False)
+            self._nodes -= len(dropped)
+
 
 def verify_record(
     registry: TrustRegistry,
@@ -70,8 +129,36 @@ def verify_record(
     roots: VerifiedRoots | None = None,
 ) -> Verified | Refusal:
     """Check that ``peer`` signed this record with a valid key and may speak for its sender."""
+    arrival, unreadable = read_arrival(peer, headers, key, value)
+    return unreadable or verify_arrival(registry, arrival, now, max_age, roots)
+
+
+def read_arrival(
+    peer: str, headers: Headers, key: bytes | None, value: bytes | None
+) -> tuple[Arrival, Refusal | None]:
+    """A record's headers read and its value hashed, once. Headers that cannot be read (not
+    UTF-8, one repeated) are a refusal; their text is then read leniently, for the audit."""
+    digest = hashlib.sha256(value or b"").hexdigest()
     try:
-        envelope = Envelope.from_headers(headers)
+        text, extensions = decode_headers(headers)
+    except LgspError as error:
+        lenient = {k: (v or b"").decode("utf-8", "replace") for k, v in headers}
+        refusal = Refusal(errors.BAD_ENVELOPE, f"{error.code}: {error.message}")
+        return Arrival(peer, lenient, {}, key, digest), refusal
+    return Arrival(peer, text, extensions, key, digest), None
+
+
+def verify_arrival(
+    registry: TrustRegistry,
+    arrival: Arrival,
+    now: datetime,
+    max_age: timedelta,
+    roots: VerifiedRoots | None = None,
+) -> Verified | Refusal:
+    """``verify_record`` of a record whose headers and value the caller has already read."""
+    peer, text = arrival.peer, arrival.text
+    try:
+        envelope = Envelope.from_text(text, arrival.extensions)
     except LgspError as error:
         return Refusal(errors.BAD_ENVELOPE, f"{error.code}: {error.message}")
     if not envelope.signature:
@@ -94,28 +181,36 @@ def verify_record(
             f"key {key_id} is valid from {format_time(entry.not_before)} "
             f"to {format_time(entry.not_after)}",
         )
-    text = signed_text(
+    # ce_time as it came: the text the link signed (the headers, not the parsed envelope)
+    signed = digest_signed_text(
         envelope.id,
         envelope.source,
         envelope.type,
-        format_time(envelope.time),
+        text["ce_time"],
         envelope.dataschema,
-        header_value(headers, "ce_recipients"),
-        key,
-        value,
+        text.get("ce_recipients"),
+        arrival.key,
+        arrival.value_sha256,
     )
-    proof_header = header_value(headers, "ce_proof")
-    if proof_header is not None:
-        try:
-            proof = merkle.parse_proof(proof_header)
-            text = merkle.root_text(proof.size, merkle.root_of(merkle.leaf_hash(text), proof))
-        except TrustError as error:
-            return Refusal(error.code, error.message)
-    checked = (
-        roots.verify(key_id, entry.key, signature, text)
-        if roots is not None
-        else verify_bytes(entry.key, signature, text)
-    )
+    proof_header = text.get("ce_proof")
+    try:
+        if proof_header is None:
+            checked = (
+                roots.verify(key_id, entry.key, signature, signed)
+                if roots is not None
+                else verify_bytes(entry.key, signature, signed)
+            )
+        else:
+            proof, leaf = merkle.parse_proof(proof_header), merkle.leaf_hash(signed)
+            checked = (
+                roots.verify_leaf(key_id, entry.key, signature, leaf, proof)
+                if roots is not None
+                else verify_bytes(
+                    entry.key, signature, merkle.root_text(proof.size, merkle.root_of(leaf, proof))
+                )
+            )
+    except TrustError as error:
+        return Refusal(error.code, error.message)
     if not checked:
         return Refusal(
             errors.BAD_SIGNATURE,

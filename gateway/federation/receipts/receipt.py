@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from gateway.federation.trust.registry import TrustRegistry, canonical_json
+from gateway.federation.trust.canonical import canonical_json
+from gateway.federation.trust.registry import TrustRegistry
 from gateway.federation.trust.signing import NodeSigner, algorithm_of, sign_bytes, verify_bytes
 from schemas.catalog import SchemaVersion
 from schemas.envelope import Envelope

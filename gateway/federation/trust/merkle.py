@@ -18,8 +18,9 @@ Pure: bytes in, bytes out.
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
-from dataclasses import dataclass
+from typing import NamedTuple, TypeAlias
 
 from gateway.federation import errors
 from gateway.federation.errors import TrustError
@@ -29,6 +30,11 @@ _PROOF_VERSION = "v1"
 _LEAF, _NODE = b"\x00", b"\x01"
 _HASH_BYTES = 32
 MAX_TREE_SIZE = 1 << 20
+_URLSAFE = bytes.maketrans(b"-_", b"+/")
+# The nodes above a tree's leaves that folds to its signed root reached (``fold``):
+# ``level << 32 | position`` -> (hash, the proof that reached it, how many of the proof's
+# hashes were used below it, the root that proof led to)
+KnownNodes: TypeAlias = dict[int, tuple[bytes, tuple[bytes, ...], int, bytes]]
 
 
 def leaf_hash(signed_text: bytes) -> bytes:
@@ -44,11 +50,14 @@ def root_text(size: int, root: bytes) -> bytes:
     return b"%s\n%d\n%s" % (_VERSION, size, root.hex().encode())
 
 
-@dataclass(frozen=True, slots=True)
-class Proof:
-    """Where one record sits in a signed batch, and the hashes that lead from it to the root."""
+class Proof(NamedTuple):
+    """Where one record sits in a signed batch, and the hashes that lead from it to the root.
 
-    index: int
+    A NamedTuple rather than a frozen dataclass: the border parses one for every record, and
+    a NamedTuple builds in a quarter of the time.
+    """
+
+    index: int  # type: ignore[assignment]  # the place in the tree, over tuple.index
     size: int
     path: tuple[bytes, ...]
 
@@ -87,12 +96,13 @@ def parse_proof(header: str) -> Proof:
         raise TrustError("ce_proof is not v1:<index>:<size>:<hashes>", code=errors.BAD_PROOF)
     try:
         index, size = int(parts[1]), int(parts[2])
-        raw = base64.b64decode(parts[3].encode(), altchars=b"-_", validate=True)
+        # base64.b64decode(altchars=b"-_", validate=True), without its per-call set-up
+        raw = binascii.a2b_base64(parts[3].encode().translate(_URLSAFE), strict_mode=True)
     except ValueError as error:
         raise TrustError(f"ce_proof is unreadable: {error}", code=errors.BAD_PROOF) from error
     if not 0 <= index < size <= MAX_TREE_SIZE or len(raw) % _HASH_BYTES:
         raise TrustError("ce_proof's index, size or hashes are out of range", code=errors.BAD_PROOF)
-    path = tuple(raw[i : i + _HASH_BYTES] for i in range(0, len(raw), _HASH_BYTES))
+    path = tuple([raw[i : i + _HASH_BYTES] for i in range(0, len(raw), _HASH_BYTES)])
     return Proof(index, size, path)
 
 
@@ -111,3 +121,38 @@ def root_of(leaf: bytes, proof: Proof) -> bytes:
     if used != len(proof.path):
         raise TrustError("ce_proof is too long for its tree", code=errors.BAD_PROOF)
     return node
+
+
+def fold(leaf: bytes, proof: Proof, known: KnownNodes) -> tuple[bytes, KnownNodes]:
+    """``root_of``, shortened by what earlier folds to the same signed root proved.
+
+    The fold hashes up from the leaf until it meets a node ``known`` holds, reached by an
+    earlier proof whose hashes from there up are this proof's: the rest of the fold would
+    repeat that one's, so its root is this one's. Otherwise it hashes to the end. Either way
+    the result is ``root_of``'s, errors included, provided ``known`` holds only what folds of
+    proofs for the same tree size returned. Also returns the nodes this fold reached, to add
+    to ``known`` once the root's signature checked out.
+    """
+    node, position, count, used, level = leaf, proof.index, proof.size, 0, 0
+    path = proof.path
+    reached: list[tuple[int, bytes, int]] = []
+    while count > 1:
+        if level:  # the leaves are not kept: a leaf is met again only in a copy of its record
+            key = level << 32 | position
+            proven = known.get(key)
+            if proven is not None and proven[0] == node:
+                _, proven_path, proven_used, root = proven
+                if path[used:] == proven_path[proven_used:]:
+                    return root, {k: (h, path, u, root) for k, h, u in reached}
+            reached.append((key, node, used))
+        sibling = position ^ 1
+        if sibling < count:
+            if used == len(path):
+                raise TrustError("ce_proof is too short for its tree", code=errors.BAD_PROOF)
+            other = path[used]
+            used += 1
+            node = _node_hash(node, other) if position & 1 == 0 else _node_hash(other, node)
+        position, count, level = position >> 1, (count + 1) >> 1, level + 1
+    if used != len(path):
+        raise TrustError("ce_proof is too long for its tree", code=errors.BAD_PROOF)
+    return node, {k: (h, path, u, node) for k, h, u in reached}

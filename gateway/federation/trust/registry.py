@@ -19,11 +19,11 @@ import base64
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from gateway.federation.errors import TrustError
+from gateway.federation.trust.canonical import canonical_json
 from gateway.federation.trust.signing import (
     Algorithm,
     KeyEntry,
@@ -77,6 +77,9 @@ class RegistryDocument(BaseModel):
     nodes: list[RegistryNode] = Field(min_length=1)
 
 
+_MAX_SERVING = 16384
+
+
 @dataclass(frozen=True, slots=True)
 class _Member:
     node: str
@@ -104,12 +107,25 @@ class TrustRegistry:
         self._members = [
             _Member(n.name, AgencyPattern.parse(p)) for n in document.nodes for p in n.agencies
         ]
+        # agency -> node_serving(agency): the border asks for every record; the registry is
+        # immutable, so the answers stay true (bounded: cleared when full)
+        self._serving: dict[str, str | None] = {}
 
     def key(self, key_id: str) -> KeyEntry | None:
         return self._keys.get(key_id)
 
     def node_serving(self, agency: str) -> str | None:
         """The node a member agency belongs to, by the most specific pattern, or None."""
+        try:
+            return self._serving[agency]
+        except KeyError:
+            pass
+        if len(self._serving) >= _MAX_SERVING:
+            self._serving.clear()
+        found = self._serving[agency] = self._node_serving(agency)
+        return found
+
+    def _node_serving(self, agency: str) -> str | None:
         code = AgencyCode.parse(agency)
         best: tuple[int, str] | None = None
         for member in self._members:
@@ -123,10 +139,6 @@ class TrustRegistry:
     def is_hub(self, node: str) -> bool:
         entry = self.nodes.get(node)
         return entry is not None and entry.hub
-
-
-def canonical_json(value: Any) -> bytes:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def sign_registry(document: RegistryDocument, anchor_key_id: str, anchor: PrivateKey) -> bytes:

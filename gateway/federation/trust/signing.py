@@ -47,6 +47,22 @@ def signed_text(
 ) -> bytes:
     """The bytes a record's signature covers."""
     digest = hashlib.sha256(value or b"").hexdigest()
+    return digest_signed_text(
+        event_id, source, event_type, time, dataschema, recipients, key, digest
+    )
+
+
+def digest_signed_text(
+    event_id: str,
+    source: str,
+    event_type: str,
+    time: str,
+    dataschema: str | None,
+    recipients: str | None,
+    key: bytes | None,
+    value_sha256: str,
+) -> bytes:
+    """``signed_text`` of a value whose SHA-256 (hex) the caller has already computed."""
     parts = (
         event_id,
         source,
@@ -55,7 +71,7 @@ def signed_text(
         dataschema or "",
         recipients or "",
         (key or b"").hex(),
-        digest,
+        value_sha256,
     )
     return _VERSION + b"\n" + "\n".join(parts).encode()
 

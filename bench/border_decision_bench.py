@@ -1,0 +1,157 @@
+"""CPU time of the border's decision per record, without Kafka.
+
+N document-status records are batch-signed as a link signs them (batches of ``--batch``, the
+tree's leaves in the order the link reads them: grouped by partition), then each one is decided
+by ``Border._decide`` (verification, dedup, audit entry) in the order the border reads them.
+Timed with ``time.process_time`` (a busy neighbour does not move it), best of ``--repeat``, a
+fresh border state and root memory each time. ``verify_record`` alone and the link's
+``batch_signed_headers`` are printed beside it.
+
+    .venv/bin/python bench/border_decision_bench.py [--records 5000] [--batch 1000]
+        [--repeat 5] [--profile]
+
+``--profile`` adds a cProfile of one decision run (read the shares, not the seconds).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import pstats
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TypeAlias
+
+from aiokafka.structs import ConsumerRecord
+from federation_bench import PARTITIONS, STATUS, _records, _registry, _trust  # a sibling script
+
+from bus.kafka.access import ClusterAccess
+from bus.kafka.factory import PLAINTEXT
+from gateway.federation.border.admission import Border
+from gateway.federation.border.state import BorderState
+from gateway.federation.border.verify import Verified, VerifiedRoots, verify_record
+from gateway.federation.links.forwarder import batch_signed_headers
+from gateway.federation.trust.signing import NodeSigner, load_private_key
+from gateway.federation.trust.store import TrustStore
+from schemas.catalog import bundled_catalog
+from schemas.topics import border_topic
+
+Record: TypeAlias = ConsumerRecord[bytes, bytes]
+DAY = timedelta(days=1)
+
+
+def _signed_batches(folder: Path, count: int, batch: int) -> tuple[list[Record], float]:
+    """``count`` records as they reach B's border from A's link, and the link's signing cost
+    in CPU µs a record."""
+    signer = NodeSigner("a-1", load_private_key(folder / "a-1.key.pem"))
+    topic = border_topic("b", "a")
+    made: list[Record] = []
+    outgoing = _records(count)
+    signing = 0.0
+    for first in range(0, count, batch):
+        chunk = outgoing[first : first + batch]
+        # the link reads a batch partition by partition: the tree's leaves in that order
+        ordered = sorted(enumerate(chunk), key=lambda pair: (first + pair[0]) % PARTITIONS)
+        started = time.process_time()
+        signed = batch_signed_headers([(r.headers, r.key, r.value) for _, r in ordered], signer)
+        signing += time.process_time() - started
+        for (i, r), headers in zip(ordered, signed, strict=True):
+            value = r.value or b""
+            key = r.key or b""
+            partition, offset = (first + i) % PARTITIONS, first + i
+            made.append(
+                ConsumerRecord(
+                    topic,
+                    partition,
+                    offset,
+                    0,
+                    0,
+                    r.key,
+                    r.value,
+                    None,
+                    len(key),
+                    len(value),
+                    tuple(headers),
+                )
+            )
+    return made, signing / count * 1e6
+
+
+def _border(trust: TrustStore, folder: Path) -> Border:
+    signer = NodeSigner("a-1", load_private_key(folder / "a-1.key.pem"))
+    metrics = trust.metrics
+    return Border(
+        "b", ClusterAccess("localhost:1", PLAINTEXT), ["a"], PARTITIONS, trust, lambda: signer,
+        bundled_catalog(), lambda: {STATUS}, metrics, DAY, DAY,
+    )  # fmt: skip
+
+
+def _decisions(trust: TrustStore, folder: Path, records: list[Record]) -> Callable[[], int]:
+    """One run of the border's decisions over ``records``: the number accepted."""
+
+    def run() -> int:
+        border, state, routed = _border(trust, folder), BorderState(DAY), {STATUS}
+        accepted = 0
+        for record in records:
+            outputs = border._decide(record, state, routed)
+            accepted += outputs[0].topic != "lgsp.b.gateway.border-refused"
+        return accepted
+
+    return run
+
+
+def _verifications(trust: TrustStore, records: list[Record]) -> Callable[[], int]:
+    registry = trust.registry
+    assert registry is not None
+
+    def run() -> int:
+        roots, now = VerifiedRoots(), datetime.now(UTC)
+        verified = 0
+        for r in records:
+            outcome = verify_record(registry, "a", r.headers, r.key, r.value, now, DAY, roots)
+            verified += isinstance(outcome, Verified)
+        return verified
+
+    return run
+
+
+def _best_us(run: Callable[[], int], count: int, repeat: int) -> tuple[float, int]:
+    best, passed = float("inf"), 0
+    for _ in range(repeat):
+        started = time.process_time()
+        passed = run()
+        best = min(best, time.process_time() - started)
+    return best / count * 1e6, passed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--records", type=int, default=5000)
+    parser.add_argument("--batch", type=int, default=1000)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--profile", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        _registry(folder, "Ed25519")
+        trust, _ = asyncio.run(_trust(folder, "b"))
+        records, sign_us = _signed_batches(folder, args.records, args.batch)
+        decide = _decisions(trust, folder, records)
+        decide_us, accepted = _best_us(decide, len(records), args.repeat)
+        verify_us, verified = _best_us(_verifications(trust, records), len(records), args.repeat)
+        print(f"{len(records)} records, batches of {args.batch}, best of {args.repeat} (CPU time)")
+        print(f"{'border decision (_decide):':40} {decide_us:7.1f} us/record ({accepted} accepted)")
+        print(f"{'  verify_record alone:':40} {verify_us:7.1f} us/record ({verified} verified)")
+        print(f"{'link signing (batch_signed_headers):':40} {sign_us:7.1f} us/record")
+        if args.profile:
+            profile = cProfile.Profile()
+            profile.runcall(decide)
+            pstats.Stats(profile).sort_stats("tottime").print_stats(25)
+
+
+if __name__ == "__main__":
+    main()
