@@ -46,6 +46,10 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
 
 
+def _brokers(count: int) -> str:
+    return f"{count} broker" if count == 1 else f"{count} brokers"
+
+
 async def delivered(topology: ProductionTopology) -> list[Delivered]:
     """Every record in every inbox of both nodes (read committed)."""
     found = []
@@ -163,6 +167,8 @@ async def _show(
     memory, running = topology.broker_memory_mb(), topology.brokers_running()
     console.print(
         "brokers' memory: "
-        + ", ".join(f"{n} {mb:,.0f} MiB ({running[n]} brokers)" for n, mb in sorted(memory.items()))
+        + ", ".join(
+            f"{n} {mb:,.0f} MiB ({_brokers(running[n])})" for n, mb in sorted(memory.items())
+        )
     )
     return sent.all_ids <= seen and replied + expired >= len(sent.lookup_ids)

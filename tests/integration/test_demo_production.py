@@ -34,6 +34,6 @@ def test_lgsp_demo_production_runs_the_topology_and_prints_its_summary(brokers: 
     assert "as lgsp-gateway-hanoi" in output and "lgsp-link-hanoi-to-ngsp" in output
     assert "into an inbox, no retry" in output and "at the portal (HTTP sink)" in output
     assert "look-ups answered" in output and "brokers' memory" in output
-    assert f"MiB ({brokers} brokers)" in output, output
+    assert f"MiB ({brokers} broker{'s' if brokers > 1 else ''})" in output, output
     left = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
     assert "demo-production/topology" not in left, "a service outlived the demo"
