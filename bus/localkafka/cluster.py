@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import fcntl
 import shutil
 import signal
 import time
@@ -32,11 +31,11 @@ from bus.localkafka.layout import (
     resident_memory_mb,
     save_ports,
 )
+from bus.localkafka.lock import exclusive
 from bus.settings import Settings
 from schemas.errors import LocalKafkaError
 
 MAX_BROKERS = 5
-_LOCK_POLL_S = 0.1  # how often a start or stop waiting for the cluster's lock tries again
 
 
 @dataclass(frozen=True)
@@ -217,25 +216,6 @@ async def local_cluster(
     finally:
         if not status.reused:
             await stop_cluster(settings, name)
-
-
-@contextlib.asynccontextmanager
-async def exclusive(paths: ClusterPaths) -> AsyncIterator[None]:
-    """Serialise start/stop of one cluster across processes and tasks (the kernel frees the
-    lock when its holder dies). Waiting never blocks the event loop: a stop waiting in the
-    same process as the start that holds the lock lets that start finish (a blocking flock
-    froze both), and a cancelled wait leaves no lock behind."""
-    with paths.lock_file.open("a") as handle:
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                await asyncio.sleep(_LOCK_POLL_S)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _broker_count(paths: ClusterPaths, requested: int | None) -> int:

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
+from bus.exchanges import LOOKUP, Exchange
 from bus.kafka import TopicSpec, ensure_topics
 from bus.kafka.access import ClusterAccess
+from schemas.catalog import SchemaCatalog, bundled_catalog
+from schemas.codec import AvroCodec
 from schemas.errors import LgspError
 from schemas.topics import inbox_topic
 
@@ -72,3 +75,23 @@ async def ensure_topic(cluster: ClusterAccess, topic: str, partitions: int) -> s
 
 async def ensure_inbox(cluster: ClusterAccess, node: str, agency: str, partitions: int) -> str:
     return await ensure_topic(cluster, inbox_topic(node, agency), partitions)
+
+
+class ExchangeParty:
+    """One agency's side of an exchange on a node: where it talks, its metrics and codec."""
+
+    def __init__(
+        self,
+        cluster: ClusterAccess,
+        node: str,
+        agency: str,
+        metrics: LookupMetrics,
+        catalog: SchemaCatalog | None = None,
+        partitions: int = 3,
+        exchange: Exchange = LOOKUP,
+    ) -> None:
+        self.cluster, self.node, self.agency = cluster, node, agency
+        self.bootstrap = cluster.bootstrap_servers
+        self.metrics, self.partitions, self.exchange = metrics, partitions, exchange
+        self.catalog = catalog or bundled_catalog()
+        self.codec = AvroCodec(self.catalog)

@@ -17,16 +17,20 @@ from bus.exchanges import LOOKUP, Exchange
 from bus.kafka import KafkaPublisher, OutgoingRecord, kafka_consumer
 from bus.kafka.access import ClusterAccess
 from bus.lifecycle import Closing
-from bus.requestreply.common import LookupMetrics, LookupTimeoutError, ensure_inbox
-from schemas.catalog import SchemaCatalog, bundled_catalog
-from schemas.codec import AvroCodec
+from bus.requestreply.common import (
+    ExchangeParty,
+    LookupMetrics,
+    LookupTimeoutError,
+    ensure_inbox,
+)
+from schemas.catalog import SchemaCatalog
 from schemas.envelope import Envelope
 from schemas.topics import event_topic
 
 log = structlog.get_logger("lgsp.lookup")
 
 
-class LookupRequester(Closing):
+class LookupRequester(ExchangeParty, Closing):
     """Ask look-ups for ``agency`` on ``node``; use as ``async with``."""
 
     def __init__(
@@ -39,11 +43,7 @@ class LookupRequester(Closing):
         partitions: int = 3,
         exchange: Exchange = LOOKUP,
     ) -> None:
-        self.cluster, self.node, self.agency = cluster, node, agency
-        self.bootstrap = cluster.bootstrap_servers
-        self.metrics, self.partitions, self.exchange = metrics, partitions, exchange
-        self.catalog = catalog or bundled_catalog()
-        self.codec = AvroCodec(self.catalog)
+        super().__init__(cluster, node, agency, metrics, catalog, partitions, exchange)
         self._waiting: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self._given_up: set[str] = set()
         self._stack = contextlib.AsyncExitStack()

@@ -16,9 +16,8 @@ from bus.backoff import exponential_s
 from bus.exchanges import LOOKUP, Exchange
 from bus.kafka import KafkaPublisher, OutgoingRecord, kafka_consumer
 from bus.kafka.access import ClusterAccess
-from bus.requestreply.common import LookupMetrics, ensure_inbox, ensure_topic
-from schemas.catalog import SchemaCatalog, bundled_catalog
-from schemas.codec import AvroCodec
+from bus.requestreply.common import ExchangeParty, LookupMetrics, ensure_inbox, ensure_topic
+from schemas.catalog import SchemaCatalog
 from schemas.envelope import Envelope
 from schemas.errors import LgspError
 from schemas.parking import ParkInfo
@@ -29,7 +28,7 @@ Handler = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
 _HANDLER_ATTEMPTS = 4  # a retriable failure of the handler is tried this many times
 
 
-class LookupResponder:
+class LookupResponder(ExchangeParty):
     """Answer the requests in ``agency``'s inbox with ``handler``; run with ``run()``."""
 
     def __init__(
@@ -43,12 +42,8 @@ class LookupResponder:
         partitions: int = 3,
         exchange: Exchange = LOOKUP,
     ) -> None:
-        self.cluster, self.node, self.agency = cluster, node, agency
-        self.bootstrap = cluster.bootstrap_servers
-        self.handler, self.metrics, self.partitions = handler, metrics, partitions
-        self.exchange = exchange
-        self.catalog = catalog or bundled_catalog()
-        self.codec = AvroCodec(self.catalog)
+        super().__init__(cluster, node, agency, metrics, catalog, partitions, exchange)
+        self.handler = handler
 
     @property
     def parked_topic(self) -> str:

@@ -164,11 +164,9 @@ async def _show(
             f"  {label:32} {percentile(values, 0.5) * 1000:7.0f} ms / "
             f"{percentile(values, 0.99) * 1000:7.0f} ms  ({len(values):,} records)"
         )
-    memory, running = topology.broker_memory_mb(), topology.brokers_running()
-    console.print(
-        "brokers' memory: "
-        + ", ".join(
-            f"{n} {mb:,.0f} MiB ({_brokers(running[n])})" for n, mb in sorted(memory.items())
-        )
-    )
+    each = [
+        f"{n} {mb:,.0f} MiB ({_brokers(count)})"
+        for n, (count, mb) in sorted(topology.brokers().items())
+    ]
+    console.print("brokers' memory: " + ", ".join(each))
     return sent.all_ids <= seen and replied + expired >= len(sent.lookup_ids)

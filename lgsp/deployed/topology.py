@@ -252,19 +252,13 @@ class ProductionTopology(Closing):
     def webhook_url(self) -> str:
         return f"http://127.0.0.1:{self.ports.webhook}"
 
-    def brokers_running(self) -> dict[str, int]:
-        """How many brokers each node's cluster has running."""
-        return {
-            node: sum(1 for b in cluster_status(self.settings, c).brokers if b.running)
-            for node, c in self.plan.clusters.items()
-        }
-
-    def broker_memory_mb(self) -> dict[str, float]:
-        """Resident memory of each cluster's brokers together."""
-        return {
-            node: sum(b.resident_memory_mb or 0.0 for b in cluster_status(self.settings, c).brokers)
-            for node, c in self.plan.clusters.items()
-        }
+    def brokers(self) -> dict[str, tuple[int, float]]:
+        """Per node: how many of its cluster's brokers run, and their resident memory (MiB)."""
+        found = {}
+        for node, cluster in self.plan.clusters.items():
+            running = [b for b in cluster_status(self.settings, cluster).brokers if b.running]
+            found[node] = (len(running), sum(b.resident_memory_mb or 0.0 for b in running))
+        return found
 
     # -- faults ----------------------------------------------------------------------------
 

@@ -224,7 +224,7 @@ def _replies(inboxes: dict[str, list[Envelope]]) -> list[Envelope]:
 async def _check(
     topology: ProductionTopology, sent: SentTraffic, portal: AgencyApp, figures: dict[str, float]
 ) -> None:
-    figures.update({f"rss_mb_{n}": mb for n, mb in topology.broker_memory_mb().items()})
+    figures.update({f"rss_mb_{n}": mb for n, (_, mb) in topology.brokers().items()})
     inboxes = await _inbox_records(topology)
     copies = Counter((topic, e.id) for topic, envelopes in inboxes.items() for e in envelopes)
     twice = {k: n for k, n in copies.items() if n > 1}

@@ -5,13 +5,15 @@ that start go on and finish, then runs; a cancelled wait leaves the lock free.""
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import threading
 from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
-from bus.localkafka.cluster import exclusive, stop_cluster
+from bus.localkafka.cluster import stop_cluster
 from bus.localkafka.layout import ClusterPaths
+from bus.localkafka.lock import exclusive
 from bus.settings import Settings
 
 
@@ -74,9 +76,13 @@ def test_a_cancelled_wait_leaves_the_lock_free(tmp_path: Path) -> None:
         async with exclusive(paths):
             waiting = asyncio.create_task(wait_for_lock())
             await asyncio.sleep(0.3)
+            assert not waiting.done(), "the wait did not wait for the held lock"
             waiting.cancel()
             await asyncio.gather(waiting, return_exceptions=True)
-        async with exclusive(paths):  # free again: taken at once
-            pass
+            assert waiting.cancelled()
+        # free again: another process takes it at once (a lock left held would refuse it)
+        with paths.lock_file.open("a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
     _run_bounded(scenario())
