@@ -114,7 +114,9 @@ class EventBuilder:
             dataschema=schema.dataschema,
             recipients=tuple(event.recipients),
             correlation_id=event.correlation_id,
-        )._replace(id=self.event_id(event.identity))
+        )
+        if event.identity is not None:  # without one, the new envelope's random id stands
+            envelope = envelope._replace(id=self.event_id(event.identity))
         value = self.codec.encode(schema, checked.record)
         topic = self._topics.get(schema.event_type)
         if topic is None:

@@ -1,26 +1,32 @@
 """The webhook's HTTP API (FastAPI): ``POST /events/{subject}``, answered 202 with the event id
-once Kafka acknowledged the record; ``/openapi.json`` and ``/docs`` describe it."""
+once Kafka acknowledged the record; ``/openapi.json`` and ``/docs`` describe it. The single
+record's route is served by ``FastPath`` in front of FastAPI (connectors/webhook/fastpath.py)
+and declared here for the document; both answer through one ``SingleRecordIntake``."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from connectors.events import CheckedEvent
 from connectors.metrics import ConnectorMetrics
 from connectors.webhook.config import WebhookConfig
+from connectors.webhook.fastpath import FastPath
+from connectors.webhook.handling import (
+    Publish,
+    SingleRecordIntake,
+    contract_refusal,
+    read_limited,
+)
 from connectors.webhook.intake import (
     Refusal,
     authenticate,
     check_content_type,
     check_depth,
     check_subject,
-    parse_body,
     parse_bulk,
     to_event,
 )
@@ -31,7 +37,7 @@ from schemas.ids.directory import AgencyDirectory
 
 
 class Accepted(BaseModel):
-    """The event was published: Kafka has it."""
+    """The event was published: Kafka has it (the document's form of ``handling.Published``)."""
 
     id: str
     type: str
@@ -84,7 +90,6 @@ class BulkAnswer(BaseModel):
     results: list[RecordResult]
 
 
-Publish = Callable[[CheckedEvent], Awaitable[Accepted]]
 _REFUSALS: dict[int | str, dict[str, Any]] = {
     status: {"model": Problem, "description": text}
     for status, text in {
@@ -101,19 +106,8 @@ _REFUSALS: dict[int | str, dict[str, Any]] = {
 }
 
 
-async def _read_limited(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    too_large = Refusal(
-        413, "LGSP-CONN-WEBHOOK-TOO-LARGE", f"the body is larger than {limit} bytes"
-    )
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise too_large
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise too_large
-    return bytes(body)
+async def _read(request: Request, limit: int) -> bytes:
+    return await read_limited(request.headers.get("content-length"), request.stream(), limit)
 
 
 def webhook_app(
@@ -121,8 +115,10 @@ def webhook_app(
     publish: Publish,
     metrics: ConnectorMetrics,
     directory: AgencyDirectory | None = None,
-) -> FastAPI:
-    """The webhook API; ``publish`` puts an accepted event on Kafka and says where it landed."""
+) -> FastPath:
+    """The webhook API (``.app`` the FastAPI part); ``publish`` puts an accepted event on
+    Kafka and says where it landed."""
+    intake = SingleRecordIntake(config, publish, metrics, directory)
     app = FastAPI(
         title=f"LGSP webhook {config.name}",
         version="1",
@@ -137,7 +133,7 @@ def webhook_app(
     }
 
     def answer(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Any:
-        metrics.child(metrics.requests, str(status)).inc()
+        intake.answered(status)
         return JSONResponse(body, status, headers=headers)
 
     @app.post(
@@ -157,32 +153,11 @@ def webhook_app(
     )
     async def publish_event(subject: str, request: Request) -> Any:
         """Publish one record of ``subject`` (e.g. dossier.status) as the calling agency."""
-        headers = request.headers
-        try:
-            agency = authenticate(config, headers)
-            check_subject(config, agency, subject)
-            check_content_type(headers.get("content-type"))
-            data = parse_body(await _read_limited(request, config.max_body_bytes))
-            event = to_event(
-                config,
-                agency,
-                subject,
-                data,
-                idempotency_key=headers.get("idempotency-key"),
-                correlation_id=headers.get("x-correlation-id"),
-                directory=directory,
-            )
-            accepted = await publish(event)
-        except Refusal as refusal:
-            return answer(refusal.status, refusal.body())
-        except ContractError as error:  # e.g. a recipient that is not an agency code
-            problems = list(getattr(error, "problems", [error.message]))
-            return answer(422, Refusal(422, error.code, error.message, problems).body())
-        except LgspError as error:
-            body = Refusal(503, error.code, error.message).body()
-            return answer(503, body, {"Retry-After": "5"})
-        metrics.count("published")
-        return answer(202, accepted.model_dump())
+        # FastPath answers these first; this route is what the OpenAPI document describes
+        status, body, headers = await intake.answer(
+            request.headers, subject, lambda limit: _read(request, limit)
+        )
+        return JSONResponse(body, status, headers=headers)
 
     @app.post(
         "/events/{subject}/bulk",
@@ -207,7 +182,7 @@ def webhook_app(
             check_subject(config, agency, subject)
             check_content_type(headers.get("content-type"))
             items = parse_bulk(
-                await _read_limited(request, config.max_bulk_body_bytes), config.max_bulk_records
+                await _read(request, config.max_bulk_body_bytes), config.max_bulk_records
             )
         except Refusal as refusal:
             return answer(refusal.status, refusal.body())
@@ -231,12 +206,10 @@ def webhook_app(
             except Refusal as refusal:
                 return RecordResult(index=index, status=refusal.status, **refusal.body())
             except ContractError as error:
-                problems = list(getattr(error, "problems", [error.message]))
-                body = Refusal(422, error.code, error.message, problems).body()
-                return RecordResult(index=index, status=422, **body)
+                return RecordResult(index=index, status=422, **contract_refusal(error).body())
             except LgspError as error:
                 return RecordResult(index=index, status=503, code=error.code, message=error.message)
-            return RecordResult(index=index, status=202, **accepted.model_dump())
+            return RecordResult(index=index, status=202, **accepted._asdict())
 
         results = await asyncio.gather(*(one(i, data) for i, data in enumerate(items)))
         accepted = sum(r.status == 202 for r in results)
@@ -254,4 +227,4 @@ def webhook_app(
     async def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    return app
+    return FastPath(app, intake)

@@ -15,8 +15,9 @@ from bus.logging import bind_record
 from connectors.config import ConnectorConfig
 from connectors.events import CheckedEvent, EventBuilder
 from connectors.lifecycle import Connector, bound_port
-from connectors.webhook.app import Accepted, webhook_app
+from connectors.webhook.app import webhook_app
 from connectors.webhook.config import WebhookConfig
+from connectors.webhook.handling import Published
 from schemas.errors import LgspError
 
 log = structlog.get_logger("lgsp.connector.webhook")
@@ -42,17 +43,18 @@ class WebhookConnector(Connector[WebhookConfig]):
             config.node, config.name, config.agency, self.context.codec, config.load_directory()
         )
         self._slots = asyncio.Semaphore(config.max_in_flight)
+        self._in_flight = self.metrics.child(self.metrics.in_flight)
         app = webhook_app(config, self.publish, self.metrics, self.builder.directory)
         server = await self.enter.enter_async_context(http_server(app, config.host, config.port))
         self.port = bound_port(server)
 
-    async def publish(self, event: CheckedEvent) -> Accepted:
+    async def publish(self, event: CheckedEvent) -> Published:
         """Publish and wait for the broker's acknowledgement (at most max_in_flight at once:
         further requests wait, which slows callers down instead of exhausting memory)."""
         built = self.builder.build_checked(event)
         # a topic in wire_format.confluent_topics gets a Confluent frame (schema registered)
         record = await self.wire.outgoing(built.record)
-        gauge = self.metrics.child(self.metrics.in_flight)
+        gauge = self._in_flight
         async with self._slots:
             gauge.inc()
             try:
@@ -68,13 +70,8 @@ class WebhookConnector(Connector[WebhookConfig]):
         if _levels.isEnabledFor(logging.DEBUG):  # binding the record costs more than the line
             with bind_record(built.envelope):
                 log.debug("webhook_event_published", topic=landed.topic, offset=landed.offset)
-        return Accepted(
-            id=built.envelope.id,
-            type=built.envelope.type,
-            topic=landed.topic,
-            partition=landed.partition,
-            offset=landed.offset,
-        )
+        envelope = built.envelope
+        return Published(envelope.id, envelope.type, landed.topic, landed.partition, landed.offset)
 
     async def run(self) -> None:
         await self._stopping.wait()
