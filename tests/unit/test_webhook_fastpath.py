@@ -8,14 +8,19 @@ import json
 from collections.abc import MutableMapping
 from typing import Any
 
+import httpx
 import pytest
 from prometheus_client import CollectorRegistry
 
 from connectors.events import CheckedEvent
 from connectors.metrics import ConnectorMetrics
+from connectors.webhook.app import webhook_app
 from connectors.webhook.fastpath import FastPath, published_subject
 from connectors.webhook.handling import Published, SingleRecordIntake
-from tests.connectorharness import webhook_config
+from tests.connectorharness import WARD, WARD_KEY, webhook_config
+
+JSON = {"content-type": "application/json"}
+NOT_A_RECORD = json.dumps({"receivingAgency": {"code": WARD, "name": "x"}, "channel": 9}).encode()
 
 
 @pytest.mark.parametrize(
@@ -92,3 +97,37 @@ async def test_the_fast_path_answers_post_events_itself_and_hands_the_rest_on() 
     ]
     labels = {"connector": "webhook", "status": "401"}
     assert metrics.registry.get_sample_value("lgsp_connector_http_requests_total", labels) == 1
+
+
+REFUSED = [
+    # (case, subject, headers, body, status)
+    ("no API key", "dossier.status", {"content-type": "application/json"}, b"{}", 401),
+    ("unknown subject", "land parcel", {"x-api-key": WARD_KEY}, b"{}", 404),
+    ("subject not allowed", "document.sent", {"x-api-key": WARD_KEY}, b"{}", 403),
+    ("wrong content type", "dossier.status", {"x-api-key": WARD_KEY}, b"{}", 415),
+    ("not JSON", "dossier.status", {"x-api-key": WARD_KEY, **JSON}, b"{not json", 400),
+    ("too large", "dossier.status", {"x-api-key": WARD_KEY, **JSON}, b" " * 70_000, 413),
+    ("not a record", "dossier.status", {"x-api-key": WARD_KEY, **JSON}, NOT_A_RECORD, 422),
+]
+
+
+@pytest.mark.parametrize(
+    ("subject", "headers", "body", "status"),
+    [c[1:] for c in REFUSED],
+    ids=[c[0] for c in REFUSED],
+)
+async def test_the_fastapi_route_and_the_fast_path_answer_alike(
+    subject: str, headers: dict[str, str], body: bytes, status: int
+) -> None:
+    """The FastAPI route (kept for the OpenAPI document, and reached when the fast path
+    steps aside) answers a refused request with the fast path's status, body and headers."""
+    config = webhook_config("hanoi", "127.0.0.1:9")
+    front = webhook_app(config, _never, ConnectorMetrics(CollectorRegistry(), "webhook"))
+    answers = []
+    for app in (front, front.app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://webhook") as client:
+            response = await client.post(f"/events/{subject}", content=body, headers=headers)
+        answers.append((response.status_code, response.headers["content-type"], response.content))
+    assert answers[0] == answers[1]
+    assert answers[0][0] == status
