@@ -151,6 +151,6 @@ class PartitionTransactions:
     async def _framed(self, out: Output) -> Output:
         """``out`` in its destination topic's format (wire_format.confluent_topics); a registry
         that is down aborts the transaction, which is retried."""
-        if out.value is None or not self.wire.config.is_confluent(out.topic):
+        if out.value is None or not self.wire.confluent_topic(out.topic):
             return out
         return out._replace(value=await self.wire.for_topic(out.topic, out.value))

@@ -103,3 +103,16 @@ def test_a_connector_file_takes_wire_format_and_defaults_to_single_object(
     with pytest.raises(ConfigError) as raised:
         load_connector_config(path)
     assert "line 7" in str(raised.value)
+
+
+def test_an_encoding_remembers_each_topics_format_as_its_patterns_say() -> None:
+    """``confluent_topic`` answers as the patterns do, the first time and every time after
+    (the gateway asks it for every record it produces)."""
+    config = WireFormatConfig(
+        registry="http://127.0.0.1:8081", confluent_topics=["lgsp.hanoi.inbox.*", "exact.topic"]
+    )
+    wire = RecordEncoding(config, None)
+    topics = ["lgsp.hanoi.inbox.000_01_02_H24", "exact.topic", "lgsp.hanoi.events.x", "exact"]
+    for _ in range(3):
+        assert [wire.confluent_topic(t) for t in topics] == [True, True, False, False]
+    assert not RecordEncoding(SINGLE_OBJECT, None).confluent_topic("lgsp.hanoi.inbox.x")
