@@ -35,6 +35,28 @@ def values_at(record: Any, steps: tuple[tuple[str, bool], ...]) -> Iterator[tupl
     yield from found
 
 
+def _fits(record: Any, limit: TextLimit) -> bool:
+    """Whether every text at the limit's path fits: the walk of ``values_at`` without the
+    concrete paths, which only a text that does not fit needs (every ingress asks)."""
+    found = [record]
+    for name, many in limit.steps:
+        step: list[Any] = []
+        for value in found:
+            if name:
+                if not isinstance(value, dict):
+                    continue
+                value = value.get(name)
+                if value is None:
+                    continue
+            if not many:
+                step.append(value)
+            elif isinstance(value, list):
+                step.extend(value)
+        found = step
+    most = limit.max_chars
+    return not any(isinstance(value, str) and len(value) > most for value in found)
+
+
 def length_violations(subject: str, record: Any) -> list[Violation]:
     problems = []
     for limit in text_limits().get(subject, ()):
@@ -42,6 +64,8 @@ def length_violations(subject: str, record: Any) -> list[Violation]:
             value = record.get(limit.steps[0][0]) if isinstance(record, dict) else None
             if isinstance(value, str) and len(value) > limit.max_chars:
                 problems.append(_too_long(limit, limit.path, value))
+            continue
+        if _fits(record, limit):
             continue
         for where, value in values_at(record, limit.steps):
             if isinstance(value, str) and len(value) > limit.max_chars:

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from schemas.catalog import bundled_catalog
@@ -20,6 +20,8 @@ from schemas.ids.provinces import provinces
 from schemas.ids.taxcode import check_digit
 from schemas.jsonform import from_json, to_json
 from schemas.validation import document_id, violations
+from schemas.validation.shapes import _fits, values_at
+from schemas.validation.tables import TextLimit, parse_path
 from tests.avro_strategies import records
 
 CATALOG = bundled_catalog()
@@ -399,3 +401,35 @@ def test_the_rules_never_raise_on_any_record_that_fits_its_schema(case: Any) -> 
     schema, record = case
     found = violations(schema.subject, record)
     assert all(v.code.startswith("LGSP-") and v.path.startswith("$") for v in found)
+
+
+_JSONISH = st.recursive(
+    st.none() | st.integers() | st.text(alphabet="xy", max_size=6),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.sampled_from(["a", "b", "items", "name"]), inner, max_size=3)
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    record=_JSONISH,
+    path=st.sampled_from(["$.a", "$.a.b", "$.items[].name", "$.a[].b[]", "$.items[].a.name"]),
+    max_chars=st.integers(0, 6),
+)
+@example(record={"a": "xyz"}, path="$.a", max_chars=3)
+@example(record={"a": "xyz"}, path="$.a", max_chars=2)
+@example(record={"items": [{"name": "x"}, {"name": "xyz"}]}, path="$.items[].name", max_chars=2)
+@example(record={"a": [{"b": ["x", "xyz"]}]}, path="$.a[].b[]", max_chars=2)
+def test_the_quick_length_walk_agrees_with_the_walk_that_names_paths(
+    record: Any, path: str, max_chars: int
+) -> None:
+    """``_fits`` (no paths built) says a record fits exactly when ``values_at`` finds no text
+    longer than the limit, on any JSON shape (wrong types, nulls, lists where fields are)."""
+    limit = TextLimit("x", path, max_chars, "test", parse_path(path))
+    too_long = [
+        w for w, v in values_at(record, limit.steps) if isinstance(v, str) and len(v) > max_chars
+    ]
+    assert _fits(record, limit) is (not too_long)
