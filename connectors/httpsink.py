@@ -70,6 +70,11 @@ class HttpSinkConfig(SinkConfig):
         default=None, description="Send CloudEvents batches (targets that take them)."
     )
 
+    def proxy_for(self, url: str) -> str | None:
+        """The proxy requests to ``url`` go through: ``proxy``, or the environment's for that
+        URL's scheme and host (``batch.url`` may name another host than ``url``)."""
+        return self.proxy or environment_proxy(url)
+
     @model_validator(mode="after")
     def _batch_needs_cloudevents(self) -> HttpSinkConfig:
         if self.batch is not None and self.format != "cloudevents":
@@ -105,26 +110,32 @@ class HttpSink(SinkConnector[HttpSinkConfig]):
 
     async def open_sink(self) -> None:
         config = self.config
-        self.pool = await self.enter.enter_async_context(
-            HttpPool(
-                config.max_connections,
-                config.timeout_s,
-                config.headers,
-                proxy=config.proxy or environment_proxy(config.url),
-            )
-        )
+        self.pool = await self._pool(config.proxy_for(config.url))
         self.batches: BatchPoster | None = None
         if config.batch is not None:
             batch_url = config.batch.url or config.url
+            batch_proxy = config.proxy_for(batch_url)
+            # batches go through their own URL's proxy (or none), not the records' URL's
+            batch_pool = (
+                self.pool
+                if batch_proxy == config.proxy_for(config.url)
+                else await self._pool(batch_proxy)
+            )
 
             async def send(body: bytes) -> httpx.Response:
-                return await self.pool.post(batch_url, body, _BATCH_HEADERS)
+                return await batch_pool.post(batch_url, body, _BATCH_HEADERS)
 
             self.batches = await self.enter.enter_async_context(
                 BatchPoster(
                     send, config.batch.max_records, config.batch.max_bytes, config.batch.linger_ms
                 )
             )
+
+    async def _pool(self, proxy: str | None) -> HttpPool:
+        config = self.config
+        return await self.enter.enter_async_context(
+            HttpPool(config.max_connections, config.timeout_s, config.headers, proxy=proxy)
+        )
 
     def request(self, delivery: Delivery) -> tuple[bytes, dict[str, str]]:
         """The body and headers of the POST for one record."""

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 
 from bus.httpserver import bound_port, http_server
 from connectors.httppool import HttpPool, environment_proxy
+from connectors.httpsink import HttpSinkConfig
 
 
 def _target(peak: list[int]) -> FastAPI:
@@ -102,3 +103,25 @@ async def test_the_environments_proxy_carries_the_posts_unless_no_proxy_lists_th
     finally:
         server.close()
         await server.wait_closed()
+
+
+def test_batches_take_their_own_urls_proxy_and_a_configured_one_takes_all(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The sink picks each URL's proxy: with NO_PROXY exempting the records' host, batches
+    posted to ``batch.url`` on another host still go through HTTP_PROXY; a configured ``proxy``
+    is used for both."""
+    for name in ("NO_PROXY", "no_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:3128")
+    monkeypatch.setenv("NO_PROXY", "agency.example")
+    fields = {"kind": "http-sink", "name": "s", "node": "hanoi", "agency": "000.01.02.H24"}
+    config = HttpSinkConfig.model_validate(
+        {**fields, "url": "http://agency.example/inbox", "batch": {"url": "http://hub.example/b"}}
+    )
+    assert config.proxy_for(config.url) is None
+    assert config.batch is not None and config.batch.url is not None
+    assert config.proxy_for(config.batch.url) == "http://127.0.0.1:3128"
+    configured = config.model_copy(update={"proxy": "http://10.0.0.1:8080"})
+    assert configured.proxy_for(config.url) == "http://10.0.0.1:8080"
+    assert configured.proxy_for(config.batch.url) == "http://10.0.0.1:8080"
