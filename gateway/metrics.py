@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter as Tally
 from collections.abc import Callable, Mapping, Sequence
+from operator import attrgetter
 from time import time
 
 from aiokafka import TopicPartition
@@ -15,9 +16,11 @@ from prometheus_client import CollectorRegistry
 
 from bus.batchhistogram import BatchHistogram
 from bus.metrics import NodeMetrics, counter, gauge, histogram
-from gateway.routing.records import Outcome
+from gateway.routing.records import Outcome, OutcomeKind
 
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
+_TYPE_AND_SOURCE = attrgetter("event_type", "source")
+_ROUTES_AND_TYPE = attrgetter("routes", "event_type")
 _E2E_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 14400)
 
 
@@ -75,35 +78,38 @@ class GatewayMetrics(NodeMetrics):
         )
 
     def count(self, outcomes: Sequence[Outcome], seconds: float) -> None:
-        """Count a committed batch: tallied first, so each labelled series is touched once."""
+        """Count a committed batch: tallied first, so each labelled series is touched once
+        (by C-level counting over the outcomes: this runs for every routed record)."""
         node, now = self.node, time()
         tally: Tally[tuple[str, str, str]] = Tally()
-        sent: dict[str, list[float]] = {}
+        for (event_type, source), n in Tally(map(_TYPE_AND_SOURCE, outcomes)).items():
+            tally[("in", event_type, source)] += n
+        routed = [o for o in outcomes if o.kind is OutcomeKind.ROUTED]
+        for (routes, event_type), n in Tally(map(_ROUTES_AND_TYPE, routed)).items():
+            for route in routes:
+                tally[("out", route, event_type)] += n
         for outcome in outcomes:
-            event_type = outcome.event_type
-            tally[("in", event_type, outcome.source)] += 1
-            if outcome.kind == "routed":
-                for route in outcome.routes:
-                    tally[("out", route, event_type)] += 1
-                if outcome.sent_at is not None:
-                    sent.setdefault(event_type, []).append(outcome.sent_at.timestamp())
-            else:
-                tally[(outcome.kind, outcome.code or "", event_type)] += 1
+            if outcome.kind is not OutcomeKind.ROUTED:
+                tally[(outcome.kind, outcome.code or "", outcome.event_type)] += 1
+        sent: dict[str, list[float]] = {}
+        for outcome in routed:
+            if outcome.sent_at is not None:
+                sent.setdefault(outcome.event_type, []).append(outcome.sent_at.timestamp())
         for event_type, times in sent.items():
             self.end_to_end_seconds.observe_many(
                 (node, event_type), [max(0.0, now - t) for t in times]
             )
         self.child(self.routing_seconds).observe(seconds)
-        for (kind, first, event_type), n in tally.items():
-            if kind == "in":
-                self.child(self.records_in, "main", event_type, _root(first)).inc(n)
-            elif kind == "out":
-                self.child(self.records_out, first, event_type).inc(n)
-            elif kind in ("parked", "retry"):
+        for (kind, first, second), n in tally.items():
+            if kind == "in":  # first: the event type, second: the source
+                self.child(self.records_in, "main", first, _root(second)).inc(n)
+            elif kind == "out":  # first: the route, second: the event type
+                self.child(self.records_out, first, second).inc(n)
+            elif kind in ("parked", "retry"):  # first: the code, second: the event type
                 counter = self.parked if kind == "parked" else self.retries
-                self.child(counter, first, event_type).inc(n)
+                self.child(counter, first, second).inc(n)
             elif kind in ("held", "duplicate"):
-                self.child(self.held if kind == "held" else self.duplicates, event_type).inc(n)
+                self.child(self.held if kind == "held" else self.duplicates, second).inc(n)
 
     def report_lag(
         self,
