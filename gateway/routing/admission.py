@@ -16,7 +16,6 @@ from gateway.routing.records import Incoming
 from schemas.catalog import SchemaCatalog
 from schemas.codec import AvroCodec
 from schemas.confluent import is_confluent
-from schemas.envelope import header_value
 from schemas.errors import ContractError
 from schemas.ids.directory import AgencyDirectory
 from schemas.validation import VALIDATED_HEADER, ruleset_id, violations
@@ -34,15 +33,16 @@ class Admission:
         self.codec = AvroCodec(catalog)
         self.directory = directory
         self.ruleset = ruleset_id()
+        self._stamp = self.ruleset.encode()  # compared as bytes: no decoding per record
         self.checked = 0  # records decoded and checked (the rest passed on their stamp)
 
     def refusal(self, record: Incoming) -> Refused | None:
         """None when the record may be routed, else the code and reason to park it with."""
-        try:
-            if header_value(record.headers, VALIDATED_HEADER) == self.ruleset:
-                return None
-        except UnicodeDecodeError:
-            pass  # a damaged stamp is no stamp: check the value
+        for name, value in record.headers:  # the first stamp counts; a damaged one is none
+            if name == VALIDATED_HEADER:
+                if value == self._stamp:
+                    return None
+                break
         self.checked += 1
         if is_confluent(record.value or b""):  # the runtime resolves those it can
             return Refused(

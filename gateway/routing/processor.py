@@ -91,15 +91,20 @@ class RecordProcessor:
         self.catalog = catalog
         self.deliverer = Deliverer(directory, catalog)
         self.admission = Admission(catalog, directory)
-        self._topics: dict[str, tuple[TopicName, int | None]] = {}
+        self._topics: dict[str, tuple[TopicName, int | None, str]] = {}
 
     def classify(self, topic: str) -> tuple[TopicName, int | None]:
         """The base topic and the tier index (None for the main topic) of a consumed topic."""
+        base, tier, _ = self._classified(topic)
+        return base, tier
+
+    def _classified(self, topic: str) -> tuple[TopicName, int | None, str]:
+        """``classify``, and the base topic's name (held keys are kept by it), learnt once."""
         found = self._topics.get(topic)
         if found is None:
             name = parse_topic(topic)
-            found = (name.base, self.tiers.index(name.retry_delay) if name.retry_delay else None)
-            self._topics[topic] = found
+            tier = self.tiers.index(name.retry_delay) if name.retry_delay else None
+            found = self._topics[topic] = (name.base, tier, str(name.base))
         return found
 
     def handle(
@@ -109,7 +114,7 @@ class RecordProcessor:
         now: float,
         topic_exists: Callable[[str], bool],
     ) -> Outcome:
-        base, tier = self.classify(record.topic)
+        base, tier, base_name = self._classified(record.topic)
         try:
             info = read_park_info(record.headers) if tier is not None else None
         except ContractError as error:  # forged or damaged park headers in a retry tier
@@ -127,7 +132,7 @@ class RecordProcessor:
         except ContractError as error:
             # as before: parked without releasing its key's hold in the tiers (tier left out)
             return self._dead(consumed._replace(tier=None), None, error)
-        hold = state.hold_of(str(base), record.key)
+        hold = state.hold_of(base_name, record.key)
         if tier is None:
             if state.seen(envelope.id, now):
                 return Outcome(
@@ -137,7 +142,7 @@ class RecordProcessor:
             if refused is not None:  # breaks a rule of the standards: parked, never routed
                 return self._dead(consumed, envelope, (refused.code, refused.reason))
             if hold is not None:
-                state.park_in_tier(str(base), record.key, hold.tier, envelope.id)
+                state.park_in_tier(base_name, record.key, hold.tier, envelope.id)
                 return self._to_tier(consumed, envelope, hold.tier, held_behind=hold.head)
         elif hold is not None and hold.tier > tier:  # its key's head moved on: follow it
             return self._to_tier(consumed, envelope, hold.tier, held_behind=hold.head)

@@ -31,6 +31,26 @@ class TransactionBatches:
         self._builders: dict[tuple[str, int], Any] = {}
         self._futures: list[asyncio.Future[Any]] = []
 
+    def add_now(self, output: Output, source_partition: int) -> bool:
+        """Append ``output`` without waiting, if that is all it takes (its topic's partition
+        count known, room in its batch); False when ``add`` must do it. The gateway appends
+        every record it routes: this spares it a coroutine per record."""
+        partition = output.partition
+        if partition is None:
+            count = self._counts.get(output.topic)
+            if count is None:
+                return False
+            partition = self._place(output, count, source_partition)
+        builder = self._builders.get((output.topic, partition))
+        if builder is None:
+            return False
+        return (
+            builder.append(
+                timestamp=None, key=output.key, value=output.value, headers=list(output.headers)
+            )
+            is not None
+        )
+
     async def add(self, output: Output, source_partition: int) -> None:
         partition = output.partition
         if partition is None:
@@ -39,12 +59,7 @@ class TransactionBatches:
                 count = self._counts[output.topic] = len(
                     await self._producer.partitions_for(output.topic)
                 )
-            if count == self._source_count:
-                partition = source_partition
-            elif output.key is not None:
-                partition = (murmur2(output.key) & 0x7FFFFFFF) % count
-            else:
-                partition = source_partition % count
+            partition = self._place(output, count, source_partition)
         key = (output.topic, partition)
         builder = self._builders.get(key)
         if builder is None:
@@ -57,6 +72,14 @@ class TransactionBatches:
             await self._submit(key)
             builder = self._builders[key] = self._producer.create_batch()
             builder.append(timestamp=None, key=output.key, value=output.value, headers=headers)
+
+    def _place(self, output: Output, count: int, source_partition: int) -> int:
+        if count == self._source_count:
+            return source_partition
+        if output.key is not None:
+            hashed: int = murmur2(output.key)
+            return (hashed & 0x7FFFFFFF) % count
+        return source_partition % count
 
     async def _submit(self, key: tuple[str, int]) -> None:
         builder = self._builders.pop(key)

@@ -89,16 +89,21 @@ class PartitionTransactions:
         route_log: list[str] = []
         try:
             await producer.begin_transaction()
+            reframed = bool(self.wire.config.confluent_topics)  # some outputs change format
             batches = TransactionBatches(producer, self._partition_counts, self._source_partitions)
             for tp, records in batch.items():
                 for record in records:
-                    record = await self._readable(record)
+                    if is_confluent(record.value or b""):
+                        record = await self._readable(record)
                     outcome = self._processor.handle(record, state, now, self._topic_exists)
                     if outcome.kind is OutcomeKind.WAITING:
                         waiting.append(Waiting(tp, record.offset, outcome.due_at or now))
                         break
                     for out in outcome.outputs:
-                        await batches.add(await self._framed(out), partition)
+                        if reframed:
+                            out = await self._framed(out)
+                        if not batches.add_now(out, partition):
+                            await batches.add(out, partition)
                     offsets[tp] = record.offset + 1
                     outcomes.append(outcome)
                     if outcome.kind is OutcomeKind.ROUTED and outcome.ce_id:
@@ -137,8 +142,6 @@ class PartitionTransactions:
         retry and dead-letter copies. A frame that cannot be resolved loses its validation
         stamp, so admission parks it (LGSP-CODEC-CONFLUENT-UNRESOLVED) instead of routing
         bytes no reader can decode; a registry that is down aborts the transaction."""
-        if not is_confluent(record.value or b""):
-            return record
         try:
             return replace(record, value=await self.wire.single_object(record.value or b""))
         except LgspError as error:
