@@ -4,33 +4,47 @@ Plain JSON means what an integrator naturally writes: unions as bare values (not
 ``{"string": ...}`` wrapping), instants as ISO 8601 with a zone (``2026-11-20T08:30:00+07:00``),
 dates as ``YYYY-MM-DD``, bytes as base64. ``from_json`` reports every problem with its field
 path in one ``RecordError``, so a rejected request says all that is wrong at once.
+
+``from_json`` runs a converter compiled once per schema (``schemas.jsonform_compiled``): named
+types are resolved and field paths are only spelled out when a problem is reported.
 """
 
 from __future__ import annotations
 
 import base64
-import binascii
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
 from schemas.catalog import SchemaVersion
 from schemas.errors import RecordError
+from schemas.jsonform_compiled import Converter, compile_converter, node_kind, resolve_node
 
 _Schema = Any  # a fastavro parsed schema node: str, list or dict
-_INT_RANGE = {"int": (-(2**31), 2**31 - 1), "long": (-(2**63), 2**63 - 1)}
-_MISSING = object()
+_COMPILED: dict[int, tuple[SchemaVersion, Converter]] = {}
+_COMPILED_MAX = 256  # schema versions kept compiled; the oldest is dropped beyond that
 
 
 def from_json(schema: SchemaVersion, value: Any) -> dict[str, Any]:
     """Convert plain JSON into a record ready for the codec, or raise with every problem."""
     problems: list[str] = []
-    named = schema.parsed.get("__named_schemas", {})
-    record = _from(schema.parsed, value, "$", named, problems)
+    record = _converter(schema)(value, "$", problems)
     if problems:
         raise RecordError(f"not a valid {schema.subject} v{schema.version} record", problems)
     assert isinstance(record, dict)
     return record
+
+
+def _converter(schema: SchemaVersion) -> Converter:
+    # Keyed by identity; the entry holds the schema so that its id cannot be reused meanwhile.
+    entry = _COMPILED.get(id(schema))
+    if entry is not None and entry[0] is schema:
+        return entry[1]
+    convert = compile_converter(schema.parsed)
+    if len(_COMPILED) >= _COMPILED_MAX:
+        _COMPILED.pop(next(iter(_COMPILED)), None)
+    _COMPILED[id(schema)] = (schema, convert)
+    return convert
 
 
 def to_json(schema: SchemaVersion, record: Mapping[str, Any]) -> dict[str, Any]:
@@ -41,145 +55,9 @@ def to_json(schema: SchemaVersion, record: Mapping[str, Any]) -> dict[str, Any]:
     return result
 
 
-def _resolve(node: _Schema, named: Mapping[str, Any]) -> _Schema:
-    return named.get(node, node) if isinstance(node, str) else node
-
-
-def _kind(node: _Schema) -> str:
-    if isinstance(node, list):
-        return "union"
-    if isinstance(node, dict):
-        return str(node.get("logicalType") or node["type"])
-    return str(node)
-
-
-def _from(
-    node: _Schema, value: Any, path: str, named: Mapping[str, Any], problems: list[str]
-) -> Any:
-    node = _resolve(node, named)
-    kind = _kind(node)
-    if kind == "union":
-        return _from_union(node, value, path, named, problems)
-    if kind == "record":
-        return _from_record(node, value, path, named, problems)
-    if kind == "array":
-        if not isinstance(value, list):
-            problems.append(f"{path}: expected a list, got {_describe(value)}")
-            return None
-        return [
-            _from(node["items"], v, f"{path}[{i}]", named, problems) for i, v in enumerate(value)
-        ]
-    if kind == "map":
-        if not isinstance(value, dict):
-            problems.append(f"{path}: expected an object, got {_describe(value)}")
-            return None
-        return {
-            k: _from(node["values"], v, f"{path}.{k}", named, problems) for k, v in value.items()
-        }
-    if kind == "enum":
-        if value not in node["symbols"]:
-            problems.append(f"{path}: {value!r} is not one of {', '.join(node['symbols'])}")
-        return value
-    return _from_scalar(kind, value, path, problems)
-
-
-def _from_record(
-    node: _Schema, value: Any, path: str, named: Mapping[str, Any], problems: list[str]
-) -> Any:
-    if not isinstance(value, dict):
-        problems.append(f"{path}: expected an object, got {_describe(value)}")
-        return None
-    known = {f["name"] for f in node["fields"]}
-    for extra in sorted(set(value) - known):
-        problems.append(f"{path}.{extra}: unknown field")
-    result: dict[str, Any] = {}
-    for fld in node["fields"]:
-        name = fld["name"]
-        if name in value:
-            result[name] = _from(fld["type"], value[name], f"{path}.{name}", named, problems)
-        elif "default" in fld:
-            result[name] = fld["default"]
-        else:
-            problems.append(f"{path}.{name}: required field is missing")
-    return result
-
-
-def _from_union(
-    node: list[_Schema], value: Any, path: str, named: Mapping[str, Any], problems: list[str]
-) -> Any:
-    if value is None:
-        if "null" not in node:
-            problems.append(f"{path}: must not be null")
-        return None
-    branch_problems: list[str] = []
-    for branch in node:
-        if branch == "null":
-            continue
-        attempt: list[str] = []
-        converted = _from(branch, value, path, named, attempt)
-        if not attempt:
-            return converted
-        branch_problems = branch_problems or attempt
-    problems.extend(branch_problems)
-    return None
-
-
-def _from_scalar(kind: str, value: Any, path: str, problems: list[str]) -> Any:
-    if kind == "null":
-        if value is not None:
-            problems.append(f"{path}: expected null")
-        return None
-    if kind == "boolean":
-        if not isinstance(value, bool):
-            problems.append(f"{path}: expected true or false, got {_describe(value)}")
-        return value
-    if kind in _INT_RANGE:
-        low, high = _INT_RANGE[kind]
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            problems.append(f"{path}: expected an integer ({kind}), got {_describe(value)}")
-        return value
-    if kind in ("float", "double"):
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            problems.append(f"{path}: expected a number, got {_describe(value)}")
-            return value
-        return float(value)
-    if kind == "string":
-        if not isinstance(value, str):
-            problems.append(f"{path}: expected a string, got {_describe(value)}")
-        return value
-    if kind == "bytes":
-        try:
-            return base64.b64decode(value, validate=True)
-        except (binascii.Error, TypeError, ValueError):
-            problems.append(f"{path}: expected base64 text, got {_describe(value)}")
-            return None
-    if kind in ("timestamp-millis", "timestamp-micros"):
-        return _parse_instant(value, path, problems)
-    if kind == "date":
-        try:
-            return date.fromisoformat(value)
-        except (TypeError, ValueError):
-            problems.append(f"{path}: expected a date YYYY-MM-DD, got {_describe(value)}")
-            return None
-    problems.append(f"{path}: unsupported Avro type {kind}")
-    return None
-
-
-def _parse_instant(value: Any, path: str, problems: list[str]) -> datetime | None:
-    try:
-        instant = datetime.fromisoformat(value)
-    except (TypeError, ValueError):
-        problems.append(f"{path}: expected an ISO 8601 instant with a zone, got {_describe(value)}")
-        return None
-    if instant.tzinfo is None:
-        problems.append(f"{path}: instant {value!r} has no zone; add Z or +07:00")
-        return None
-    return instant.astimezone(UTC)
-
-
 def _to(node: _Schema, value: Any, named: Mapping[str, Any]) -> Any:
-    node = _resolve(node, named)
-    kind = _kind(node)
+    node = resolve_node(node, named)
+    kind = node_kind(node)
     if value is None:
         return None
     if kind == "union":
@@ -202,8 +80,3 @@ def _to_any(value: Any) -> Any:
     if isinstance(value, bytes):
         return base64.b64encode(value).decode()
     return value
-
-
-def _describe(value: Any) -> str:
-    text = repr(value)
-    return f"{type(value).__name__} {text[:40] + '...' if len(text) > 40 else text}"
