@@ -180,7 +180,8 @@ class Border:
                     for output in decided:
                         if output.topic not in made:  # checked here: no coroutine a record
                             await self._ensure_destinations(decided)
-                        await outputs.add(output, record.partition)
+                        if not outputs.add_now(output, record.partition):
+                            await outputs.add(output, record.partition)
                 offsets[tp] = records[-1].offset + 1
                 count += len(records)
             left = closes - time.monotonic()

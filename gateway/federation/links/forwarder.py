@@ -321,9 +321,9 @@ class Link:
         batches = TransactionBatches(producer, self._partition_counts, self.partitions)
         size = 0
         for record, signed in zip(records, headers, strict=True):
-            await batches.add(
-                Output(self.destination, record.key, record.value, signed), record.partition
-            )
+            output = Output(self.destination, record.key, record.value, signed)
+            if not batches.add_now(output, record.partition):
+                await batches.add(output, record.partition)
             size += len(record.key or b"") + len(record.value or b"")
         return await batches.submit(), size
 
