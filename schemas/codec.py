@@ -14,6 +14,7 @@ from typing import Any
 from fastavro import schemaless_reader, schemaless_writer
 from fastavro.read import SchemaResolutionError
 
+from schemas.avro_writer import Writer, compile_writer
 from schemas.catalog import SINGLE_OBJECT_MAGIC, SchemaCatalog, SchemaVersion, bundled_catalog
 from schemas.errors import CodecError
 
@@ -26,9 +27,26 @@ class AvroCodec:
     def __init__(self, catalog: SchemaCatalog | None = None) -> None:
         self.catalog = catalog or bundled_catalog()
         self._writers = self.catalog.headers
+        self._compiled: dict[int, tuple[SchemaVersion, Writer]] = {}  # by id of the schema
 
     def encode(self, schema: SchemaVersion, record: Mapping[str, Any]) -> bytes:
-        """Encode ``record`` with ``schema``; a misfit record raises LGSP-CODEC-ENCODE."""
+        """Encode ``record`` with ``schema``; a misfit record raises LGSP-CODEC-ENCODE.
+
+        The body is written by the schema's compiled writer (``schemas.avro_writer``, the
+        same bytes as fastavro); a record it does not take is encoded by fastavro instead,
+        which writes it or raises its own error.
+        """
+        compiled = self._compiled.get(id(schema))
+        if compiled is None or compiled[0] is not schema:
+            compiled = self._compiled[id(schema)] = (schema, compile_writer(schema.parsed))
+        buffer = bytearray(schema.header)
+        try:
+            compiled[1](buffer, record)
+        except Exception:  # UnsupportedError, or a value fastavro may take or refuse: let it say
+            return self._encode_with_fastavro(schema, record)
+        return bytes(buffer)
+
+    def _encode_with_fastavro(self, schema: SchemaVersion, record: Mapping[str, Any]) -> bytes:
         buffer = BytesIO()
         buffer.write(schema.header)
         try:

@@ -26,13 +26,22 @@ def _strategy(node: Any, named: Mapping[str, Any]) -> st.SearchStrategy[Any]:
         logical = node.get("logicalType")
         if logical == "timestamp-millis":
             return _MILLIS.map(lambda ms: _EPOCH + timedelta(milliseconds=ms))
+        if logical == "timestamp-micros":
+            return _MILLIS.map(lambda ms: _EPOCH + timedelta(microseconds=ms * 997))
         if logical == "date":
             return st.dates(min_value=date(1900, 1, 1), max_value=date(2200, 12, 31))
+        if logical == "uuid":
+            return st.uuids()
         kind = node["type"]
         if kind == "record":
-            return st.fixed_dictionaries(
-                {f["name"]: _strategy(f["type"], named) for f in node["fields"]}
+            # deferred: a recursive record (a field of its own type) is drawn lazily
+            return st.deferred(
+                lambda: st.fixed_dictionaries(
+                    {f["name"]: _strategy(f["type"], named) for f in node["fields"]}
+                )
             )
+        if kind == "fixed":
+            return st.binary(min_size=node["size"], max_size=node["size"])
         if kind == "array":
             return st.lists(_strategy(node["items"], named), max_size=4)
         if kind == "map":
