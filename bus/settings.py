@@ -29,6 +29,12 @@ class Settings(BaseSettings):
     log_json: bool = Field(default=True, description="JSON log lines (false: console text).")
     kafka_version: str = Field(default="4.4.0", description="Apache Kafka broker version.")
     kafka_heap_mb: int = Field(default=256, ge=128, description="Local broker's Java heap.")
+    kafka_quick_jit: bool = Field(
+        default=True,
+        description="Local brokers compile with the JVM's C1 compiler only: where several "
+        "brokers share a few cores, C2's compiling takes the CPU their requests need "
+        "(false: the JVM's full tiered compilation).",
+    )
     kafka_start_timeout_s: float = Field(
         default=90.0, gt=0, description="How long `lgsp kafka up` waits for the broker."
     )

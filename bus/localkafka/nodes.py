@@ -95,6 +95,9 @@ def launch(settings: Settings, java: str, libs: Path, paths: NodePaths) -> subpr
                 f"-Xms{heap}",
                 f"-Xmx{heap}",
                 "-XX:+UseSerialGC",
+                # C1 only: a 3-broker cluster on two cores spent half its CPU in C2 compiler
+                # threads for minutes after start (docs/performance.md, "The demo as deployed")
+                *(["-XX:TieredStopAtLevel=1"] if settings.kafka_quick_jit else []),
                 "-XX:MaxDirectMemorySize=128m",
                 "-Djava.awt.headless=true",
                 f"-Dlog4j2.configurationFile={paths.log4j}",

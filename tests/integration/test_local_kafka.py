@@ -94,6 +94,24 @@ async def test_down_stops_the_broker_and_up_restarts_it_with_its_data(
     assert topic in await _topics(after.bootstrap_servers)
 
 
+def _jvm_arguments(pid: int) -> list[str]:
+    return Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")
+
+
+async def test_quick_jit_is_a_setting_of_the_brokers_jvm(
+    settings: Settings, side_cluster: str
+) -> None:
+    """Brokers compile with C1 only by default; LGSP_KAFKA_QUICK_JIT=false gives the JVM's
+    full tiered compilation."""
+    running = cluster_status(settings, side_cluster)
+    assert running.pid and "-XX:TieredStopAtLevel=1" in _jvm_arguments(running.pid)
+    assert await stop_cluster(settings, side_cluster)
+    tiered = await start_cluster(settings.model_copy(update={"kafka_quick_jit": False}), side_cluster)
+    assert tiered.pid and not tiered.reused
+    arguments = _jvm_arguments(tiered.pid)
+    assert "kafka.Kafka" in arguments and "-XX:TieredStopAtLevel=1" not in arguments
+
+
 async def test_port_in_use_is_refused_with_its_code(settings: Settings) -> None:
     """Asking for a port another program holds fails at once with LGSP-KAFKA-PORT-IN-USE."""
     name = _unique("pytest-busy")
