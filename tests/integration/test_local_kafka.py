@@ -106,7 +106,8 @@ async def test_quick_jit_is_a_setting_of_the_brokers_jvm(
     running = cluster_status(settings, side_cluster)
     assert running.pid and "-XX:TieredStopAtLevel=1" in _jvm_arguments(running.pid)
     assert await stop_cluster(settings, side_cluster)
-    tiered = await start_cluster(settings.model_copy(update={"kafka_quick_jit": False}), side_cluster)
+    full_jit = settings.model_copy(update={"kafka_quick_jit": False})
+    tiered = await start_cluster(full_jit, side_cluster)
     assert tiered.pid and not tiered.reused
     arguments = _jvm_arguments(tiered.pid)
     assert "kafka.Kafka" in arguments and "-XX:TieredStopAtLevel=1" not in arguments
