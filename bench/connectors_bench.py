@@ -11,7 +11,11 @@ same records, and bare httpx POSTs of the same bodies to the same agency applica
 many connections as the sink has (the HTTP hop alone).
 
     .venv/bin/python bench/connectors_bench.py [--requests 5000] [--records 10000]
-        [--concurrency 32]
+        [--concurrency 32] [--rounds 1]
+
+With ``--rounds R`` the webhook and its bare endpoint, then the sink and bare HTTP, run R times
+in turn (each pair back to back, so both see the same machine); the ratios printed last are
+the medians of each round's ratio.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import contextlib
 import json
 import os
 import socket
+import statistics
 import sys
 import tempfile
 import time
@@ -88,7 +93,7 @@ async def _bare_produce(bootstrap: str, topic: str, count: int) -> float:
 
 
 PROFILES: Path | None = None  # --py-spy DIR: every measured process sampled into DIR
-CPU_MS: dict[str, float] = {}  # CPU milliseconds per request or record, by what was measured
+CPU_MS: dict[str, list[float]] = {}  # CPU ms per request or record, by what, a round each
 
 
 def _cpu_s(pid: int | None = None) -> float:
@@ -217,7 +222,7 @@ async def _measure_endpoint(
         await _post_all(url, bodies[:200], concurrency, headers)  # warm-up
         cpu = _cpu_s(process.pid)
         rate = await _post_all(url, bodies, concurrency, headers)
-        CPU_MS[name] = (_cpu_s(process.pid) - cpu) * 1000 / count
+        CPU_MS.setdefault(name, []).append((_cpu_s(process.pid) - cpu) * 1000 / count)
     finally:
         process.terminate()
         await process.wait()
@@ -298,8 +303,9 @@ async def _run_sink(
         while len(seen) < count and time.monotonic() < deadline:  # noqa: ASYNC110
             await asyncio.sleep(0.05)
         delivered = len(seen) - started
-        CPU_MS[name] = (_cpu_s(process.pid) - cpu) * 1000 / delivered
-        CPU_MS[f"agency app beside the {name}"] = (_cpu_s() - app_cpu) * 1000 / delivered
+        CPU_MS.setdefault(name, []).append((_cpu_s(process.pid) - cpu) * 1000 / delivered)
+        beside = (_cpu_s() - app_cpu) * 1000 / delivered
+        CPU_MS.setdefault(f"agency app beside the {name}", []).append(beside)
     finally:
         process.terminate()
         await process.wait()
@@ -327,7 +333,7 @@ async def _sink(
         headers = {"Content-Type": "application/json", "Idempotency-Key": "x"}
         cpu = _cpu_s()
         bare_http = await _post_all(f"{url}/inbox", bodies, concurrency, headers)
-        CPU_MS["bare httpx and agency app"] = (_cpu_s() - cpu) * 1000 / count
+        CPU_MS.setdefault("bare httpx and agency app", []).append((_cpu_s() - cpu) * 1000 / count)
         stamps.clear()
         seen.clear()
         base = {"kind": "http-sink", "name": "sink", "agency": WARD, "url": f"{url}/inbox",
@@ -345,6 +351,49 @@ async def _sink(
     return single, bare_http, batch
 
 
+async def _round(bootstrap: str, args: argparse.Namespace) -> dict[str, float]:
+    """One round: the webhook and its bare endpoint, the sink and bare HTTP, back to back."""
+    with tempfile.TemporaryDirectory() as folder:
+        webhook = await _webhook(bootstrap, Path(folder), args.requests, args.concurrency)
+        bare_webhook = await _bare_webhook(bootstrap, args.requests, args.concurrency)
+        sink, bare_http, batch = await _sink(
+            bootstrap, Path(folder), args.records, args.concurrency, args.batch_records
+        )
+    return {"webhook": webhook, "bare webhook": bare_webhook, "sink": sink,
+            "bare http": bare_http, "batch": batch}  # fmt: skip
+
+
+def _report(rounds: list[dict[str, float]], bare: float, batch_records: int) -> None:
+    """Each round's rates and ratios, then the medians (of each round's ratio)."""
+    for number, r in enumerate(rounds, 1):
+        hook, sink = r["webhook"] / r["bare webhook"], r["sink"] / r["bare http"]
+        print(
+            f"round {number}: webhook {r['webhook']:,.0f} / bare endpoint "
+            f"{r['bare webhook']:,.0f} requests/s (ratio {hook:.2f}); sink {r['sink']:,.0f} / "
+            f"bare HTTP {r['bare http']:,.0f} records/s (ratio {sink:.2f}); "
+            f"batch mode {r['batch']:,.0f} records/s"
+        )
+    med = {name: statistics.median([r[name] for r in rounds]) for name in rounds[0]}
+    hook = statistics.median([r["webhook"] / r["bare webhook"] for r in rounds])
+    sink = statistics.median([r["sink"] / r["bare http"] for r in rounds])
+    print(f"medians over {len(rounds)} round(s):")
+    print(f"bare aiokafka produce, acks=1:               {bare:>9,.0f} records/s")
+    print(f"webhook, accepted end to end into Kafka:     {med['webhook']:>9,.0f} requests/s")
+    print(f"bare FastAPI endpoint producing to Kafka:    {med['bare webhook']:>9,.0f} requests/s")
+    print(f"bare httpx POSTs to the agency app:          {med['bare http']:>9,.0f} requests/s")
+    print(f"HTTP sink, inbox to agency app:              {med['sink']:>9,.0f} records/s")
+    print(
+        f"HTTP sink, batches of {batch_records:>4}:                 {med['batch']:>9,.0f} records/s"
+    )
+    print(f"ratios: webhook/produce {med['webhook'] / bare:.3f}, "
+          f"sink/produce {med['sink'] / bare:.3f}, "
+          f"webhook/bare endpoint {hook:.2f} (target >= 0.90), "
+          f"sink/bare HTTP {sink:.2f} (target >= 0.90); "
+          f"batch mode {med['batch']:,.0f} records/s (target >= 5,000)")  # fmt: skip
+    print("CPU ms per request or record (medians): " + ", ".join(
+        f"{name} {statistics.median(ms):.3f}" for name, ms in CPU_MS.items()))  # fmt: skip
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -352,6 +401,7 @@ async def main() -> None:
     parser.add_argument("--requests", type=int, default=5000)
     parser.add_argument("--records", type=int, default=10000)
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--rounds", type=int, default=1, help="rounds, ratios' medians reported")
     parser.add_argument("--uvloop", action="store_true", help="uvloop, not asyncio's loop")
     parser.add_argument("--batch-records", type=int, default=100, help="records per batch POST")
     parser.add_argument("--py-spy", type=Path, help="sample the measured processes into DIR")
@@ -365,27 +415,9 @@ async def main() -> None:
         await ensure_topics(bootstrap, [TopicSpec(warm, PARTITIONS)])
         await _bare_produce(bootstrap, warm, 2000)  # warms the broker up
         bare = await _bare_produce(bootstrap, warm, args.records)
-        with tempfile.TemporaryDirectory() as folder:
-            webhook = await _webhook(bootstrap, Path(folder), args.requests, args.concurrency)
-            bare_webhook = await _bare_webhook(bootstrap, args.requests, args.concurrency)
-            sink, bare_http, batch = await _sink(
-                bootstrap, Path(folder), args.records, args.concurrency, args.batch_records
-            )
+        rounds = [await _round(bootstrap, args) for _ in range(args.rounds)]
     print(f"dossier records, {PARTITIONS} partitions, {args.concurrency} HTTP connections")
-    print(f"bare aiokafka produce, acks=1:               {bare:>9,.0f} records/s")
-    print(f"webhook, accepted end to end into Kafka:     {webhook:>9,.0f} requests/s")
-    print(f"bare FastAPI endpoint producing to Kafka:    {bare_webhook:>9,.0f} requests/s")
-    print(f"bare httpx POSTs to the agency app:          {bare_http:>9,.0f} requests/s")
-    print(f"HTTP sink, inbox to agency app:              {sink:>9,.0f} records/s")
-    print(
-        f"HTTP sink, batches of {args.batch_records:>4}:                 {batch:>9,.0f} records/s"
-    )
-    print(f"ratios: webhook/produce {webhook / bare:.3f}, sink/produce {sink / bare:.3f}, "
-          f"webhook/bare endpoint {webhook / bare_webhook:.2f} (target >= 0.90), "
-          f"sink/bare HTTP {sink / bare_http:.2f} (target >= 0.90); "
-          f"batch mode {batch:,.0f} records/s (target >= 5,000)")  # fmt: skip
-    print("CPU ms per request or record: "
-          + ", ".join(f"{name} {ms:.3f}" for name, ms in CPU_MS.items()))  # fmt: skip
+    _report(rounds, bare, args.batch_records)
 
 
 if __name__ == "__main__":
