@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TextIO
 
 import structlog
@@ -68,13 +66,25 @@ def configure_logging(
     )
 
 
-@contextmanager
-def bind_record(envelope: Envelope) -> Iterator[None]:
-    """Bind the record's ce_id, type, source and trace id to every log line in the block."""
-    with structlog.contextvars.bound_contextvars(
-        ce_id=envelope.id,
-        ce_type=envelope.type,
-        ce_source=envelope.source,
-        trace_id=envelope.trace_id,
-    ):
-        yield
+class bind_record:  # noqa: N801 (used as a function: ``with bind_record(envelope):``)
+    """Bind the record's ce_id, type, source and trace id to every log line in the block.
+
+    A class rather than ``@contextmanager`` around structlog's own (two generator frames a
+    record): sinks bind every record they deliver."""
+
+    __slots__ = ("_envelope", "_tokens")
+
+    def __init__(self, envelope: Envelope) -> None:
+        self._envelope = envelope
+
+    def __enter__(self) -> None:
+        envelope = self._envelope
+        self._tokens = structlog.contextvars.bind_contextvars(
+            ce_id=envelope.id,
+            ce_type=envelope.type,
+            ce_source=envelope.source,
+            trace_id=envelope.trace_id,
+        )
+
+    def __exit__(self, *_: object) -> None:
+        structlog.contextvars.reset_contextvars(**self._tokens)

@@ -18,6 +18,7 @@ or ``PermanentDeliveryError`` (4xx) when the target does not take it. The base:
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from abc import abstractmethod
 from collections import defaultdict
@@ -48,6 +49,7 @@ from schemas.parking import ParkInfo
 from schemas.topics import inbox_topic
 
 log = structlog.get_logger("lgsp.connector.sink")
+_levels = logging.getLogger("lgsp.connector.sink")  # the stdlib logger behind ``log``
 SinkConfigT = TypeVar("SinkConfigT", bound=SinkConfig)
 Record: TypeAlias = ConsumerRecord[bytes, bytes]
 
@@ -246,7 +248,8 @@ class SinkConnector(Connector[SinkConfigT]):
                 gauge.dec()
             self.metrics.child(self.metrics.seconds).observe(time.perf_counter() - started)
             delay_s = self._delivered(delivery)
-            log.debug("sink_delivered", attempt=attempt, delay_s=round(delay_s, 3))
+            if _levels.isEnabledFor(logging.DEBUG):  # a line a record: the call alone costs
+                log.debug("sink_delivered", attempt=attempt, delay_s=round(delay_s, 3))
             return
 
     def _delivered(self, delivery: Delivery) -> float:
