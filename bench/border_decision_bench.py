@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TypeAlias
 
 from aiokafka.structs import ConsumerRecord
+from cputime import best_us  # a sibling script
 from federation_bench import PARTITIONS, STATUS, _records, _registry, _trust  # a sibling script
 
 from bus.kafka.access import ClusterAccess
@@ -119,15 +120,6 @@ def _verifications(trust: TrustStore, records: list[Record]) -> Callable[[], int
     return run
 
 
-def _best_us(run: Callable[[], int], count: int, repeat: int) -> tuple[float, int]:
-    best, passed = float("inf"), 0
-    for _ in range(repeat):
-        started = time.process_time()
-        passed = run()
-        best = min(best, time.process_time() - started)
-    return best / count * 1e6, passed
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--records", type=int, default=5000)
@@ -141,8 +133,8 @@ def main() -> None:
         trust, _ = asyncio.run(_trust(folder, "b"))
         records, sign_us = _signed_batches(folder, args.records, args.batch)
         decide = _decisions(trust, folder, records)
-        decide_us, accepted = _best_us(decide, len(records), args.repeat)
-        verify_us, verified = _best_us(_verifications(trust, records), len(records), args.repeat)
+        decide_us, accepted = best_us(decide, len(records), args.repeat)
+        verify_us, verified = best_us(_verifications(trust, records), len(records), args.repeat)
         print(f"{len(records)} records, batches of {args.batch}, best of {args.repeat} (CPU time)")
         print(f"{'border decision (_decide):':40} {decide_us:7.1f} us/record ({accepted} accepted)")
         print(f"{'  verify_record alone:':40} {verify_us:7.1f} us/record ({verified} verified)")

@@ -21,10 +21,10 @@ import json
 import pstats
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 from aiokafka.structs import ConsumerRecord
+from cputime import best_us  # a sibling script
 from gateway_bench import PARTITIONS, ROUTES, _records  # a sibling script
 
 from bus.gctuning import tune_gc
@@ -60,16 +60,6 @@ def _consumed(node: str, count: int) -> Records:
     ]
 
 
-def _best(run: Callable[[], object], repeat: int, count: int) -> float:
-    """Microseconds of CPU per record, best of ``repeat``."""
-    times = []
-    for _ in range(repeat):
-        began = time.process_time()
-        run()
-        times.append(time.process_time() - began)
-    return min(times) / count * 1e6
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--records", type=int, default=30_000)
@@ -98,9 +88,9 @@ def main() -> None:
             for name, value in record.headers:
                 size += len(name) + len(value)
 
-    routing = _best(decide, args.repeat, args.records)
-    envelope = _best(envelopes, args.repeat, args.records)
-    bare = _best(header_bytes, args.repeat, args.records)
+    routing = best_us(decide, args.records, args.repeat)[0]
+    envelope = best_us(envelopes, args.records, args.repeat)[0]
+    bare = best_us(header_bytes, args.records, args.repeat)[0]
     print(f"{args.records} dossier records, CPU per record, best of {args.repeat}:")
     print(f"  routing decision (RecordProcessor.handle): {routing:6.2f} us")
     print(f"  of which at least the envelope parse:      {envelope:6.2f} us")
