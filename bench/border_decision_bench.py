@@ -35,7 +35,7 @@ from bus.kafka.factory import PLAINTEXT
 from gateway.federation.border.admission import Border
 from gateway.federation.border.state import BorderState
 from gateway.federation.border.verify import Verified, VerifiedRoots, verify_record
-from gateway.federation.links.forwarder import batch_signed_headers
+from gateway.federation.links.signing import batch_signed_headers
 from gateway.federation.trust.signing import NodeSigner, load_private_key
 from gateway.federation.trust.store import TrustStore
 from schemas.catalog import bundled_catalog

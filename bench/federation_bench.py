@@ -41,7 +41,8 @@ from gateway.federation.border.admission import Border, TransactionLimits
 from gateway.federation.border.verify import VerifiedRoots, verify_record
 from gateway.federation.config import SigningMode, TrustConfig
 from gateway.federation.links.control import LinkControl
-from gateway.federation.links.forwarder import Link, batch_signed_headers, signed_headers
+from gateway.federation.links.forwarder import Link
+from gateway.federation.links.signing import batch_signed_headers, signed_headers
 from gateway.federation.links.window import WindowLimits
 from gateway.federation.metrics import FederationMetrics
 from gateway.federation.trust.authoring import registry_key, write_key_pair

@@ -26,7 +26,7 @@ from gateway.federation.border.audit import check_chain
 from gateway.federation.border.decision import refused_topic
 from gateway.federation.border.state import audit_topic
 from gateway.federation.links.control import set_link_paused
-from gateway.federation.links.forwarder import signed_headers
+from gateway.federation.links.signing import signed_headers
 from gateway.federation.receipts.book import receipts_for
 from gateway.federation.trust.authoring import write_key_pair
 from gateway.federation.trust.signing import NodeSigner, load_private_key

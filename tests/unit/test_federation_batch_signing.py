@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from gateway.federation import errors
 from gateway.federation.border.verify import Refusal, Verified, VerifiedRoots, verify_record
 from gateway.federation.errors import TrustError
-from gateway.federation.links.forwarder import batch_signed_headers, signed_headers
+from gateway.federation.links.signing import batch_signed_headers, signed_headers
 from gateway.federation.trust import merkle
 from gateway.federation.trust.signing import NodeSigner, load_private_key
 from schemas.envelope import Envelope, header_value

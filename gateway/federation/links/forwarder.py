@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any, TypeAlias
 
 import structlog
@@ -32,10 +32,11 @@ from bus.kafka.stopping import stop_client
 from gateway.federation.config import SigningMode
 from gateway.federation.links.control import LinkControl
 from gateway.federation.links.failures import LinkFailure, classify
+from gateway.federation.links.outbox import outbox_lag, rewind
+from gateway.federation.links.signing import batch_signed_headers, signed_headers
 from gateway.federation.links.window import AckWindow, WindowLimits
 from gateway.federation.metrics import FederationMetrics
-from gateway.federation.trust import merkle
-from gateway.federation.trust.signing import NodeSigner, signed_text
+from gateway.federation.trust.signing import NodeSigner
 from gateway.federation.trust.store import TrustStore
 from gateway.routing.records import Output
 from gateway.routing.retry_tiers import parse_delay
@@ -47,55 +48,6 @@ log = structlog.get_logger("lgsp.link")
 Record: TypeAlias = ConsumerRecord[bytes, bytes]
 # ticket -> (the peer's acknowledgements, the batch)
 InFlight: TypeAlias = dict[int, tuple["asyncio.Future[Any]", dict[TopicPartition, list[Record]]]]
-_SIGNED = ("ce_id", "ce_source", "ce_type", "ce_time", "ce_dataschema", "ce_recipients")
-_REPLACED = frozenset({"ce_signature", "ce_proof"})
-
-
-def _text(headers: Sequence[tuple[str, bytes]], key: bytes | None, value: bytes | None) -> bytes:
-    found = {k: v.decode("utf-8", "replace") for k, v in headers if k in _SIGNED}
-    return signed_text(
-        found.get("ce_id", ""),
-        found.get("ce_source", ""),
-        found.get("ce_type", ""),
-        found.get("ce_time", ""),
-        found.get("ce_dataschema"),
-        found.get("ce_recipients"),
-        key,
-        value,
-    )
-
-
-def _unsigned(headers: Sequence[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
-    return [(k, v) for k, v in headers if k not in _REPLACED]
-
-
-def signed_headers(
-    headers: Sequence[tuple[str, bytes]], key: bytes | None, value: bytes | None, signer: NodeSigner
-) -> list[tuple[str, bytes]]:
-    """A record's headers with this node's own ``ce_signature`` in place of any earlier one."""
-    headers = _unsigned(headers)
-    headers.append(("ce_signature", signer.sign(_text(headers, key, value)).encode()))
-    return headers
-
-
-def batch_signed_headers(
-    records: Sequence[tuple[Sequence[tuple[str, bytes]], bytes | None, bytes | None]],
-    signer: NodeSigner,
-) -> list[list[tuple[str, bytes]]]:
-    """Each record's headers with one ``ce_signature`` over the batch's Merkle root and the
-    record's own ``ce_proof`` (``merkle``): one signature for the batch, every record still
-    verifiable alone."""
-    stripped = [_unsigned(headers) for headers, _, _ in records]
-    leaves = [
-        merkle.leaf_hash(_text(headers, key, value))
-        for headers, (_, key, value) in zip(stripped, records, strict=True)
-    ]
-    root, proofs = merkle.build(leaves)
-    signature = signer.sign(merkle.root_text(len(leaves), root)).encode()
-    for headers, proof in zip(stripped, proofs, strict=True):
-        headers.append(("ce_signature", signature))
-        headers.append(("ce_proof", proof.header().encode()))
-    return stripped
 
 
 class Link:
@@ -185,7 +137,7 @@ class Link:
                         error=repr(error),
                         retry_in_s=delay,
                     )
-                    await _rewind(consumer)
+                    await rewind(consumer)
                     await asyncio.sleep(delay)
                 else:
                     backoff.reset()
@@ -342,27 +294,12 @@ class Link:
         await asyncio.gather(*sent)
 
     async def _report_lag(self, consumer: AIOKafkaConsumer) -> None:
-        assigned = list(consumer.assignment())
-        if not assigned:
-            return
-        ends = await consumer.end_offsets(assigned)
-        lag = 0  # in offsets: transaction markers of the outbox count too, until read past
-        for tp in assigned:
-            lag += max(ends[tp] - await consumer.position(tp), 0)
-        self.metrics.link_lag.labels(self.node, self.peer).set(lag)
+        lag = await outbox_lag(consumer)
+        if lag is not None:
+            self.metrics.link_lag.labels(self.node, self.peer).set(lag)
 
 
 def _retrieve(acks: asyncio.Future[Any]) -> None:
     """Read an abandoned batch's outcome, so asyncio does not report it as never retrieved."""
     if not acks.cancelled():
         acks.exception()
-
-
-async def _rewind(consumer: AIOKafkaConsumer) -> None:
-    """Go back to the committed offsets: the unacknowledged batch is sent again."""
-    for tp in consumer.assignment():
-        committed = await consumer.committed(tp)
-        if committed is None:
-            await consumer.seek_to_beginning(tp)
-        else:
-            consumer.seek(tp, committed)
