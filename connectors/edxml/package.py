@@ -19,14 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from connectors.attachments.errors import TOO_LARGE
-from connectors.edxml.document import (
-    NS,
-    EdxmlError,
-    EmbeddedRef,
-    envelope_element,
-    parse_envelope,
-    parse_root,
-)
+from connectors.edxml.document import NS, EdxmlError, EmbeddedRef, parse_envelope, parse_root
+from connectors.edxml.writing import envelope_element
 
 _E = f"{{{NS}}}"
 

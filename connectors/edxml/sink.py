@@ -16,8 +16,8 @@ from pydantic import Field
 
 from connectors.attachments.fetch import fetch_attachment
 from connectors.config import ConnectorConfig, SinkConfig
-from connectors.edxml.document import format_edxml
 from connectors.edxml.package import format_package
+from connectors.edxml.writing import format_edxml
 from connectors.errors import RetriableDeliveryError
 from connectors.sink import Delivery, SinkConnector
 from schemas.envelope import format_time

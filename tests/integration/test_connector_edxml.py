@@ -10,9 +10,10 @@ from prometheus_client import CollectorRegistry
 
 from bus.kafka import KafkaPublisher, OutgoingRecord, TopicSpec, ensure_topics
 from bus.settings import Settings
-from connectors.edxml.document import format_edxml, parse_edxml
+from connectors.edxml.document import parse_edxml
 from connectors.edxml.sink import EdxmlSinkConfig
 from connectors.edxml.source import EdxmlSourceConfig
+from connectors.edxml.writing import format_edxml
 from connectors.runner import run_connector
 from schemas.envelope import Envelope
 from schemas.examples import example_json, example_record

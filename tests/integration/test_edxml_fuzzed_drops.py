@@ -10,8 +10,9 @@ from pathlib import Path
 
 from bus.kafka import TopicSpec, ensure_topics
 from bus.settings import Settings
-from connectors.edxml.document import format_edxml, parse_edxml
+from connectors.edxml.document import parse_edxml
 from connectors.edxml.source import EdxmlSourceConfig
+from connectors.edxml.writing import format_edxml
 from connectors.runner import run_connector
 from schemas.errors import LgspError
 from schemas.examples import example_json

@@ -9,8 +9,8 @@ from typing import Any
 
 from bus.kafka import TopicSpec, ensure_topics
 from bus.settings import Settings
-from connectors.edxml.document import format_edxml
 from connectors.edxml.source import EdxmlSourceConfig
+from connectors.edxml.writing import format_edxml
 from connectors.httppoll import HttpPollConfig
 from connectors.runner import run_connector
 from connectors.topics import connector_dlq_topic

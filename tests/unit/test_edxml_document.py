@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from connectors.edxml.document import EdxmlError, format_edxml, parse_edxml
+from connectors.edxml.document import EdxmlError, parse_edxml
+from connectors.edxml.writing import format_edxml
 from schemas.catalog import bundled_catalog
 from schemas.examples import example_record
 from schemas.jsonform import from_json, to_json

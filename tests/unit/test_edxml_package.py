@@ -14,8 +14,9 @@ from typer.testing import CliRunner
 
 from connectors.attachments.errors import TOO_LARGE
 from connectors.attachments.store import AttachmentStore
-from connectors.edxml.document import EdxmlError, format_edxml
+from connectors.edxml.document import EdxmlError
 from connectors.edxml.package import format_package, read_package
+from connectors.edxml.writing import format_edxml
 from lgsp.cli import app
 from schemas.catalog import bundled_catalog
 from schemas.examples import example_json

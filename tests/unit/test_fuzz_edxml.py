@@ -13,7 +13,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from connectors.edxml.document import EdxmlError, format_edxml, parse_edxml
+from connectors.edxml.document import EdxmlError, parse_edxml
+from connectors.edxml.writing import format_edxml
 from schemas.catalog import bundled_catalog
 from schemas.errors import LgspError
 from schemas.examples import example_json
