@@ -32,7 +32,8 @@ from bus.logging import configure_logging
 from bus.settings import Settings
 from lgsp.demo.contract_tour import contract_tour
 from lgsp.demo.nodes import ROLES
-from lgsp.demo.run_federation import DemoInterruptedError, DemoPlan, run_federation
+from lgsp.demo.plan import DemoInterruptedError, DemoPlan
+from lgsp.demo.run_federation import run_federation
 
 console = Console()
 log = structlog.get_logger("lgsp.demo")

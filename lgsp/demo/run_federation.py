@@ -9,17 +9,13 @@ import secrets
 import socket
 import time
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from prometheus_client import CollectorRegistry
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from bus.adminauth import AdminToken, Role, hash_admin_token
-from bus.kafka import KafkaPublisher, delete_topics
+from bus.kafka import delete_topics
 from bus.kafka.access import ClusterAccess
 from bus.kafka.factory import PLAINTEXT
 from bus.requestreply import LookupMetrics, LookupResponder
@@ -27,10 +23,7 @@ from bus.settings import Settings
 from gateway.config import load_gateway_config
 from gateway.federation.border.decision import refused_topic
 from gateway.runner import run_gateway
-from gateway.runtime.gateway import Gateway
 from lgsp.demo.agency_systems import (
-    Posting,
-    Webhook,
     agency_systems,
     portal_caught_up,
     portal_summary,
@@ -48,36 +41,15 @@ from lgsp.demo.nodes import (
     write_trust,
 )
 from lgsp.demo.observer import Observer, Watch
-from lgsp.demo.payments import DemoPayments, payment_platform
+from lgsp.demo.payments import payment_platform
+from lgsp.demo.plan import DemoInterruptedError, DemoPlan, RunningNode
+from lgsp.demo.population import population_answer
+from lgsp.demo.publishing import publish_workload
 from lgsp.demo.report import report
 from lgsp.demo.traffic import Workload
-from schemas.catalog import bundled_catalog
-from schemas.examples import example_record
-from schemas.ids.citizen import CitizenId
 from schemas.topics import inbox_topic
 from tracker.config import ApiConfig, TrackerConfig
 from tracker.runner import run_tracker
-
-
-@dataclass(frozen=True)
-class DemoPlan:
-    duration_s: float
-    rate: int
-    admin_port: int  # NGSP's; the provinces use the next two (0: any free ports)
-    keep_running: bool
-    interrupted: asyncio.Event = field(default_factory=asyncio.Event)  # Ctrl-C or SIGTERM
-    exploring: asyncio.Event = field(default_factory=asyncio.Event)  # --keep-running, summary out
-
-
-class DemoInterruptedError(Exception):
-    """Ctrl-C arrived while traffic was generated: unwind, stopping everything on the way."""
-
-
-@dataclass
-class RunningNode:
-    role: str
-    gateway: Gateway
-    port: int
 
 
 async def run_federation(
@@ -111,7 +83,7 @@ async def run_federation(
             ClusterAccess(bootstraps[NGSP], PLAINTEXT),
             NGSP,
             POPULATION_DB,
-            _population_database,
+            population_answer,
             LookupMetrics(nodes[NGSP].gateway.registry),
         )
         stack.push_async_callback(_cancel, asyncio.create_task(responder.run()))
@@ -165,7 +137,7 @@ async def run_federation(
         payments = await stack.enter_async_context(
             payment_platform(bootstraps, nodes[NGSP].gateway.registry)
         )
-        published = await _publish(
+        published = await publish_workload(
             bootstraps, workload, plan, late, console, nodes, webhooks, payments
         )
         await _drain(observer, workload, console, plan.interrupted)
@@ -212,109 +184,8 @@ async def _cancel(task: asyncio.Task[None]) -> None:
         await task
 
 
-async def _population_database(request: dict[str, Any]) -> dict[str, Any]:
-    """The national population database (Cơ sở dữ liệu quốc gia về dân cư), as the demo has it."""
-    reply = example_record(bundled_catalog().get("lookup.reply"))
-    person = CitizenId.parse(request["subjectId"])  # the asker's CCCD was checked at ingress
-    found = reply["citizen"] | {
-        "idNumber": person.number,
-        "sex": person.sex,
-        "dateOfBirth": reply["citizen"]["dateOfBirth"].replace(year=person.birth_year),
-        "birthRegistrationProvince": person.province_code,
-    }
-    return reply | {
-        "requestId": request["requestId"],
-        "citizen": found,
-        "respondedAt": datetime.now(UTC),
-    }
-
-
 def _dead_letter_topics(node: RunningNode) -> list[str]:
     return [*(str(t.dlq()) for t in node.gateway.main_topics()), refused_topic(node.role)]
-
-
-async def _publish(
-    bootstraps: dict[str, str],
-    workload: Workload,
-    plan: DemoPlan,
-    late: str,
-    console: Console,
-    nodes: dict[str, RunningNode],
-    webhooks: dict[str, Webhook],
-    payments: DemoPayments,
-) -> int:
-    total = int(plan.duration_s * plan.rate)
-    published, late_created = 0, False
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TextColumn("{task.fields[status]}"),
-        TimeRemainingColumn(),
-    )
-    posting = Posting(webhooks, workload)
-    async with contextlib.AsyncExitStack() as stack:
-        stack.push_async_callback(posting.close)
-        publishers = {
-            role: await stack.enter_async_context(
-                KafkaPublisher(bootstrap, client_id=f"lgsp-demo-agencies-{role}")
-            )
-            for role, bootstrap in bootstraps.items()
-        }
-        with Progress(*columns, console=console, transient=False) as progress:
-            task = progress.add_task("agencies publishing", total=total, status="")
-            began = shown = time.monotonic()
-            while published < total and not plan.interrupted.is_set():
-                due = min(total, int((time.monotonic() - began) * plan.rate) + 1)
-                for item in workload.next_records(due - published):
-                    if item.post is not None:
-                        posting.post(item.role, item.post)
-                    elif item.record is not None:
-                        await publishers[item.role].enqueue(item.record)
-                published = due
-                if not late_created and time.monotonic() - began > plan.duration_s / 3:
-                    await provision(bootstraps[HANOI], [late])  # the late ward's sink comes online
-                    late_created = True
-                if time.monotonic() - shown > 0.5:  # the status reads every metric: not each tick
-                    progress.update(task, completed=published, status=_status(nodes))
-                    shown = time.monotonic()
-                else:
-                    progress.update(task, completed=published)
-                await asyncio.sleep(0.05)
-            if plan.interrupted.is_set():
-                raise DemoInterruptedError
-            for publisher in publishers.values():
-                await publisher.flush()
-            progress.update(task, status="one-stop-shops finishing their posts")
-            await posting.finish()
-            progress.update(task, status="one-stop-shops paying fees online")
-            await payments.pay(posting, workload)
-            await posting.finish()
-    if not late_created:
-        await provision(bootstraps[HANOI], [late])
-    return published
-
-
-def _status(nodes: dict[str, RunningNode]) -> str:
-    def total(name: str) -> float:
-        return sum(_sum(n.gateway.registry, name) for n in nodes.values())
-
-    return (
-        f"routed {total('lgsp_gateway_records_out'):.0f}, "
-        f"across links {total('lgsp_link_forwarded_records'):.0f}, "
-        f"retried {total('lgsp_gateway_retries'):.0f}, "
-        f"dead-lettered {total('lgsp_gateway_parked'):.0f}"
-    )
-
-
-def _sum(registry: CollectorRegistry, name: str) -> float:
-    return sum(
-        s.value
-        for m in registry.collect()
-        if m.name == name
-        for s in m.samples
-        if s.name.endswith("_total")
-    )
 
 
 async def _drain(

@@ -19,7 +19,7 @@ from bus.kafka.access import ClusterAccess
 from bus.requestreply import LookupMetrics, LookupResponder
 from lgsp.demo.agency_systems import Posting, Webhook
 from lgsp.demo.nodes import DANANG, HANOI, NGSP, POPULATION_DB, PROVINCES
-from lgsp.demo.run_federation import _population_database
+from lgsp.demo.population import population_answer
 from lgsp.demo.traffic import Published, Workload
 from lgsp.deployed.topology import ProductionTopology
 from schemas.envelope import Envelope
@@ -57,7 +57,7 @@ async def population_database(topology: ProductionTopology) -> AsyncIterator[Loo
     metrics count the requests it answered and those it dropped past their deadline."""
     access = ClusterAccess(topology.bootstraps[NGSP], topology.admin(NGSP))
     metrics = LookupMetrics(CollectorRegistry())
-    responder = LookupResponder(access, NGSP, POPULATION_DB, _population_database, metrics)
+    responder = LookupResponder(access, NGSP, POPULATION_DB, population_answer, metrics)
     task = asyncio.create_task(responder.run())
     try:
         yield metrics
