@@ -46,7 +46,26 @@ def render_leaf(value: Any) -> Any:
 
 
 def _leaf(value: Any) -> Any:
-    return value if type(value) in _AS_IS else render_leaf(value)
+    if type(value) in _AS_IS:
+        return value
+    if type(value) is datetime and value.tzinfo is UTC:
+        return _utc_text(value)
+    return render_leaf(value)
+
+
+def _utc_text(instant: datetime) -> str:
+    # What render_leaf makes of a UTC instant (astimezone returns it as it is; isoformat pads the
+    # year to 4 digits and ends in +00:00, the text's only "+"), at half the cost: every decoded
+    # timestamp is a datetime in UTC, and isoformat with timespec was the sink's dearest call.
+    return "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ" % (  # noqa: UP031 (faster than an f-string)
+        instant.year,
+        instant.month,
+        instant.day,
+        instant.hour,
+        instant.minute,
+        instant.second,
+        instant.microsecond // 1000,
+    )
 
 
 class _Compiler:

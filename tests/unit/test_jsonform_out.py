@@ -6,6 +6,7 @@ import enum
 import io
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastavro import schemaless_reader, schemaless_writer
@@ -60,6 +61,8 @@ ZONES = [
     timezone(-timedelta(hours=3, minutes=30)),
     timezone(timedelta(hours=14)),
     timezone(timedelta(hours=5, minutes=45, seconds=30, microseconds=5)),
+    ZoneInfo("UTC"),
+    ZoneInfo("Asia/Ho_Chi_Minh"),
 ]
 
 
@@ -91,6 +94,10 @@ ODD = st.sampled_from(
         bytearray(b"ab"),
         date(1, 1, 1),
         datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+        datetime(1, 1, 1, tzinfo=UTC),
+        datetime(2026, 11, 18, 8, 30, 0, 999),  # naive: astimezone takes it for local time
+        datetime(2026, 11, 18, 8, 30, tzinfo=timezone(timedelta(0), "UTC")),  # not the UTC object
+        datetime(2026, 11, 18, 8, 30, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")),
         datetime(2026, 11, 18, 8, 30, 0, 1500, tzinfo=timezone(timedelta(hours=7))),
         _Instant(2026, 11, 18, 8, 30, tzinfo=UTC),
         _Text("text"),
@@ -180,6 +187,9 @@ def test_the_tree_renders_as_plain_json() -> None:
     rendered = to_json(TREE, root | {"parent": leaf | {"seal": b"\xff"}, "links": {"x": None}})
     assert rendered["children"][0]["seenAt"] == "2026-11-18T01:30:00.123Z"
     assert rendered["children"][0]["openedOn"] == "2026-11-18"
+    assert to_json(TREE, leaf | {"seenAt": datetime(1, 1, 1, tzinfo=UTC)})["seenAt"] == (
+        "0001-01-01T00:00:00.000Z"
+    )
     assert rendered["parent"]["scan"] == "QUJD" and rendered["parent"]["seal"] == "/w=="
     assert (
         rendered["size"] == 2.5 and rendered["mark"] == "QUE=" and rendered["links"] == {"x": None}
