@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
-from schemas.jsonform_compiled import node_kind, resolve_node
+from schemas.schema_nodes import node_kind, record_once, resolve_node
 
 Renderer = Callable[[Any], Any]
 _Schema = Any  # a fastavro parsed schema node: str, list or dict
@@ -88,16 +88,12 @@ class _Compiler:
         return _leaf
 
     def _record(self, node: dict[str, Any]) -> Renderer:
-        known = self._records.get(id(node))
-        if known is not None:
-            return known
-        compiled: list[Renderer] = []
-        # a field of this record that refers back to it calls through this forward reference
-        self._records[id(node)] = lambda value: compiled[0](value)
+        return record_once(self._records, node, lambda: _record(self._fields(node)))
+
+    def _fields(self, node: dict[str, Any]) -> list[tuple[str, Renderer, bool]]:
+        # a leaf field (its renderer is _leaf) is rendered inline by the record's closure
         fields = [(f["name"], self.compile(f["type"])) for f in node["fields"]]
-        compiled.append(_record([(name, render, render is _leaf) for name, render in fields]))
-        self._records[id(node)] = compiled[0]
-        return compiled[0]
+        return [(name, render, render is _leaf) for name, render in fields]
 
 
 def _record(fields: list[tuple[str, Renderer, bool]]) -> Renderer:
