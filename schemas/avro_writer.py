@@ -22,7 +22,7 @@ from typing import Any
 
 from fastavro.logical_writers import LOGICAL_WRITERS
 
-from schemas.jsonform_compiled import resolve_node
+from schemas.schema_nodes import record_once, resolve_node
 
 Writer = Callable[[bytearray, Any], None]
 _Schema = Any  # a fastavro parsed schema node: str, list or dict
@@ -94,16 +94,9 @@ class _Compiler:
         return _primitive(kind)
 
     def _record(self, node: dict[str, Any]) -> Writer:
-        known = self._records.get(id(node))
-        if known is not None:
-            return known
-        compiled: list[Writer] = []
-        # a field of this record that refers back to it writes through this forward reference
-        self._records[id(node)] = lambda buffer, value: compiled[0](buffer, value)
-        fields = [self._field(field) for field in node["fields"]]
-        compiled.append(_record(fields))
-        self._records[id(node)] = compiled[0]
-        return compiled[0]
+        return record_once(
+            self._records, node, lambda: _record([self._field(f) for f in node["fields"]])
+        )
 
     def _field(self, field: Mapping[str, Any]) -> tuple[str, Writer, Any]:
         # fastavro writes a missing field's default, or None when its type names null

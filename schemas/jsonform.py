@@ -5,24 +5,47 @@ Plain JSON means what an integrator naturally writes: unions as bare values (not
 dates as ``YYYY-MM-DD``, bytes as base64. ``from_json`` reports every problem with its field
 path in one ``RecordError``, so a rejected request says all that is wrong at once.
 
-``from_json`` runs a converter compiled once per schema (``schemas.jsonform_compiled``): named
-types are resolved and field paths are only spelled out when a problem is reported.
+Both directions run code compiled once per schema version, so no record walks its schema:
+``from_json`` a converter (``schemas.jsonform_compiled``), whose field paths are only spelled out
+when a problem is reported; ``to_json`` a renderer (``schemas.jsonform_out``).
 """
 
 from __future__ import annotations
 
-import base64
-from collections.abc import Mapping
-from datetime import UTC, date, datetime
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, Generic, TypeVar
 
 from schemas.catalog import SchemaVersion
 from schemas.errors import RecordError
-from schemas.jsonform_compiled import Converter, compile_converter, node_kind, resolve_node
+from schemas.jsonform_compiled import compile_converter
+from schemas.jsonform_out import compile_renderer
 
-_Schema = Any  # a fastavro parsed schema node: str, list or dict
-_COMPILED: dict[int, tuple[SchemaVersion, Converter]] = {}
-_COMPILED_MAX = 256  # schema versions kept compiled; the oldest is dropped beyond that
+_Compiled = TypeVar("_Compiled")
+
+
+class _PerSchema(Generic[_Compiled]):
+    """What ``compile`` makes of a schema version, made once and kept for the next record."""
+
+    _MAX = 256  # schema versions kept compiled; the oldest is dropped beyond that
+
+    def __init__(self, compile: Callable[[Mapping[str, Any]], _Compiled]) -> None:
+        self._compile = compile
+        self._entries: dict[int, tuple[SchemaVersion, _Compiled]] = {}
+
+    def __call__(self, schema: SchemaVersion) -> _Compiled:
+        # Keyed by identity; the entry holds the schema so that its id cannot be reused meanwhile.
+        entry = self._entries.get(id(schema))
+        if entry is not None and entry[0] is schema:
+            return entry[1]
+        compiled = self._compile(schema.parsed)
+        if len(self._entries) >= self._MAX:
+            self._entries.pop(next(iter(self._entries)), None)
+        self._entries[id(schema)] = (schema, compiled)
+        return compiled
+
+
+_converter = _PerSchema(compile_converter)
+_renderer = _PerSchema(compile_renderer)
 
 
 def from_json(schema: SchemaVersion, value: Any) -> dict[str, Any]:
@@ -35,48 +58,8 @@ def from_json(schema: SchemaVersion, value: Any) -> dict[str, Any]:
     return record
 
 
-def _converter(schema: SchemaVersion) -> Converter:
-    # Keyed by identity; the entry holds the schema so that its id cannot be reused meanwhile.
-    entry = _COMPILED.get(id(schema))
-    if entry is not None and entry[0] is schema:
-        return entry[1]
-    convert = compile_converter(schema.parsed)
-    if len(_COMPILED) >= _COMPILED_MAX:
-        _COMPILED.pop(next(iter(_COMPILED)), None)
-    _COMPILED[id(schema)] = (schema, convert)
-    return convert
-
-
 def to_json(schema: SchemaVersion, record: Mapping[str, Any]) -> dict[str, Any]:
     """Convert a decoded record into plain JSON (the inverse of ``from_json``)."""
-    named = schema.parsed.get("__named_schemas", {})
-    result = _to(schema.parsed, record, named)
+    result = _renderer(schema)(record)
     assert isinstance(result, dict)
     return result
-
-
-def _to(node: _Schema, value: Any, named: Mapping[str, Any]) -> Any:
-    node = resolve_node(node, named)
-    kind = node_kind(node)
-    if value is None:
-        return None
-    if kind == "union":
-        branches = [b for b in node if b != "null"]
-        return _to(branches[0], value, named) if len(branches) == 1 else _to_any(value)
-    if kind == "record":
-        return {f["name"]: _to(f["type"], value.get(f["name"]), named) for f in node["fields"]}
-    if kind == "array":
-        return [_to(node["items"], v, named) for v in value]
-    if kind == "map":
-        return {k: _to(node["values"], v, named) for k, v in value.items()}
-    return _to_any(value)
-
-
-def _to_any(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, bytes):
-        return base64.b64encode(value).decode()
-    return value

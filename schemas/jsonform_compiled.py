@@ -16,6 +16,8 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
+from schemas.schema_nodes import node_kind, record_once, resolve_node
+
 Converter = Callable[[Any, Any, list[str]], Any]
 _Schema = Any  # a fastavro parsed schema node: str, list or dict
 _INT_RANGE = {"int": (-(2**31), 2**31 - 1), "long": (-(2**63), 2**63 - 1)}
@@ -25,20 +27,6 @@ _MISSING = object()
 def compile_converter(parsed: Mapping[str, Any]) -> Converter:
     """The converter of a parsed schema (its ``__named_schemas`` resolve named types)."""
     return _Compiler(parsed.get("__named_schemas", {})).compile(parsed)
-
-
-def resolve_node(node: _Schema, named: Mapping[str, Any]) -> _Schema:
-    """A named type's definition for its name; any other node as it is."""
-    return named.get(node, node) if isinstance(node, str) else node
-
-
-def node_kind(node: _Schema) -> str:
-    """``union``, ``record``, ``array``..., a logical type, or a primitive type name."""
-    if isinstance(node, list):
-        return "union"
-    if isinstance(node, dict):
-        return str(node.get("logicalType") or node["type"])
-    return str(node)
 
 
 def path_text(path: Any) -> str:
@@ -85,19 +73,13 @@ class _Compiler:
         return _scalar(kind)
 
     def _record(self, node: dict[str, Any]) -> Converter:
-        known = self._records.get(id(node))
-        if known is not None:
-            return known
-        compiled: list[Converter] = []
-        # a field of this record that refers back to it calls through this forward reference
-        self._records[id(node)] = lambda value, path, problems: compiled[0](value, path, problems)
-        fields = [
+        return record_once(self._records, node, lambda: _record(self._fields(node)))
+
+    def _fields(self, node: dict[str, Any]) -> list[tuple[str, str, Converter, bool, Any]]:
+        return [
             (f["name"], f".{f['name']}", self.compile(f["type"]), "default" in f, f.get("default"))
             for f in node["fields"]
         ]
-        compiled.append(_record(fields))
-        self._records[id(node)] = compiled[0]
-        return compiled[0]
 
     def _union(self, node: list[_Schema]) -> Converter:
         nullable = "null" in node

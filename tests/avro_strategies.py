@@ -14,14 +14,16 @@ _MILLIS = st.integers(min_value=-(10**12), max_value=10**13)
 
 def records(parsed: Mapping[str, Any]) -> st.SearchStrategy[Any]:
     """Records of a parsed schema (named types resolved through ``__named_schemas``)."""
-    return _strategy(parsed, parsed.get("__named_schemas", {}))
+    return _strategy(parsed, parsed.get("__named_schemas", {}), {})
 
 
-def _strategy(node: Any, named: Mapping[str, Any]) -> st.SearchStrategy[Any]:
+def _strategy(
+    node: Any, named: Mapping[str, Any], built: dict[int, st.SearchStrategy[Any]]
+) -> st.SearchStrategy[Any]:
     if isinstance(node, str) and node in named:
         node = named[node]
     if isinstance(node, list):
-        return st.one_of([_strategy(branch, named) for branch in node])
+        return st.one_of([_strategy(branch, named, built) for branch in node])
     if isinstance(node, dict):
         logical = node.get("logicalType")
         if logical == "timestamp-millis":
@@ -34,23 +36,26 @@ def _strategy(node: Any, named: Mapping[str, Any]) -> st.SearchStrategy[Any]:
             return st.uuids()
         kind = node["type"]
         if kind == "record":
-            # deferred: a recursive record (a field of its own type) is drawn lazily
-            return st.deferred(
-                lambda: st.fixed_dictionaries(
-                    {f["name"]: _strategy(f["type"], named) for f in node["fields"]}
+            # deferred: a recursive record (a field of its own type) is drawn lazily, through
+            # the one strategy built for it (by id of its node), not a new one at each depth
+            if id(node) not in built:
+                built[id(node)] = st.deferred(
+                    lambda: st.fixed_dictionaries(
+                        {f["name"]: _strategy(f["type"], named, built) for f in node["fields"]}
+                    )
                 )
-            )
+            return built[id(node)]
         if kind == "fixed":
             return st.binary(min_size=node["size"], max_size=node["size"])
         if kind == "array":
-            return st.lists(_strategy(node["items"], named), max_size=4)
+            return st.lists(_strategy(node["items"], named, built), max_size=4)
         if kind == "map":
             return st.dictionaries(
-                st.text(max_size=8), _strategy(node["values"], named), max_size=4
+                st.text(max_size=8), _strategy(node["values"], named, built), max_size=4
             )
         if kind == "enum":
             return st.sampled_from(node["symbols"])
-        return _strategy(kind, named)
+        return _strategy(kind, named, built)
     return _PRIMITIVES[node]
 
 

@@ -1,7 +1,8 @@
-"""The interpreted ``from_json`` as it was before it was compiled per schema (form4).
+"""The interpreted ``from_json`` and ``to_json`` as they were before they were compiled per schema.
 
-Kept frozen as the reference the compiled converter in ``schemas.jsonform`` must agree with:
-same records, same problem texts in the same order (tests/unit/test_jsonform.py).
+Kept frozen as the references the compiled code in ``schemas.jsonform`` must agree with: the
+converter, same records and the same problem texts in the same order; the renderer, the same
+plain JSON (tests/unit/test_jsonform.py, tests/unit/test_jsonform_out.py).
 """
 
 from __future__ import annotations
@@ -28,6 +29,14 @@ def interpreted_from_json(schema: SchemaVersion, value: Any) -> dict[str, Any]:
         raise RecordError(f"not a valid {schema.subject} v{schema.version} record", problems)
     assert isinstance(record, dict)
     return record
+
+
+def interpreted_to_json(schema: SchemaVersion, record: Mapping[str, Any]) -> dict[str, Any]:
+    """Convert a decoded record into plain JSON the old way, walking the parsed schema per value."""
+    named = schema.parsed.get("__named_schemas", {})
+    result = _to(schema.parsed, record, named)
+    assert isinstance(result, dict)
+    return result
 
 
 def _resolve(node: _Schema, named: Mapping[str, Any]) -> _Schema:
@@ -169,3 +178,30 @@ def _parse_instant(value: Any, path: str, problems: list[str]) -> datetime | Non
 def _describe(value: Any) -> str:
     text = repr(value)
     return f"{type(value).__name__} {text[:40] + '...' if len(text) > 40 else text}"
+
+
+def _to(node: _Schema, value: Any, named: Mapping[str, Any]) -> Any:
+    node = _resolve(node, named)
+    kind = _kind(node)
+    if value is None:
+        return None
+    if kind == "union":
+        branches = [b for b in node if b != "null"]
+        return _to(branches[0], value, named) if len(branches) == 1 else _to_any(value)
+    if kind == "record":
+        return {f["name"]: _to(f["type"], value.get(f["name"]), named) for f in node["fields"]}
+    if kind == "array":
+        return [_to(node["items"], v, named) for v in value]
+    if kind == "map":
+        return {k: _to(node["values"], v, named) for k, v in value.items()}
+    return _to_any(value)
+
+
+def _to_any(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode()
+    return value
