@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from benchbroker import bench_broker  # a sibling script
+from benchbroker import bench_broker, bench_settings  # a sibling script
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
@@ -43,7 +43,6 @@ from bus.eventloop import run_service
 from bus.httpserver import http_server
 from bus.kafka import KafkaPublisher, OutgoingRecord, TopicSpec, ensure_topics, kafka_consumer
 from bus.kafka.factory import PLAINTEXT, new_baseline_producer
-from bus.settings import Settings
 from connectors.lifecycle import bound_port
 from connectors.webhook.config import hash_api_key
 from schemas.catalog import bundled_catalog
@@ -410,7 +409,7 @@ async def main() -> None:
         global PROFILES
         PROFILES = args.py_spy
         PROFILES.mkdir(parents=True, exist_ok=True)
-    async with bench_broker(Settings()) as bootstrap:
+    async with bench_broker(bench_settings()) as bootstrap:
         warm = f"bench.warm.{uuid.uuid4().hex[:6]}"
         await ensure_topics(bootstrap, [TopicSpec(warm, PARTITIONS)])
         await _bare_produce(bootstrap, warm, 2000)  # warms the broker up

@@ -18,12 +18,12 @@ import time
 import uuid
 
 from aiokafka import TopicPartition
+from benchbroker import bench_settings  # a sibling script
 
 from bus.kafka import KafkaPublisher, LogReader, OutgoingRecord, TopicSpec, ensure_topics
 from bus.kafka.factory import PLAINTEXT, new_admin
 from bus.localkafka import start_cluster, stop_cluster
 from bus.localkafka.layout import ClusterPaths, read_pid
-from bus.settings import Settings
 
 NAME = "bench-failover"
 
@@ -39,7 +39,7 @@ async def _leader(bootstrap: str, topic: str) -> int:
 
 
 async def _run(seconds: float, kill_at: float) -> None:
-    settings = Settings()
+    settings = bench_settings()
     status = await start_cluster(settings, NAME, brokers=3)
     assert status.bootstrap_servers
     bootstrap = status.bootstrap_servers

@@ -17,10 +17,9 @@ import uuid
 from pathlib import Path
 
 from bus.kafka import TopicSpec, ensure_topics, kafka_consumer
-from bus.settings import Settings
 
 sys.path.insert(0, str(Path(__file__).parent))
-from benchbroker import bench_broker  # sibling scripts
+from benchbroker import bench_broker, bench_settings  # sibling scripts
 from gateway_bench import _publish, _records
 
 
@@ -79,7 +78,7 @@ async def main() -> None:
         "--guarantee", choices=["exactly_once", "at_least_once"], default="exactly_once"
     )
     args = parser.parse_args()
-    settings = Settings()
+    settings = bench_settings()
     async with bench_broker(settings) as bootstrap:
         await _run(bootstrap, args.records, args.guarantee)
 

@@ -18,10 +18,9 @@ import time
 import uuid
 from pathlib import Path
 
-from benchbroker import bench_broker  # a sibling script
+from benchbroker import bench_broker, bench_settings  # a sibling script
 
 from bus.kafka import KafkaPublisher, OutgoingRecord, TopicSpec, ensure_topics, kafka_consumer
-from bus.settings import Settings
 from tracker.topics import DOSSIER_STATUS
 from tracker.traffic import TrafficSpec, generate_quarter, outgoing_records
 
@@ -89,7 +88,7 @@ async def main() -> None:
         "--guarantee", choices=["exactly_once", "at_least_once"], default="exactly_once"
     )
     args = parser.parse_args()
-    async with bench_broker(Settings()) as bootstrap:
+    async with bench_broker(bench_settings()) as bootstrap:
         await _run(bootstrap, args.dossiers, args.guarantee)
 
 

@@ -28,6 +28,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from benchbroker import bench_settings  # a sibling script
 from mirrormaker import mirror_maker, mirror_maker_jars  # a sibling script
 from prometheus_client import CollectorRegistry
 
@@ -393,7 +394,7 @@ async def _round(
 
 async def main(count: int, rounds: int, with_mm2: bool, ablation: bool = False) -> None:
     tune_gc()  # as `lgsp gateway run` does
-    settings = Settings()
+    settings = bench_settings()
     for name in ("bench-a", "bench-b"):
         await stop_cluster(settings, name, purge=True)
     if with_mm2:

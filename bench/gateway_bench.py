@@ -33,7 +33,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchbroker import bench_broker  # a sibling script
+from benchbroker import bench_broker, bench_settings  # a sibling script
 from librdkafka_passthrough import librdkafka_passthrough  # a sibling script
 
 from bus.eventloop import run_service
@@ -264,7 +264,7 @@ async def main() -> None:
     parser.add_argument("--uvloop", action="store_true", help="uvloop, not asyncio's loop")
     args = parser.parse_args()
     tune_gc()  # as `lgsp gateway run` does; the baselines run in this process too
-    settings = Settings()
+    settings = bench_settings()
     async with bench_broker(settings) as bootstrap:
         await _throughput(bootstrap, min(args.records, 20_000))  # warm the broker's JIT up first
         loop = "uvloop" if args.uvloop else "asyncio"

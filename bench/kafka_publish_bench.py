@@ -14,10 +14,11 @@ import os
 import time
 import uuid
 
+from benchbroker import bench_settings  # a sibling script
+
 from bus.kafka import KafkaPublisher, OutgoingRecord, TopicSpec, ensure_topics
 from bus.kafka.factory import PLAINTEXT, new_baseline_producer
 from bus.localkafka import cluster_status, local_cluster, stop_cluster
-from bus.settings import Settings
 
 
 async def _ours(bootstrap: str, topic: str, values: list[bytes]) -> float:
@@ -72,7 +73,7 @@ async def main() -> None:
     parser.add_argument("--size", type=int, default=400)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    settings = Settings()
+    settings = bench_settings()
     if settings.bootstrap_servers:
         await _bench(settings.bootstrap_servers, args.records, args.size, args.rounds)
         return

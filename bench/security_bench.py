@@ -15,6 +15,8 @@ import os
 import time
 import uuid
 
+from benchbroker import bench_settings  # a sibling script
+
 from bus.kafka import (
     KafkaPublisher,
     KafkaSecurity,
@@ -27,7 +29,6 @@ from bus.kafka.acladmin import create_acls, upsert_scram_user
 from bus.kafka.acls import AclBinding, Operation, PatternType, ResourceType, user
 from bus.localkafka import secure, start_cluster, stop_cluster
 from bus.localkafka.layout import ClusterPaths
-from bus.settings import Settings
 
 
 async def _publish(
@@ -88,7 +89,7 @@ async def main() -> None:
     parser.add_argument("--size", type=int, default=400)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    settings = Settings()
+    settings = bench_settings()
     values = [os.urandom(args.size) for _ in range(args.records)]
     for name in ("bench", "bench-secure"):
         await stop_cluster(settings, name, purge=True)

@@ -26,12 +26,11 @@ import time
 import uuid
 from pathlib import Path
 
-from benchbroker import bench_broker  # a sibling script
+from benchbroker import bench_broker, bench_settings  # a sibling script
 from prometheus_client import CollectorRegistry
 
 from bus.kafka import topic_partitions
 from bus.kafka.factory import PLAINTEXT, new_consumer
-from bus.settings import Settings
 from tracker.config import TrackerConfig
 from tracker.engine import Tracker
 from tracker.metrics import TrackerMetrics
@@ -114,7 +113,7 @@ async def main() -> None:
     parser.add_argument("--dossiers", type=int, default=20_000)
     parser.add_argument("--batch", type=int, default=2_000)
     args = parser.parse_args()
-    async with bench_broker(Settings()) as bootstrap:
+    async with bench_broker(bench_settings()) as bootstrap:
         node = f"bench{uuid.uuid4().hex[:6]}"
         total = await _publish(bootstrap, node, args.dossiers)
         bare = await _bare_consume(bootstrap, node, total, args.batch)
