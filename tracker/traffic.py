@@ -23,31 +23,14 @@ from schemas.topics import event_topic
 from tracker.errors import TrackerConfigError
 from tracker.periods import parse_period
 from tracker.topics import DOCUMENT_SENT, DOCUMENT_STATUS, DOSSIER_STATUS
-from tracker.workdays import VIETNAM, WorkingCalendar, load_calendar, local_date, millis_of
-
-# (number, name, statutory working days, service level, handling tier)
-PROCEDURES: Sequence[tuple[str, str, int, str, str]] = (
-    ("1.001193", "Đăng ký khai sinh", 1, "full_online", "commune"),
-    ("2.000815", "Chứng thực bản sao từ bản chính", 1, "partly_online", "commune"),
-    ("1.000894", "Đăng ký kết hôn", 5, "partly_online", "commune"),
-    ("1.004873", "Xác nhận tình trạng hôn nhân", 3, "full_online", "commune"),
-    ("2.000720", "Đăng ký hộ kinh doanh", 3, "full_online", "district"),
-    ("1.009994", "Cấp giấy phép xây dựng nhà ở riêng lẻ", 15, "partly_online", "district"),
-    ("1.001757", "Cấp bản sao trích lục hộ tịch", 1, "offline", "district"),
-    ("2.000488", "Cấp phiếu lý lịch tư pháp", 10, "full_online", "department"),
-    ("1.005412", "Cấp mã số đơn vị có quan hệ với ngân sách", 2, "full_online", "department"),
+from tracker.traffic_cast import (
+    FEEDBACK_NOTES,
+    PROCEDURES,
+    citizen,
+    handling_step,
+    promulgation_place,
 )
-_NAMES = ("Nguyễn Văn An", "Trần Thị Bình", "Lê Minh Châu", "Phạm Quốc Dũng", "Hoàng Thu Hà")
-_HANDLERS = ("Phạm Thu Hà", "Đỗ Văn Long", "Vũ Thị Mai", "Bùi Đức Nam")
-# Description of a recipient's status feedback; a refusal (02) must say why (QCVN 102:2016)
-_FEEDBACK_NOTES = {
-    "01": "Văn bản đã đến",
-    "02": "Từ chối tiếp nhận: không đúng thẩm quyền giải quyết",
-    "03": "Đã vào sổ văn bản đến",
-    "04": "Đã phân công xử lý",
-    "05": "Đang xử lý",
-    "06": "Đã hoàn thành",
-}
+from tracker.workdays import VIETNAM, WorkingCalendar, load_calendar, local_date, millis_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +96,7 @@ def generate_quarter(
             "procedureName": name,
             "fieldCode": None,
             "receivingAgency": {"code": str(agency.code), "name": agency.name},
-            "owner": _owner(rng, birth_province),
+            "owner": citizen(rng, birth_province),
             "summary": name,
             "channel": channel,
             "serviceLevel": level,
@@ -127,7 +110,8 @@ def generate_quarter(
         if version == 2:
             base |= {"electronicResult": channel == 2, "digitised": rng.random() < 0.6}
         for status, at, extra in _lifecycle(rng, calendar, received, due, channel, working_days):
-            record = base | extra | {"statusCode": status, "changedAt": at, "step": _step(rng)}
+            step = handling_step(rng)
+            record = base | extra | {"statusCode": status, "changedAt": at, "step": step}
             base = base | extra
             events.append(TrafficEvent(DOSSIER_STATUS, code, str(agency.code), record, at, version))
     events += _documents(spec, rng, units, days, calendar)
@@ -212,7 +196,7 @@ def _documents(
             "documentTypeName": codes[kind],
             "subject": f"Về việc triển khai nhiệm vụ số {number}",
             "content": None,
-            "promulgationPlace": _place(f"000.00.00.{spec.province}"),
+            "promulgationPlace": promulgation_place(f"000.00.00.{spec.province}"),
             "promulgationDate": day,
             "signer": {"competence": "KT. CHỦ TỊCH", "position": "Phó Chủ tịch", "fullName": "X"},
             "priority": 0,
@@ -234,7 +218,7 @@ def _documents(
                     "documentSender": str(sender.code),
                     "from": {"code": str(recipient.code), "name": recipient.name},
                     "statusCode": status,
-                    "description": _FEEDBACK_NOTES.get(status),
+                    "description": FEEDBACK_NOTES.get(status),
                     "staff": None,
                     "statusAt": at,
                 }
@@ -285,29 +269,3 @@ def _dates(first: Any, last: Any) -> Iterable[Any]:
 
 def _at(day: Any, hour: float) -> int:
     return millis_of(datetime.combine(day, time(), VIETNAM) + timedelta(hours=hour))
-
-
-def _place(province: str) -> str:
-    """Where a province's documents are promulgated: the province (QĐ 124/2004 name)."""
-    found = [p.name for p in provinces().values() if p.agency_code == province]
-    return found[0] if found else "Hà Nội"
-
-
-def _owner(rng: random.Random, birth_province: str) -> dict[str, Any]:
-    """A citizen whose CCCD names the province's own code of birth registration."""
-    birth = rng.randint(1950, 2005)
-    century = 0 if birth < 2000 else 2
-    serial = rng.randint(0, 999_999)
-    cccd = f"0{birth_province}{century + rng.randint(0, 1)}{birth % 100:02d}{serial:06d}"
-    return {
-        "name": rng.choice(_NAMES),
-        "kind": 1,
-        "idNumber": cccd,
-        "phone": f"09{rng.randint(0, 99_999_999):08d}",
-        "email": None,
-        "address": None,
-    }
-
-
-def _step(rng: random.Random) -> dict[str, Any]:
-    return {"handlerName": rng.choice(_HANDLERS), "title": None, "department": None, "note": None}
