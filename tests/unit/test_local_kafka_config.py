@@ -61,6 +61,28 @@ def test_server_properties_bind_loopback_and_use_kraft_bootstrap_servers() -> No
     assert int(props["log.cleaner.dedupe.buffer.size"]) <= 32 * 1024 * 1024  # fits a small heap
 
 
+def _props(text: str) -> dict[str, str]:
+    return dict(line.split("=", 1) for line in text.splitlines() if line and line[0] != "#")
+
+
+def test_nodes_of_a_multi_node_cluster_take_fewer_request_threads() -> None:
+    """Three nodes of one cluster share the host's cores: one network and two I/O threads each,
+    where a cluster's only node keeps two and four."""
+    alone = _props(server_properties(port=9192, controller_port=9193, data_dir=Path("/d")))
+    one_of_three = _props(
+        server_properties(
+            port=9192,
+            controller_port=9193,
+            data_dir=Path("/d"),
+            node_id=2,
+            voters=[(1, 9193), (2, 9195), (3, 9197)],
+        )
+    )
+    assert (alone["num.network.threads"], alone["num.io.threads"]) == ("2", "4")
+    assert (one_of_three["num.network.threads"], one_of_three["num.io.threads"]) == ("1", "2")
+    assert one_of_three["background.threads"] == "2"
+
+
 def test_settings_resolve_home_to_an_absolute_path(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
