@@ -90,10 +90,7 @@ class _Compiler:
         return field["name"], optional, kind, self.compile(node)
 
     def _union(self, node: list[_Schema]) -> Reader:
-        branches = [self.compile(branch) for branch in node]
-        if len(node) == 2 and "null" in node:
-            return _optional(node.index("null"), branches[1 - node.index("null")])
-        return _union(branches)
+        return _union([self.compile(branch) for branch in node])
 
 
 def _long(data: bytes, pos: int) -> tuple[int, int]:
@@ -211,20 +208,6 @@ def _record(fields: list[tuple[str, bool, int, Reader]]) -> Reader:
                     continue
             record[name], pos = read_field(data, pos)
         return record, pos
-
-    return read
-
-
-def _optional(null: int, branch: Reader) -> Reader:
-    null_tag, branch_tag = (0, 2) if null == 0 else (2, 0)  # zig-zag varints of 0 and 1
-
-    def read(data: bytes, pos: int) -> tuple[Any, int]:
-        tag = data[pos]
-        if tag == null_tag:
-            return None, pos + 1
-        if tag == branch_tag:
-            return branch(data, pos + 1)
-        raise UnsupportedError(f"union tag byte {tag}")
 
     return read
 
