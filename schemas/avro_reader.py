@@ -212,11 +212,18 @@ def _record(fields: list[tuple[str, bool, int, Reader]]) -> Reader:
     return read
 
 
+def _index(data: bytes, pos: int, size: int) -> tuple[int, int]:
+    """A union's branch or an enum's symbol, by its index: fastavro's Python indexing would
+    take a negative one, so the compiled reader refuses it."""
+    index, pos = _long(data, pos)
+    if not 0 <= index < size:
+        raise UnsupportedError(f"index {index} of {size}")
+    return index, pos
+
+
 def _union(branches: list[Reader]) -> Reader:
     def read(data: bytes, pos: int) -> tuple[Any, int]:
-        index, pos = _long(data, pos)
-        if not 0 <= index < len(branches):
-            raise UnsupportedError(f"union index {index}")
+        index, pos = _index(data, pos, len(branches))
         return branches[index](data, pos)
 
     return read
@@ -271,9 +278,7 @@ def _blocks(items: Reader, keys: Reader | None) -> Reader:
 
 def _enum(symbols: list[str]) -> Reader:
     def read(data: bytes, pos: int) -> tuple[Any, int]:
-        index, pos = _long(data, pos)
-        if not 0 <= index < len(symbols):
-            raise UnsupportedError(f"enum index {index}")
+        index, pos = _index(data, pos, len(symbols))
         return symbols[index], pos
 
     return read

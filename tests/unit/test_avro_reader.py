@@ -19,6 +19,7 @@ from schemas.errors import CodecError
 from schemas.examples import example_record
 from schemas.schema_nodes import UnsupportedError
 from tests.avro_strategies import records
+from tests.unit.test_avro_writer import EDGE
 
 SCHEMAS = list(bundled_catalog())
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -35,29 +36,20 @@ def _logical(base: str, logical: str, **more: Any) -> dict[str, Any]:
 HAND = _schema(
     "Hand",
     [
-        {"name": "i", "type": "int"},
-        {"name": "l", "type": "long"},
+        *EDGE.definition["fields"],  # every type but float; recursion, logical types, unions
         {"name": "f", "type": "float"},
-        {"name": "d", "type": "double"},
-        {"name": "b", "type": "boolean"},
-        {"name": "s", "type": "string"},
-        {"name": "raw", "type": "bytes"},
-        {"name": "e", "type": {"type": "enum", "name": "Colour", "symbols": ["RED", "BLUE", "X"]}},
-        {"name": "fx", "type": {"type": "fixed", "name": "Four", "size": 4}},
-        {"name": "a", "type": {"type": "array", "items": ["null", "long", "string"]}},
-        {"name": "m", "type": {"type": "map", "values": {"type": "array", "items": "Colour"}}},
+        {"name": "many", "type": {"type": "array", "items": ["null", "long", "string"]}},
+        {"name": "lists", "type": {"type": "map", "values": {"type": "array", "items": "Colour"}}},
         {"name": "u", "type": ["string", "null", "double", "boolean", "Four", "bytes", "int"]},
         {"name": "late", "type": ["string", "null"]},
-        {"name": "at", "type": _logical("long", "timestamp-millis")},
-        {"name": "atu", "type": ["null", _logical("long", "timestamp-micros")]},
-        {"name": "day", "type": _logical("int", "date")},
-        {"name": "id", "type": ["null", _logical("string", "uuid")]},
-        {"name": "tree", "type": {"type": "record", "name": "Node", "fields": [
+        {"name": "atu2", "type": ["null", _logical("long", "timestamp-micros")]},
+        {"name": "id2", "type": ["null", _logical("string", "uuid")]},
+        {"name": "tree", "type": {"type": "record", "name": "Tree", "fields": [
             {"name": "label", "type": "string"},
-            {"name": "kids", "type": {"type": "array", "items": "Node"}},
-            {"name": "next", "type": ["null", "Node"]},
+            {"name": "kids", "type": {"type": "array", "items": "Tree"}},
+            {"name": "next", "type": ["null", "Tree"]},
         ]}},
-        {"name": "maybe", "type": ["null", "Node", "Colour"]},
+        {"name": "maybe2", "type": ["null", "Tree", "Colour"]},
     ],
 )  # fmt: skip
 # logical types whose base values the strategies draw at random: many are no valid value at all
