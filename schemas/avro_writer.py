@@ -22,16 +22,12 @@ from typing import Any
 
 from fastavro.logical_writers import LOGICAL_WRITERS
 
-from schemas.schema_nodes import record_once, resolve_node
+from schemas.schema_nodes import UnsupportedError, record_once, resolve_node
 
 Writer = Callable[[bytearray, Any], None]
 _Schema = Any  # a fastavro parsed schema node: str, list or dict
 _RANGES = {"int": (-(2**31), 2**31 - 1), "long": (-(2**63), 2**63 - 1)}
 _MISSING = object()
-
-
-class UnsupportedError(Exception):
-    """A value (or schema node) this writer does not take: fastavro encodes the record."""
 
 
 def _zigzag(n: int) -> bytes:

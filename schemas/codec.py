@@ -14,9 +14,11 @@ from typing import Any
 from fastavro import schemaless_reader, schemaless_writer
 from fastavro.read import SchemaResolutionError
 
+from schemas.avro_reader import Reader, compile_reader, read_body
 from schemas.avro_writer import Writer, compile_writer
 from schemas.catalog import SINGLE_OBJECT_MAGIC, SchemaCatalog, SchemaVersion, bundled_catalog
 from schemas.errors import CodecError
+from schemas.schema_nodes import UnsupportedError
 
 HEADER_LENGTH = len(SINGLE_OBJECT_MAGIC) + 8
 
@@ -28,6 +30,7 @@ class AvroCodec:
         self.catalog = catalog or bundled_catalog()
         self._writers = self.catalog.headers
         self._compiled: dict[int, tuple[SchemaVersion, Writer]] = {}  # by id of the schema
+        self._readers: dict[int, tuple[SchemaVersion, Reader | None]] = {}  # None: fastavro's
 
     def encode(self, schema: SchemaVersion, record: Mapping[str, Any]) -> bytes:
         """Encode ``record`` with ``schema``; a misfit record raises LGSP-CODEC-ENCODE.
@@ -85,9 +88,26 @@ class AvroCodec:
         """Decode a value written with any known schema, resolved to ``reader`` when given.
 
         Returns the record alone (``writer_of`` names its writer schema from the header):
-        building a wrapper per record would cost more than the header handling itself.
+        building a wrapper per record would cost more than the header handling itself. Without
+        resolution the body is read by the writer schema's compiled reader
+        (``schemas.avro_reader``, fastavro's values); a body it does not take, a schema it
+        cannot compile and any resolution are fastavro's, which reads them or raises as ever.
         """
         writer = self._writers.get(data[:HEADER_LENGTH]) or self.writer_of(data)
+        if reader is None or reader is writer:
+            compiled = self._readers.get(id(writer))
+            if compiled is None or compiled[0] is not writer:
+                compiled = self._readers[id(writer)] = (writer, _reader_of(writer))
+            if compiled[1] is not None and type(data) is bytes:
+                try:
+                    return read_body(compiled[1], data, HEADER_LENGTH)  # type: ignore[no-any-return]
+                except Exception:  # truncated, garbled or odd: fastavro reads it or says why
+                    pass
+        return self._decode_with_fastavro(data, writer, reader)
+
+    def _decode_with_fastavro(
+        self, data: bytes, writer: SchemaVersion, reader: SchemaVersion | None
+    ) -> dict[str, Any]:
         reader_parsed = None if reader is None or reader is writer else reader.parsed
         buffer = BytesIO(data)
         buffer.seek(HEADER_LENGTH)
@@ -112,3 +132,11 @@ class AvroCodec:
                 code="LGSP-CODEC-CORRUPT",
             )
         return record  # type: ignore[return-value]  # a record schema decodes to a dict
+
+
+def _reader_of(schema: SchemaVersion) -> Reader | None:
+    """The schema's compiled reader, or None when a node of it is fastavro's to read."""
+    try:
+        return compile_reader(schema.parsed)
+    except UnsupportedError:
+        return None

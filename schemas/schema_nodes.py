@@ -1,4 +1,4 @@
-"""Parsed schema nodes as the per-schema compilers read them (jsonform's two, the Avro writer).
+"""Parsed schema nodes as the per-schema compilers read them (jsonform's two, Avro's two).
 
 A fastavro parsed schema node is a type name (``str``), a union (``list``) or a definition
 (``dict``); a named type appears once as its definition, then by name. Each compiler turns a
@@ -11,6 +11,11 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 Compiled = TypeVar("Compiled", bound=Callable[..., Any])
+
+
+class UnsupportedError(Exception):
+    """A value, body or schema node a compiled Avro writer or reader does not take: fastavro
+    encodes or decodes the record instead."""
 
 
 def resolve_node(node: Any, named: Mapping[str, Any]) -> Any:

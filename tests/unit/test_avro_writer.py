@@ -14,11 +14,12 @@ from fastavro import schemaless_writer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from schemas.avro_writer import UnsupportedError, compile_writer, encode_body
+from schemas.avro_writer import compile_writer, encode_body
 from schemas.catalog import SchemaVersion, bundled_catalog, load_schema
 from schemas.codec import AvroCodec
 from schemas.errors import CodecError
 from schemas.examples import example_record
+from schemas.schema_nodes import UnsupportedError
 from tests.avro_strategies import records
 
 CODEC = AvroCodec()
