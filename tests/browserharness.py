@@ -14,7 +14,11 @@ from pathlib import Path
 
 import pytest
 from selenium import webdriver
-from selenium.common.exceptions import NoSuchElementException
+from selenium.common.exceptions import (
+    NoSuchElementException,
+    StaleElementReferenceException,
+    WebDriverException,
+)
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
@@ -66,6 +70,23 @@ def chromium(profile: Path) -> Iterator[WebDriver]:
         yield driver
     finally:
         driver.quit()
+
+
+# Chromium's words when a page re-renders between finding an element and reading it
+_DETACHED = "does not belong to the document"
+
+
+def _holds(check: Callable[[], bool]) -> bool:
+    """``check()``, where an element the page replaced while it was read counts as "not yet":
+    a page that refreshes itself swaps its elements under the reader."""
+    try:
+        return check()
+    except StaleElementReferenceException:
+        return False
+    except WebDriverException as error:
+        if _DETACHED in str(error.msg):
+            return False
+        raise
 
 
 class Page:
@@ -123,7 +144,7 @@ class Page:
     ) -> None:
         """Reload the page until ``check()`` holds (a live node changes under the page)."""
         deadline = time.monotonic() + timeout_s
-        while not check():
+        while not _holds(check):
             if time.monotonic() > deadline:
                 raise AssertionError(f"timed out on {self.driver.current_url}: {self.text()}")
             time.sleep(every_s)
