@@ -22,12 +22,26 @@ from tests.clusterharness import private_cluster
 from tests.faultharness import Counter, publish_many, start_gateway
 from tests.gatewayharness import DOSSIER, PORTAL_ROUTES, PrivateNode, running_gateway
 
+# as long as systemd gives the gateway to stop (deploy/systemd/lgsp-gateway@.service)
+STOP_WAIT_S = 60
 RECORDS = int(os.environ.get("LGSP_FAULT_RECORDS", "20000"))
 
 
 def _kill(process: subprocess.Popen[bytes]) -> None:
     process.send_signal(signal.SIGKILL)
     process.wait(10)
+
+
+def _stop(process: subprocess.Popen[bytes], log: Path) -> None:
+    """SIGTERM, as systemd stops the unit; a gateway still running after the unit's bound
+    fails the test with the end of its log."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(STOP_WAIT_S)
+    except subprocess.TimeoutExpired:
+        _kill(process)
+        tail = log.read_text(errors="replace")[-4000:]
+        raise AssertionError(f"the gateway did not stop in {STOP_WAIT_S} s:\n{tail}") from None
 
 
 def _report(what: str, counter: Counter, ids: set[str], began: float) -> None:
@@ -63,8 +77,7 @@ async def test_a_gateway_killed_twice_with_sigkill_at_volume_loses_and_duplicate
         try:
             await counter.wait_for(len(ids), timeout_s=600)
         finally:
-            final.send_signal(signal.SIGTERM)
-            final.wait(30)
+            _stop(final, tmp_path / "gateway.log")
     _report(f"gateway SIGKILLed at {kills} delivered", counter, ids, began)
     assert all(0 < k < len(ids) for k in kills), f"the kills must land mid-stream: {kills}"
     assert set(counter.seen) == ids
@@ -112,8 +125,7 @@ async def test_a_broker_restarted_mid_stream_loses_and_duplicates_nothing(
             await counter.wait_for(len(ids), timeout_s=600)
             assert gateway.poll() is None, "the gateway process must survive the outage"
         finally:
-            gateway.send_signal(signal.SIGTERM)
-            gateway.wait(30)
+            _stop(gateway, tmp_path / "gateway.log")
     _report(f"broker down {stopped_for:.1f} s at {at_stop} delivered", counter, ids, began)
     assert 0 < at_stop < len(ids)
     assert set(counter.seen) == ids
