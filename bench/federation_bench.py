@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import multiprocessing
 import statistics
 import tempfile
@@ -29,6 +30,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from benchbroker import bench_settings  # a sibling script
+from federation_pull import PullBorder, ensure_offsets_topic, signed_batches  # a sibling script
 from mirrormaker import mirror_maker, mirror_maker_jars  # a sibling script
 from prometheus_client import CollectorRegistry
 
@@ -193,13 +195,23 @@ async def _trust(folder: Path, node: str) -> tuple[TrustStore, FederationMetrics
 
 
 async def _border(
-    b: str, folder: Path, names: tuple[str, str], limits: TransactionLimits | None = None
+    b: str,
+    folder: Path,
+    names: tuple[str, str],
+    limits: TransactionLimits | None = None,
+    pull_from: str | None = None,
 ) -> None:
-    """B's border for the link from ``names[0]``, until cancelled."""
+    """B's border for the link from ``names[0]``, until cancelled; ``pull_from``: the
+    border reads its inbound topic from that cluster (``federation_pull``)."""
     node_a, node_b = names
     trust, metrics = await _trust(folder, node_b)
     signer = NodeSigner("a-1", load_private_key(folder / "a-1.key.pem"))
-    border = Border(
+    make = (
+        Border
+        if pull_from is None
+        else functools.partial(PullBorder, ClusterAccess(pull_from, PLAINTEXT))
+    )
+    border = make(
         node_b,
         ClusterAccess(b, PLAINTEXT),
         [node_a],
@@ -216,12 +228,47 @@ async def _border(
     await border.run()
 
 
-def _border_process(b: str, folder: str, names: tuple[str, str]) -> None:
+def _border_process(
+    b: str, folder: str, names: tuple[str, str], pull_from: str | None = None
+) -> None:
     """The border in a process of its own, as a node runs it (spawned, so it is a fresh
     interpreter with the same GC tuning as `lgsp gateway run`)."""
     tune_gc()
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_border(b, Path(folder), names))
+        asyncio.run(_border(b, Path(folder), names, pull_from=pull_from))
+
+
+async def _pull(
+    a: str, b: str, folder: Path, count: int, names: tuple[str, str], *, apart: bool
+) -> float:
+    """Seconds for B's border to carry ``count`` batch-signed records from A's outbox into
+    B's event topic itself, without a link (``federation_pull``)."""
+    node_a, node_b = names
+    _registry(folder, "Ed25519", node_a, node_b)
+    signer = NodeSigner("a-1", load_private_key(folder / "a-1.key.pem"))
+    outbox, destination = border_topic(node_b, node_a), str(event_topic(node_b, STATUS))
+    await ensure_topics(a, [TopicSpec(outbox, PARTITIONS)])
+    await ensure_topics(b, [TopicSpec(destination, PARTITIONS)])
+    await ensure_offsets_topic(b, node_b)
+    await _publish(a, outbox, signed_batches(_records(count), signer))
+    async with _arrivals(b, destination, count) as arrivals:
+        if apart:
+            process = multiprocessing.get_context("spawn").Process(
+                target=_border_process, args=(b, str(folder), names, a), daemon=True
+            )
+            process.start()
+            try:
+                return await arrivals
+            finally:
+                process.terminate()
+                process.join(10)
+        task = asyncio.create_task(_border(b, folder, names, pull_from=a))
+        try:
+            return await arrivals
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
 
 async def _link_and_border(
@@ -353,6 +400,7 @@ async def _round(
     number: int,
     with_mm2: bool,
     contenders: tuple[Contender, ...] = CONTENDERS,
+    pull: bool = False,
 ) -> dict[str, float]:
     """One round of every contender on fresh topics, in records/s."""
     records = _records(count)
@@ -387,12 +435,25 @@ async def _round(
                 limits=limits,
             )
             rates[label] = count / seconds
+        if pull:
+            for label, apart in (("pull", False), ("pull-apart", True)):
+                seconds = await _pull(
+                    a,
+                    b,
+                    Path(folder) / label,
+                    count,
+                    (f"a{number}{label[-2:]}", f"b{number}{label[-2:]}"),
+                    apart=apart,
+                )
+                rates[label] = count / seconds
     if with_mm2:
         rates["mm2"] = count / await _mirror_maker(settings, a, b, first_outbox, count)
     return rates
 
 
-async def main(count: int, rounds: int, with_mm2: bool, ablation: bool = False) -> None:
+async def main(
+    count: int, rounds: int, with_mm2: bool, ablation: bool = False, pull: bool = False
+) -> None:
     tune_gc()  # as `lgsp gateway run` does
     settings = bench_settings()
     for name in ("bench-a", "bench-b"):
@@ -408,13 +469,16 @@ async def main(count: int, rounds: int, with_mm2: bool, ablation: bool = False) 
             "round  bare copy  link+border: batch-signed  per-record-signed"
             "  batch, border in own process  MirrorMaker 2"
             + ("  window 1, txn per batch  window 4, txn per batch" if ablation else "")
+            + ("  pull: border reads A  pull, border in own process" if pull else "")
         )
         results = []
         for number in range(1, rounds + 1):
-            rates = await _round(settings, a, b, count, number, with_mm2, contenders)
+            rates = await _round(settings, a, b, count, number, with_mm2, contenders, pull)
             results.append(rates)
             mm2 = f"{rates['mm2']:>13,.0f}" if with_mm2 else "            -"
             extra = f"  {rates['w1-t1']:>23,.0f}  {rates['w4-t1']:>23,.0f}" if ablation else ""
+            if pull:
+                extra += f"  {rates['pull']:>20,.0f}  {rates['pull-apart']:>29,.0f}"
             print(
                 f"{number:>5}  {rates['bare']:>9,.0f}  {rates['batch']:>25,.0f}  "
                 f"{rates['record']:>17,.0f}  {rates['apart']:>29,.0f}  {mm2}{extra}",
@@ -443,6 +507,12 @@ async def main(count: int, rounds: int, with_mm2: bool, ablation: bool = False) 
             f"{median_ratio('w1-t1', 'bare'):.2f}, window 4 and a transaction per batch "
             f"{median_ratio('w4-t1', 'bare'):.2f}, both changes {median_ratio('batch', 'bare'):.2f}"
         )
+    if pull:
+        print(
+            f"median ratio to the bare copy, records signed in A's outbox: the border reading A "
+            f"{median_ratio('pull', 'bare'):.2f}, in its own process "
+            f"{median_ratio('pull-apart', 'bare'):.2f}"
+        )
     for algorithm, (sign_us, verify_us, batch_us) in costs.items():
         print(
             f"{algorithm:18}: per record: sign {sign_us:6.1f} us, verify {verify_us:6.1f} us; "
@@ -460,5 +530,10 @@ if __name__ == "__main__":
         action="store_true",
         help="also a window of 1 batch and a transaction per batch, then the window alone",
     )
+    parser.add_argument(
+        "--pull",
+        action="store_true",
+        help="also the border reading A's outbox itself, records signed there (federation_pull)",
+    )
     args = parser.parse_args()
-    asyncio.run(main(args.records, args.rounds, not args.no_mm2, args.ablation))
+    asyncio.run(main(args.records, args.rounds, not args.no_mm2, args.ablation, args.pull))

@@ -117,14 +117,7 @@ class Border:
             # (CONCURRENT_TRANSACTIONS): retried after 20 ms, not the default 100 ms
             retry_backoff_ms=20,
         )
-        consumer = new_consumer(
-            self.bootstrap,
-            security,
-            *inbound,
-            group_id=self.group_id,
-            max_poll_records=self.max_batch,
-            fetch_max_wait_ms=100,
-        )
+        consumer = self._consumer(inbound)
         await producer.start()
         try:
             await consumer.start()
@@ -194,8 +187,26 @@ class Border:
             if not batch:
                 break
         acks = await outputs.submit()
-        await producer.send_offsets_to_transaction(offsets, self.group_id)
+        await self._commit_offsets(producer, offsets)
         await acks
+
+    def _consumer(self, inbound: list[str]) -> AIOKafkaConsumer:
+        """The consumer of the inbound topics, in this node's cluster, its offsets those of
+        the border's group."""
+        return new_consumer(
+            self.bootstrap,
+            self.cluster.security,
+            *inbound,
+            group_id=self.group_id,
+            max_poll_records=self.max_batch,
+            fetch_max_wait_ms=100,
+        )
+
+    async def _commit_offsets(
+        self, producer: AIOKafkaProducer, offsets: dict[TopicPartition, int]
+    ) -> None:
+        """The consumed ``offsets`` into the open transaction."""
+        await producer.send_offsets_to_transaction(offsets, self.group_id)
 
     def _decide(self, record: Record, state: BorderState, routed: set[str]) -> list[Output]:
         return self.decisions.decide(record, state, routed)
