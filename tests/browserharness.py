@@ -22,7 +22,6 @@ from selenium.common.exceptions import (
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.wait import WebDriverWait
 
 REPO = Path(__file__).parent.parent
@@ -122,7 +121,7 @@ class Page:
         """Click a button or link that loads a page, and wait for that page."""
         old = self.driver.find_element(By.TAG_NAME, "html")
         self.find(css).click()
-        WebDriverWait(self.driver, 60).until(expected_conditions.staleness_of(old))
+        WebDriverWait(self.driver, 60).until(lambda _: _is_stale(old))
         self._loaded()
 
     def _loaded(self) -> None:
@@ -158,3 +157,21 @@ class Page:
         self.driver.set_window_size(1366, max(768, min(int(height) + 40, 2400)))
         self.driver.save_screenshot(str(self.screenshots / f"{name}.png"))
         self.driver.set_window_size(1366, 900)
+
+
+def _is_stale(element: WebElement) -> bool:
+    """Whether ``element`` left the document: the page it was on has been replaced.
+
+    Chromedriver sometimes answers a detached node with "Node with given id does not belong to
+    the document" instead of a stale-element error (SeleniumHQ/selenium#15401), which
+    ``expected_conditions.staleness_of`` lets through as a failure; both mean the same here.
+    """
+    try:
+        element.is_enabled()
+    except StaleElementReferenceException:
+        return True
+    except WebDriverException as error:
+        if "does not belong to the document" in (error.msg or ""):
+            return True
+        raise
+    return False
