@@ -6,12 +6,16 @@ from __future__ import annotations
 import asyncio
 import collections
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
 from bus.kafka import KafkaPublisher, OutgoingRecord, kafka_consumer
 from tests.gatewayharness import make_event
+
+# as long as systemd gives the gateway to stop (deploy/systemd/lgsp-gateway@.service)
+STOP_WAIT_S = 60
 
 
 async def publish_many(
@@ -96,3 +100,21 @@ def start_gateway(config: Path, log: Path | None = None) -> subprocess.Popen[byt
         stderr=output,
         env={**os.environ, "LGSP_LOG_LEVEL": "WARNING"},
     )
+
+
+def kill_gateway(process: subprocess.Popen[bytes]) -> None:
+    """SIGKILL, as the kernel's OOM killer or a pulled plug would."""
+    process.send_signal(signal.SIGKILL)
+    process.wait(10)
+
+
+def stop_gateway(process: subprocess.Popen[bytes], log: Path) -> None:
+    """SIGTERM, as systemd stops the unit; a gateway still running after the unit's bound
+    fails the test with the end of its log."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(STOP_WAIT_S)
+    except subprocess.TimeoutExpired:
+        kill_gateway(process)
+        tail = log.read_text(errors="replace")[-4000:]
+        raise AssertionError(f"the gateway did not stop in {STOP_WAIT_S} s:\n{tail}") from None

@@ -4,11 +4,11 @@ second gateway joining mid-stream, lose nothing and duplicate nothing (counted b
 from __future__ import annotations
 
 import asyncio
-import signal
 from pathlib import Path
 
 from gateway.runtime.gateway import Gateway
 from tests.faultharness import Counter as _Counter
+from tests.faultharness import kill_gateway, stop_gateway
 from tests.faultharness import publish_many as _publish_many
 from tests.faultharness import start_gateway as _start_gateway
 from tests.gatewayharness import DOSSIER, PORTAL_ROUTES, PrivateNode, running_gateway
@@ -36,24 +36,22 @@ async def test_a_gateway_killed_mid_stream_loses_and_duplicates_nothing(
     await node.create(portal, node.topic(DOSSIER))
     ids = await _publish_many(kafka_bootstrap, node.topic(DOSSIER), 20_000)
     async with _Counter(kafka_bootstrap, portal) as counter:
-        first = _start_gateway(config)
+        first = _start_gateway(config, tmp_path / "gateway.log")
         try:
             loop = asyncio.get_running_loop()
             deadline = loop.time() + 90
             while sum(counter.seen.values()) < 4_000 and loop.time() < deadline:  # noqa: ASYNC110
                 await asyncio.sleep(0.05)
             delivered_at_kill = sum(counter.seen.values())
-            first.send_signal(signal.SIGKILL)
-            first.wait(10)
+            kill_gateway(first)
         finally:
             first.kill()
         assert 0 < delivered_at_kill < len(ids), "the kill must land mid-stream"
-        second = _start_gateway(config)
+        second = _start_gateway(config, tmp_path / "gateway.log")
         try:
             await counter.wait_for(len(ids), timeout_s=180)
         finally:
-            second.send_signal(signal.SIGTERM)
-            second.wait(30)
+            stop_gateway(second, tmp_path / "gateway.log")
     assert set(counter.seen) == ids
     duplicated = [ce_id for ce_id, n in counter.seen.items() if n > 1]
     assert duplicated == [], f"{len(duplicated)} ce_ids delivered more than once"

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,29 +17,10 @@ import pytest
 from bus.localkafka import start_cluster, stop_cluster
 from bus.settings import Settings
 from tests.clusterharness import private_cluster
-from tests.faultharness import Counter, publish_many, start_gateway
+from tests.faultharness import Counter, kill_gateway, publish_many, start_gateway, stop_gateway
 from tests.gatewayharness import DOSSIER, PORTAL_ROUTES, PrivateNode, running_gateway
 
-# as long as systemd gives the gateway to stop (deploy/systemd/lgsp-gateway@.service)
-STOP_WAIT_S = 60
 RECORDS = int(os.environ.get("LGSP_FAULT_RECORDS", "20000"))
-
-
-def _kill(process: subprocess.Popen[bytes]) -> None:
-    process.send_signal(signal.SIGKILL)
-    process.wait(10)
-
-
-def _stop(process: subprocess.Popen[bytes], log: Path) -> None:
-    """SIGTERM, as systemd stops the unit; a gateway still running after the unit's bound
-    fails the test with the end of its log."""
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(STOP_WAIT_S)
-    except subprocess.TimeoutExpired:
-        _kill(process)
-        tail = log.read_text(errors="replace")[-4000:]
-        raise AssertionError(f"the gateway did not stop in {STOP_WAIT_S} s:\n{tail}") from None
 
 
 def _report(what: str, counter: Counter, ids: set[str], began: float) -> None:
@@ -72,12 +51,12 @@ async def test_a_gateway_killed_twice_with_sigkill_at_volume_loses_and_duplicate
                 await counter.wait_until(int(RECORDS * share), timeout_s=300)
                 kills.append(counter.total)
             finally:
-                _kill(gateway)
+                kill_gateway(gateway)
         final = start_gateway(config, tmp_path / "gateway.log")
         try:
             await counter.wait_for(len(ids), timeout_s=600)
         finally:
-            _stop(final, tmp_path / "gateway.log")
+            stop_gateway(final, tmp_path / "gateway.log")
     _report(f"gateway SIGKILLed at {kills} delivered", counter, ids, began)
     assert all(0 < k < len(ids) for k in kills), f"the kills must land mid-stream: {kills}"
     assert set(counter.seen) == ids
@@ -125,7 +104,7 @@ async def test_a_broker_restarted_mid_stream_loses_and_duplicates_nothing(
             await counter.wait_for(len(ids), timeout_s=600)
             assert gateway.poll() is None, "the gateway process must survive the outage"
         finally:
-            _stop(gateway, tmp_path / "gateway.log")
+            stop_gateway(gateway, tmp_path / "gateway.log")
     _report(f"broker down {stopped_for:.1f} s at {at_stop} delivered", counter, ids, began)
     assert 0 < at_stop < len(ids)
     assert set(counter.seen) == ids
