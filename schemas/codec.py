@@ -18,6 +18,7 @@ from schemas.avro_reader import Reader, compile_reader, read_body
 from schemas.avro_writer import Writer, compile_writer
 from schemas.catalog import SINGLE_OBJECT_MAGIC, SchemaCatalog, SchemaVersion, bundled_catalog
 from schemas.errors import CodecError
+from schemas.per_schema import PerSchema
 from schemas.schema_nodes import UnsupportedError
 
 HEADER_LENGTH = len(SINGLE_OBJECT_MAGIC) + 8
@@ -29,8 +30,8 @@ class AvroCodec:
     def __init__(self, catalog: SchemaCatalog | None = None) -> None:
         self.catalog = catalog or bundled_catalog()
         self._writers = self.catalog.headers
-        self._compiled: dict[int, tuple[SchemaVersion, Writer]] = {}  # by id of the schema
-        self._readers: dict[int, tuple[SchemaVersion, Reader | None]] = {}  # None: fastavro's
+        self._compiled = PerSchema[Writer](lambda schema: compile_writer(schema.parsed))
+        self._readers = PerSchema[Reader | None](_reader_of)  # None: fastavro's
 
     def encode(self, schema: SchemaVersion, record: Mapping[str, Any]) -> bytes:
         """Encode ``record`` with ``schema``; a misfit record raises LGSP-CODEC-ENCODE.
@@ -39,12 +40,10 @@ class AvroCodec:
         same bytes as fastavro); a record it does not take is encoded by fastavro instead,
         which writes it or raises its own error.
         """
-        compiled = self._compiled.get(id(schema))
-        if compiled is None or compiled[0] is not schema:
-            compiled = self._compiled[id(schema)] = (schema, compile_writer(schema.parsed))
+        compiled = self._compiled(schema)
         buffer = bytearray(schema.header)
         try:
-            compiled[1](buffer, record)
+            compiled(buffer, record)
         except Exception:  # UnsupportedError, or a value fastavro may take or refuse: let it say
             return self._encode_with_fastavro(schema, record)
         return bytes(buffer)
@@ -95,12 +94,10 @@ class AvroCodec:
         """
         writer = self._writers.get(data[:HEADER_LENGTH]) or self.writer_of(data)
         if reader is None or reader is writer:
-            compiled = self._readers.get(id(writer))
-            if compiled is None or compiled[0] is not writer:
-                compiled = self._readers[id(writer)] = (writer, _reader_of(writer))
-            if compiled[1] is not None and type(data) is bytes:
+            compiled = self._readers(writer)
+            if compiled is not None and type(data) is bytes:
                 try:
-                    return read_body(compiled[1], data, HEADER_LENGTH)  # type: ignore[no-any-return]
+                    return read_body(compiled, data, HEADER_LENGTH)  # type: ignore[no-any-return]
                 except Exception:  # truncated, garbled or odd: fastavro reads it or says why
                     pass
         return self._decode_with_fastavro(data, writer, reader)

@@ -12,40 +12,17 @@ when a problem is reported; ``to_json`` a renderer (``schemas.jsonform_out``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any, Generic, TypeVar
+from collections.abc import Mapping
+from typing import Any
 
 from schemas.catalog import SchemaVersion
 from schemas.errors import RecordError
 from schemas.jsonform_compiled import compile_converter
 from schemas.jsonform_out import compile_renderer
+from schemas.per_schema import PerSchema
 
-_Compiled = TypeVar("_Compiled")
-
-
-class _PerSchema(Generic[_Compiled]):
-    """What ``compile`` makes of a schema version, made once and kept for the next record."""
-
-    _MAX = 256  # schema versions kept compiled; the oldest is dropped beyond that
-
-    def __init__(self, compile: Callable[[Mapping[str, Any]], _Compiled]) -> None:
-        self._compile = compile
-        self._entries: dict[int, tuple[SchemaVersion, _Compiled]] = {}
-
-    def __call__(self, schema: SchemaVersion) -> _Compiled:
-        # Keyed by identity; the entry holds the schema so that its id cannot be reused meanwhile.
-        entry = self._entries.get(id(schema))
-        if entry is not None and entry[0] is schema:
-            return entry[1]
-        compiled = self._compile(schema.parsed)
-        if len(self._entries) >= self._MAX:
-            self._entries.pop(next(iter(self._entries)), None)
-        self._entries[id(schema)] = (schema, compiled)
-        return compiled
-
-
-_converter = _PerSchema(compile_converter)
-_renderer = _PerSchema(compile_renderer)
+_converter = PerSchema(lambda schema: compile_converter(schema.parsed))
+_renderer = PerSchema(lambda schema: compile_renderer(schema.parsed))
 
 
 def from_json(schema: SchemaVersion, value: Any) -> dict[str, Any]:
