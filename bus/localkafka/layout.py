@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import re
 import socket
 from dataclasses import dataclass
@@ -149,11 +150,36 @@ def save_ports(paths: NodePaths, ports: Ports) -> None:
     )
 
 
+_LISTEN_FROM = 10_000  # the lowest port handed out for a listener
+_handed_out: set[int] = set()
+
+
 def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    """A TCP port on 127.0.0.1 that nothing listens on right now, for a listener to bind later.
+
+    Taken below the kernel's ephemeral range (``ip_local_port_range``) where there is room:
+    a port from that range can become the local port of any outgoing connection (a client's
+    to a broker) between this call and the listener's bind, which then fails with "address
+    already in use". A port is not handed out twice by one process.
+    """
+    low = _ephemeral_low()
+    for _ in range(200):
+        if low - _LISTEN_FROM < 1_000:
+            break
+        port = random.randrange(_LISTEN_FROM, low)
+        if port not in _handed_out and port_is_free(port):
+            _handed_out.add(port)
+            return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32_768  # Linux's default; elsewhere the ranges differ, the bind still checks
 
 
 def port_is_free(port: int) -> bool:
