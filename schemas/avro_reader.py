@@ -206,6 +206,18 @@ def _record(fields: list[tuple[str, bool, int, Reader]]) -> Reader:
                     record[name] = (byte >> 1) ^ -(byte & 1)
                     pos += 1
                     continue
+                second = data[pos + 1]  # counts and years: two or three bytes, read inline
+                if second < 0x80:
+                    n = (byte & 0x7F) | (second << 7)
+                    record[name] = (n >> 1) ^ -(n & 1)
+                    pos += 2
+                    continue
+                third = data[pos + 2]
+                if third < 0x80:
+                    n = (byte & 0x7F) | ((second & 0x7F) << 7) | (third << 14)
+                    record[name] = (n >> 1) ^ -(n & 1)
+                    pos += 3
+                    continue
             record[name], pos = read_field(data, pos)
         return record, pos
 

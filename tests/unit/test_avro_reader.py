@@ -294,3 +294,23 @@ def test_a_resolved_read_stays_with_fastavro() -> None:
     value = CODEC.encode(v2, example_record(v2))
     expected = schemaless_reader(BytesIO(value[HEADER_LENGTH:]), v2.parsed, v1.parsed)
     assert repr(CODEC.decode(value, v1)) == repr(expected)
+
+
+# the record reader reads varints of one, two and three bytes inline: their edges and past them
+_VARINT_EDGES = [0, -1, 63, -64, 64, -65, 8191, -8192, 8192, -8193, 1048575, -1048576]
+_VARINT_EDGES += [1048576, -1048577, 2**31 - 1, -(2**31), 2**63 - 1, -(2**63)]
+
+
+@pytest.mark.parametrize("value", _VARINT_EDGES)
+def test_integers_at_each_varint_width_are_read_as_fastavro_reads_them(value: int) -> None:
+    schema = _schema(
+        "Counts", [{"name": "n", "type": "long"}, {"name": "o", "type": ["null", "long"]}]
+    )
+    record = {"n": value, "o": value}
+    buffer = BytesIO()
+    schemaless_writer(buffer, schema.parsed, record)
+    body = buffer.getvalue()
+    assert read_body(compile_reader(schema.parsed), body, 0) == record
+    for cut in range(1, len(body)):  # every truncation is refused, never read as a value
+        with pytest.raises((UnsupportedError, IndexError, ValueError)):
+            read_body(compile_reader(schema.parsed), body[:cut], 0)
