@@ -99,15 +99,16 @@ async def _publish(bootstrap: str, topic: str, records: list[OutgoingRecord]) ->
 
 @contextlib.asynccontextmanager
 async def _arrivals(
-    bootstrap: str, topic: str, expected: int
+    bootstrap: str, topic: str, expected: int, also: tuple[str, ...] = ()
 ) -> AsyncIterator[asyncio.Task[float]]:
-    """Watch ``topic`` during the block: the task gives the seconds from the first record's
-    arrival to the ``expected``-th. Every contender is timed so (steady copying, without its
-    start-up: group joins, the border's state restore, MirrorMaker's JVM and Connect worker)."""
+    """Watch ``topic`` (and the topics ``also``) during the block: the task gives the seconds
+    from the first record's arrival to the ``expected``-th. Every contender is timed so (steady
+    copying, without its start-up: group joins, the border's state restore, MirrorMaker's JVM
+    and Connect worker)."""
     started = asyncio.Event()
 
     async def watch() -> float:
-        async with kafka_consumer(bootstrap, topic, group_id=None) as consumer:
+        async with kafka_consumer(bootstrap, topic, *also, group_id=None) as consumer:
             started.set()
             seen, first, deadline = 0, 0.0, time.monotonic() + 900
             while seen < expected:
