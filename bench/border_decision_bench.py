@@ -34,7 +34,13 @@ from typing import TypeAlias
 
 from aiokafka.structs import ConsumerRecord
 from cputime import best_us  # a sibling script
-from federation_bench import PARTITIONS, STATUS, _records, _registry, _trust  # a sibling script
+from federation_setup import (  # a sibling script
+    PARTITIONS,
+    STATUS,
+    status_records,
+    trust_store,
+    write_registry,
+)
 
 from bus.kafka.access import ClusterAccess
 from bus.kafka.factory import PLAINTEXT
@@ -57,7 +63,7 @@ def _signed_batches(folder: Path, count: int, batch: int) -> tuple[list[Record],
     signer = NodeSigner("a-1", load_private_key(folder / "a-1.key.pem"))
     topic = border_topic("b", "a")
     made: list[Record] = []
-    outgoing = _records(count)
+    outgoing = status_records(count)
     signing = 0.0
     for first in range(0, count, batch):
         chunk = outgoing[first : first + batch]
@@ -88,7 +94,7 @@ def _signed_batches(folder: Path, count: int, batch: int) -> tuple[list[Record],
     return made, signing / count * 1e6
 
 
-def _border(trust: TrustStore, folder: Path) -> Border:
+def run_border(trust: TrustStore, folder: Path) -> Border:
     signer = NodeSigner("a-1", load_private_key(folder / "a-1.key.pem"))
     metrics = trust.metrics
     return Border(
@@ -101,7 +107,7 @@ def _decisions(trust: TrustStore, folder: Path, records: list[Record]) -> Callab
     """One run of the border's decisions over ``records``: the number accepted."""
 
     def run() -> int:
-        border, state, routed = _border(trust, folder), BorderState(DAY), {STATUS}
+        border, state, routed = run_border(trust, folder), BorderState(DAY), {STATUS}
         accepted = 0
         for record in records:
             outputs = border._decide(record, state, routed)
@@ -132,7 +138,7 @@ _worker_trust: TrustStore | None = None
 
 def _worker_start(folder: str) -> None:
     global _worker_trust  # one registry per worker process, loaded once
-    _worker_trust, _ = asyncio.run(_trust(Path(folder), "b"))
+    _worker_trust, _ = asyncio.run(trust_store(Path(folder), "b"))
 
 
 def _worker_verify(items: list[_Item]) -> list[bool]:
@@ -169,8 +175,8 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        _registry(folder, "Ed25519")
-        trust, _ = asyncio.run(_trust(folder, "b"))
+        write_registry(folder, "Ed25519")
+        trust, _ = asyncio.run(trust_store(folder, "b"))
         records, sign_us = _signed_batches(folder, args.records, args.batch)
         decide = _decisions(trust, folder, records)
         decide_us, accepted = best_us(decide, len(records), args.repeat)

@@ -18,367 +18,30 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import functools
-import multiprocessing
 import statistics
 import tempfile
-import time
-import uuid
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from benchbroker import bench_settings  # a sibling script
-from federation_pull import PullBorder, ensure_offsets_topic, signed_batches  # a sibling script
-from mirrormaker import mirror_maker, mirror_maker_jars  # a sibling script
-from prometheus_client import CollectorRegistry
+from federation_contenders import (  # a sibling script
+    bare_copy,
+    link_and_border,
+    mirror_maker_copy,
+    pull_copy,
+)
+from federation_crypto import crypto_costs  # a sibling script
+from federation_setup import PARTITIONS, publish, status_records, timed_arrivals  # a sibling script
+from mirrormaker import mirror_maker_jars  # a sibling script
 
 from bus.gctuning import tune_gc
-from bus.kafka import KafkaPublisher, OutgoingRecord, TopicSpec, ensure_topics, kafka_consumer
-from bus.kafka.access import ClusterAccess
-from bus.kafka.factory import PLAINTEXT, new_consumer, new_producer
+from bus.kafka import TopicSpec, ensure_topics
 from bus.localkafka import local_cluster, stop_cluster
 from bus.settings import Settings
-from gateway.federation.border.admission import Border, TransactionLimits
-from gateway.federation.border.verify import VerifiedRoots, verify_record
-from gateway.federation.config import SigningMode, TrustConfig
-from gateway.federation.links.control import LinkControl
-from gateway.federation.links.forwarder import Link
-from gateway.federation.links.signing import batch_signed_headers, signed_headers
+from gateway.federation.border.admission import TransactionLimits
+from gateway.federation.config import SigningMode
 from gateway.federation.links.window import WindowLimits
-from gateway.federation.metrics import FederationMetrics
-from gateway.federation.trust.authoring import registry_key, write_key_pair
-from gateway.federation.trust.registry import (
-    RegistryDocument,
-    RegistryNode,
-    open_registry,
-    sign_registry,
-)
-from gateway.federation.trust.signing import (
-    Algorithm,
-    NodeSigner,
-    load_private_key,
-    load_public_key,
-)
-from gateway.federation.trust.store import TrustStore
-from schemas.catalog import bundled_catalog
-from schemas.codec import AvroCodec
-from schemas.envelope import Envelope
-from schemas.examples import example_record
-from schemas.topics import border_topic, event_topic, link_topic
+from schemas.topics import border_topic, link_topic
 
-PARTITIONS = 3
-STATUS = "vn.gov.document.status.v1"
-
-
-def _records(count: int) -> list[OutgoingRecord]:
-    schema = bundled_catalog().for_event_type(STATUS)
-    codec, base = AvroCodec(), example_record(schema)
-    out = []
-    for i in range(count):
-        envelope = Envelope.new(
-            source="000.01.02.H24",
-            type=STATUS,
-            dataschema=schema.dataschema,
-            recipients=["000.00.00.G22"],
-        )
-        value = codec.encode(schema, base | {"documentId": f"DOC-{i % 3000}"})
-        out.append(OutgoingRecord("", value, f"DOC-{i % 3000}".encode(), envelope.to_headers()))
-    return out
-
-
-async def _publish(bootstrap: str, topic: str, records: list[OutgoingRecord]) -> None:
-    async with KafkaPublisher(bootstrap) as publisher:
-        futures = [
-            await publisher.enqueue(OutgoingRecord(topic, r.value, r.key, r.headers))
-            for r in records
-        ]
-        await asyncio.gather(*futures)
-
-
-@contextlib.asynccontextmanager
-async def _arrivals(
-    bootstrap: str, topic: str, expected: int, also: tuple[str, ...] = ()
-) -> AsyncIterator[asyncio.Task[float]]:
-    """Watch ``topic`` (and the topics ``also``) during the block: the task gives the seconds
-    from the first record's arrival to the ``expected``-th. Every contender is timed so (steady
-    copying, without its start-up: group joins, the border's state restore, MirrorMaker's JVM
-    and Connect worker)."""
-    started = asyncio.Event()
-
-    async def watch() -> float:
-        async with kafka_consumer(bootstrap, topic, *also, group_id=None) as consumer:
-            started.set()
-            seen, first, deadline = 0, 0.0, time.monotonic() + 900
-            while seen < expected:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"{topic}: {seen} of {expected} records after 900 s")
-                batch = await consumer.getmany(timeout_ms=100, max_records=5000)
-                arrived = sum(len(v) for v in batch.values())
-                if arrived and not seen:
-                    first = time.perf_counter()
-                seen += arrived
-            return time.perf_counter() - first
-
-    task = asyncio.create_task(watch())
-    await started.wait()
-    try:
-        yield task
-    finally:
-        if not task.done():
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-
-async def _bare_copy(source: str, topic: str, target: str, target_topic: str, count: int) -> None:
-    consumer = new_consumer(
-        source,
-        PLAINTEXT,
-        topic,
-        group_id=f"bare-{uuid.uuid4().hex[:6]}",
-        max_poll_records=1000,
-    )
-    producer = new_producer(target, PLAINTEXT, linger_ms=5, max_batch_size=256 * 1024)
-    await consumer.start()
-    await producer.start()
-    try:
-        copied = 0
-        while copied < count:
-            batch = await consumer.getmany(timeout_ms=200, max_records=1000)
-            futures = [
-                await producer.send(target_topic, r.value, key=r.key, headers=list(r.headers))
-                for records in batch.values()
-                for r in records
-            ]
-            await asyncio.gather(*futures)
-            await consumer.commit()
-            copied += len(futures)
-    finally:
-        await consumer.stop()
-        await producer.stop()
-
-
-def _registry(folder: Path, algorithm: Algorithm, a: str = "a", b: str = "b") -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    write_key_pair(folder, "anchor")
-    write_key_pair(folder, "a-1", algorithm)
-    now = datetime.now(UTC)
-    key = registry_key(
-        "a-1", folder / "a-1.pub.pem", now - timedelta(days=1), now + timedelta(days=1)
-    )
-    document = RegistryDocument(
-        serial=1,
-        issued_at=now,
-        nodes=[
-            RegistryNode(
-                name=a, operator="000.00.00.H24", agencies=["under 000.00.00.H24"], keys=[key]
-            ),
-            RegistryNode(
-                name=b, operator="000.00.00.G22", hub=True, agencies=["under 000.00.00.G22"]
-            ),
-        ],
-    )
-    path = folder / "registry.json"
-    path.write_bytes(sign_registry(document, "anchor", load_private_key(folder / "anchor.key.pem")))
-    return path
-
-
-async def _trust(folder: Path, node: str) -> tuple[TrustStore, FederationMetrics]:
-    trust_config = TrustConfig(
-        registry=str(folder / "registry.json"), anchors={"anchor": folder / "anchor.pub.pem"}
-    )
-    metrics = FederationMetrics(CollectorRegistry(), node)
-    trust = TrustStore(trust_config, folder, metrics)
-    await trust.refresh()
-    return trust, metrics
-
-
-async def _border(
-    b: str,
-    folder: Path,
-    names: tuple[str, str],
-    limits: TransactionLimits | None = None,
-    pull_from: str | None = None,
-) -> None:
-    """B's border for the link from ``names[0]``, until cancelled; ``pull_from``: the
-    border reads its inbound topic from that cluster (``federation_pull``)."""
-    node_a, node_b = names
-    trust, metrics = await _trust(folder, node_b)
-    signer = NodeSigner("a-1", load_private_key(folder / "a-1.key.pem"))
-    make = (
-        Border
-        if pull_from is None
-        else functools.partial(PullBorder, ClusterAccess(pull_from, PLAINTEXT))
-    )
-    border = make(
-        node_b,
-        ClusterAccess(b, PLAINTEXT),
-        [node_a],
-        PARTITIONS,
-        trust,
-        lambda: signer,
-        bundled_catalog(),
-        lambda: {STATUS},
-        metrics,
-        timedelta(days=1),
-        timedelta(days=1),
-        limits=limits,
-    )
-    await border.run()
-
-
-def _border_process(
-    b: str, folder: str, names: tuple[str, str], pull_from: str | None = None
-) -> None:
-    """The border in a process of its own, as a node runs it (spawned, so it is a fresh
-    interpreter with the same GC tuning as `lgsp gateway run`)."""
-    tune_gc()
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_border(b, Path(folder), names, pull_from=pull_from))
-
-
-async def _pull(
-    a: str, b: str, folder: Path, count: int, names: tuple[str, str], *, apart: bool
-) -> float:
-    """Seconds for B's border to carry ``count`` batch-signed records from A's outbox into
-    B's event topic itself, without a link (``federation_pull``)."""
-    node_a, node_b = names
-    _registry(folder, "Ed25519", node_a, node_b)
-    signer = NodeSigner("a-1", load_private_key(folder / "a-1.key.pem"))
-    outbox, destination = border_topic(node_b, node_a), str(event_topic(node_b, STATUS))
-    await ensure_topics(a, [TopicSpec(outbox, PARTITIONS)])
-    await ensure_topics(b, [TopicSpec(destination, PARTITIONS)])
-    await ensure_offsets_topic(b, node_b)
-    await _publish(a, outbox, signed_batches(_records(count), signer))
-    async with _arrivals(b, destination, count) as arrivals:
-        if apart:
-            process = multiprocessing.get_context("spawn").Process(
-                target=_border_process, args=(b, str(folder), names, a), daemon=True
-            )
-            process.start()
-            try:
-                return await arrivals
-            finally:
-                process.terminate()
-                process.join(10)
-        task = asyncio.create_task(_border(b, folder, names, pull_from=a))
-        try:
-            return await arrivals
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-
-async def _link_and_border(
-    a: str,
-    b: str,
-    folder: Path,
-    count: int,
-    signing: SigningMode,
-    names: tuple[str, str],
-    *,
-    apart: bool,
-    window: WindowLimits | None = None,
-    limits: TransactionLimits | None = None,
-) -> float:
-    """Seconds for the link (node ``names[0]`` on A) and B's border (node ``names[1]``) to
-    carry ``count`` records waiting in the link's outbox into B's event topic. ``apart``: the
-    border runs in its own process, as deployed (the link is on another node)."""
-    node_a, node_b = names
-    _registry(folder, "Ed25519", node_a, node_b)
-    trust, metrics = await _trust(folder, node_a)
-    signer = NodeSigner("a-1", load_private_key(folder / "a-1.key.pem"))
-    destination = str(event_topic(node_b, STATUS))
-    await ensure_topics(b, [TopicSpec(destination, PARTITIONS)])
-    async with (
-        _arrivals(b, destination, count) as arrivals,
-        LinkControl(ClusterAccess(a, PLAINTEXT), node_a) as control,
-    ):
-        link = Link(
-            node_a,
-            node_b,
-            ClusterAccess(a, PLAINTEXT),
-            lambda: ClusterAccess(b, PLAINTEXT),
-            PARTITIONS,
-            lambda: signer,
-            trust,
-            control,
-            metrics,
-            signing=signing,
-            window=window,
-        )
-        border_process = None
-        tasks = [asyncio.create_task(link.run())]
-        if apart:
-            border_process = multiprocessing.get_context("spawn").Process(
-                target=_border_process, args=(b, str(folder), names), daemon=True
-            )
-            border_process.start()
-        else:
-            tasks.append(asyncio.create_task(_border(b, folder, names, limits)))
-        try:
-            return await arrivals
-        finally:
-            for task in tasks:
-                task.cancel()
-            for task in tasks:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-            if border_process is not None:
-                border_process.terminate()
-                border_process.join(10)
-
-
-async def _mirror_maker(settings: Settings, a: str, b: str, topic: str, count: int) -> float:
-    """Seconds for MirrorMaker 2 to copy ``count`` records of ``topic`` onto B."""
-    copied = f"A.{topic}"
-    await ensure_topics(b, [TopicSpec(copied, PARTITIONS)])
-    async with _arrivals(b, copied, count) as arrivals, mirror_maker(settings, a, b, topic) as mm2:
-        done, _ = await asyncio.wait([arrivals], timeout=900)
-        if not done or mm2.returncode is not None:
-            raise RuntimeError(f"MirrorMaker 2 stopped or stalled (exit {mm2.returncode})")
-        return arrivals.result()
-
-
-def _crypto_costs(folder: Path, rounds: int = 2000) -> dict[str, tuple[float, float, float]]:
-    """CPU time per record (so a busy neighbour does not move it): sign, verify alone; and
-    both for a batch of 1,000 signed as one tree and verified at a border (one signature
-    check, 1,000 proofs)."""
-    costs: dict[str, tuple[float, float, float]] = {}
-    records = _records(1000)
-    record = records[0]
-    algorithms: tuple[Algorithm, ...] = ("Ed25519", "ECDSA-P256-SHA256")
-    for algorithm in algorithms:
-        sub = folder / algorithm
-        registry_file = _registry(sub, algorithm)
-        trusted = open_registry(
-            registry_file.read_bytes(),
-            {"anchor": load_public_key((sub / "anchor.pub.pem").read_text())},
-        )
-        signer = NodeSigner("a-1", load_private_key(sub / "a-1.key.pem"))
-        started = time.process_time()
-        for _ in range(rounds):
-            headers = signed_headers(record.headers, record.key, record.value, signer)
-        sign_us = (time.process_time() - started) / rounds * 1e6
-        now = datetime.now(UTC)
-        started = time.process_time()
-        for _ in range(rounds):
-            verify_record(trusted, "a", headers, record.key, record.value, now, timedelta(days=1))
-        verify_us = (time.process_time() - started) / rounds * 1e6
-        started = time.process_time()
-        signed = batch_signed_headers([(r.headers, r.key, r.value) for r in records], signer)
-        roots = VerifiedRoots()
-        for r, h in zip(records, signed, strict=True):
-            verify_record(trusted, "a", h, r.key, r.value, now, timedelta(days=1), roots)
-        batch_us = (time.process_time() - started) / len(records) * 1e6
-        costs[algorithm] = (sign_us, verify_us, batch_us)
-    return costs
-
-
-# (label, signing, border in its own process, link window, border transactions)
 Contender = tuple[str, SigningMode, bool, WindowLimits | None, TransactionLimits | None]
 CONTENDERS: tuple[Contender, ...] = (
     ("batch", "batch", False, None, None),
@@ -393,7 +56,7 @@ ABLATION: tuple[Contender, ...] = (
 )
 
 
-async def _round(
+async def bench_round(
     settings: Settings,
     a: str,
     b: str,
@@ -404,7 +67,7 @@ async def _round(
     pull: bool = False,
 ) -> dict[str, float]:
     """One round of every contender on fresh topics, in records/s."""
-    records = _records(count)
+    records = status_records(count)
     names = {c[0]: (f"a{number}{c[0][:2]}", f"b{number}{c[0][:2]}") for c in contenders}
     outboxes = {label: link_topic(*n) for label, n in names.items()}
     bare_target = f"bare-copy-{number}"
@@ -417,14 +80,14 @@ async def _round(
         ],
     )
     for outbox in outboxes.values():
-        await _publish(a, outbox, records)
+        await publish(a, outbox, records)
     first_outbox = next(iter(outboxes.values()))
-    async with _arrivals(b, bare_target, count) as arrivals:
-        await _bare_copy(a, first_outbox, b, bare_target, count)
+    async with timed_arrivals(b, bare_target, count) as arrivals:
+        await bare_copy(a, first_outbox, b, bare_target, count)
         rates = {"bare": count / await arrivals}
     with tempfile.TemporaryDirectory() as folder:
         for label, signing, apart, window, limits in contenders:
-            seconds = await _link_and_border(
+            seconds = await link_and_border(
                 a,
                 b,
                 Path(folder) / label,
@@ -438,7 +101,7 @@ async def _round(
             rates[label] = count / seconds
         if pull:
             for label, apart in (("pull", False), ("pull-apart", True)):
-                seconds = await _pull(
+                seconds = await pull_copy(
                     a,
                     b,
                     Path(folder) / label,
@@ -448,7 +111,7 @@ async def _round(
                 )
                 rates[label] = count / seconds
     if with_mm2:
-        rates["mm2"] = count / await _mirror_maker(settings, a, b, first_outbox, count)
+        rates["mm2"] = count / await mirror_maker_copy(settings, a, b, first_outbox, count)
     return rates
 
 
@@ -464,7 +127,7 @@ async def main(
     async with local_cluster(settings, "bench-a") as ca, local_cluster(settings, "bench-b") as cb:
         a, b = ca.bootstrap_servers or "", cb.bootstrap_servers or ""
         contenders = CONTENDERS + ABLATION if ablation else CONTENDERS
-        await _round(settings, a, b, min(count, 5000), 0, False)  # warm both brokers' JIT up
+        await bench_round(settings, a, b, min(count, 5000), 0, False)  # warm both brokers' JIT up
         print(f"records: {count:,} a round, {PARTITIONS} partitions, clusters A -> B on loopback")
         print(
             "round  bare copy  link+border: batch-signed  per-record-signed"
@@ -474,7 +137,7 @@ async def main(
         )
         results = []
         for number in range(1, rounds + 1):
-            rates = await _round(settings, a, b, count, number, with_mm2, contenders, pull)
+            rates = await bench_round(settings, a, b, count, number, with_mm2, contenders, pull)
             results.append(rates)
             mm2 = f"{rates['mm2']:>13,.0f}" if with_mm2 else "            -"
             extra = f"  {rates['w1-t1']:>23,.0f}  {rates['w4-t1']:>23,.0f}" if ablation else ""
@@ -486,7 +149,7 @@ async def main(
                 flush=True,
             )
     with tempfile.TemporaryDirectory() as folder:
-        costs = _crypto_costs(Path(folder))
+        costs = crypto_costs(Path(folder))
 
     def median_ratio(label: str, to: str) -> float:
         return statistics.median(r[label] / r[to] for r in results)

@@ -23,17 +23,17 @@ import tempfile
 from pathlib import Path
 
 from benchbroker import bench_settings  # a sibling script
-from federation_bench import (  # a sibling script
+from federation_bench import Contender, bench_round  # a sibling script
+from federation_setup import (  # a sibling script
     PARTITIONS,
     STATUS,
-    Contender,
-    _arrivals,
-    _border_process,
-    _publish,
-    _records,
-    _registry,
-    _round,
-    _trust,
+    border_process,
+    publish,
+    status_records,
+    stop_all,
+    timed_arrivals,
+    trust_store,
+    write_registry,
 )
 
 from bus.gctuning import tune_gc
@@ -51,7 +51,7 @@ APART: Contender = ("apart", "batch", True, None, None)
 
 async def _split(a: str, b: str, folder: Path, count: int, number: int, lanes: int) -> float:
     """Seconds for ``lanes`` link + border pairs to carry ``count`` records between them."""
-    records = _records(count)
+    records = status_records(count)
     pairs = [(f"a{number}l{i}", f"b{number}l{i}") for i in range(lanes)]
     destinations = [str(event_topic(node_b, STATUS)) for _, node_b in pairs]
     await ensure_topics(a, [TopicSpec(link_topic(*pair), PARTITIONS) for pair in pairs])
@@ -61,16 +61,16 @@ async def _split(a: str, b: str, folder: Path, count: int, number: int, lanes: i
         + [TopicSpec(border_topic(node_b, node_a), PARTITIONS) for node_a, node_b in pairs],
     )
     for i, pair in enumerate(pairs):
-        await _publish(a, link_topic(*pair), records[i::lanes])
+        await publish(a, link_topic(*pair), records[i::lanes])
     async with (
-        _arrivals(b, destinations[0], count, tuple(destinations[1:])) as arrivals,
+        timed_arrivals(b, destinations[0], count, tuple(destinations[1:])) as arrivals,
         contextlib.AsyncExitStack() as stack,
     ):
         tasks, processes = [], []
         for i, (node_a, node_b) in enumerate(pairs):
             sub = folder / f"lane{i}"
-            _registry(sub, "Ed25519", node_a, node_b)
-            trust, metrics = await _trust(sub, node_a)
+            write_registry(sub, "Ed25519", node_a, node_b)
+            trust, metrics = await trust_store(sub, node_a)
             signer = NodeSigner("a-1", load_private_key(sub / "a-1.key.pem"))
             control = await stack.enter_async_context(
                 LinkControl(ClusterAccess(a, PLAINTEXT), node_a)
@@ -88,7 +88,7 @@ async def _split(a: str, b: str, folder: Path, count: int, number: int, lanes: i
                 signing="batch",
             )
             process = multiprocessing.get_context("spawn").Process(
-                target=_border_process, args=(b, str(sub), (node_a, node_b)), daemon=True
+                target=border_process, args=(b, str(sub), (node_a, node_b)), daemon=True
             )
             process.start()
             processes.append(process)
@@ -96,14 +96,7 @@ async def _split(a: str, b: str, folder: Path, count: int, number: int, lanes: i
         try:
             return await arrivals
         finally:
-            for task in tasks:
-                task.cancel()
-            for task in tasks:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-            for process in processes:
-                process.terminate()
-                process.join(10)
+            await stop_all(tasks, processes)
 
 
 async def main(count: int, rounds: int, lanes: int) -> None:
@@ -113,12 +106,12 @@ async def main(count: int, rounds: int, lanes: int) -> None:
         await stop_cluster(settings, name, purge=True)
     async with local_cluster(settings, "bench-a") as ca, local_cluster(settings, "bench-b") as cb:
         a, b = ca.bootstrap_servers or "", cb.bootstrap_servers or ""
-        await _round(settings, a, b, min(count, 5000), 0, False, (APART,))  # warm the JIT up
+        await bench_round(settings, a, b, min(count, 5000), 0, False, (APART,))  # warm the JIT up
         print(f"records: {count:,} a round, {PARTITIONS} partitions, clusters A -> B on loopback")
         print(f"round  bare copy  one border in own process  {lanes} borders, each in own process")
         results = []
         for number in range(1, rounds + 1):
-            rates = await _round(settings, a, b, count, number, False, (APART,))
+            rates = await bench_round(settings, a, b, count, number, False, (APART,))
             with tempfile.TemporaryDirectory() as folder:
                 rates["split"] = count / await _split(a, b, Path(folder), count, number, lanes)
             results.append(rates)
