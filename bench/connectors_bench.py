@@ -25,7 +25,6 @@ import asyncio
 import contextlib
 import json
 import os
-import socket
 import statistics
 import sys
 import tempfile
@@ -43,6 +42,7 @@ from bus.eventloop import run_service
 from bus.httpserver import http_server
 from bus.kafka import KafkaPublisher, OutgoingRecord, TopicSpec, ensure_topics, kafka_consumer
 from bus.kafka.factory import PLAINTEXT, new_baseline_producer
+from bus.localkafka.layout import free_port
 from connectors.lifecycle import bound_port
 from connectors.webhook.config import hash_api_key
 from schemas.catalog import bundled_catalog
@@ -63,12 +63,6 @@ def _dossier(i: int) -> dict[str, Any]:
         "dossierCode": f"H24.22-{i:06d}",
         "receivingAgency": {"code": WARD, "name": "UBND phường Phúc Xá"},
     }
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def _bare_produce(bootstrap: str, topic: str, count: int) -> float:
@@ -177,7 +171,7 @@ async def _webhook(bootstrap: str, folder: Path, count: int, concurrency: int) -
     node = f"bench{uuid.uuid4().hex[:6]}"
     topic = str(event_topic(node, SCHEMA.event_type))
     await ensure_topics(bootstrap, [TopicSpec(topic, PARTITIONS)])
-    port = _free_port()
+    port = free_port()
     config = folder / "webhook.yaml"
     config.write_text(
         json.dumps(
@@ -236,7 +230,7 @@ async def _bare_webhook(bootstrap: str, count: int, concurrency: int) -> float:
     Kafka with the same acks, no checks) in its own process, posted to as the webhook is."""
     topic = f"bench.bare-webhook.{uuid.uuid4().hex[:6]}"
     await ensure_topics(bootstrap, [TopicSpec(topic, PARTITIONS)])
-    port = _free_port()
+    port = free_port()
     script = Path(__file__).parent / "bare_webhook.py"
     args = ["--bootstrap", bootstrap, "--port", str(port), "--topic", topic]
     if "--uvloop" in sys.argv:

@@ -4,7 +4,6 @@ free port, polling ``/readyz`` over real HTTP, and a group's committed offsets."
 from __future__ import annotations
 
 import asyncio
-import socket
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -15,12 +14,6 @@ from aiokafka import TopicPartition
 
 from bus.kafka import topic_partitions
 from bus.kafka.factory import PLAINTEXT, new_admin
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass

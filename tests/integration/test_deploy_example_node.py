@@ -8,22 +8,16 @@ import asyncio
 import json
 import os
 import signal
-import socket
 import uuid
 from pathlib import Path
 
 import httpx
 
 from bus.adminauth import hash_admin_token
+from bus.localkafka.layout import free_port
 from tests.deployfiles import BIN, DEPLOY
 
 CONFIG = DEPLOY / "config"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _copy(source: Path, target: Path, node: str, ports: dict[int, int]) -> Path:
@@ -57,7 +51,7 @@ async def test_the_example_gateway_and_webhook_start_and_stop_cleanly(
     answer 200, /metrics lists the example's two routes, /admin/routes answers only the
     operator token whose hash LGSP_ADMIN_TOKENS holds, SIGTERM ends both with status 0."""
     node = f"ex{uuid.uuid4().hex[:8]}"
-    admin, webhook, metrics = _free_port(), _free_port(), _free_port()
+    admin, webhook, metrics = free_port(), free_port(), free_port()
     node_yaml = _copy(CONFIG / "node.yaml", tmp_path / "node.yaml", node, {8091: admin})
     _copy(CONFIG / "routes.yaml", tmp_path / "routes.yaml", node, {})
     connector = _copy(

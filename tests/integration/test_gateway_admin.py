@@ -3,13 +3,13 @@ table (an invalid table is refused with its lines and the old one keeps routing)
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import httpx
 
 from bus.adminauth import AdminToken, Role, hash_admin_token
 from bus.httpserver import http_server
+from bus.localkafka.layout import free_port
 from gateway.ops.admin import admin_app
 from tests import gatewayharness as gh
 
@@ -26,12 +26,6 @@ OPERATOR_TOKEN = "operator-token-of-the-admin-test"
 TOKENS = [AdminToken(name="ops", role=Role.OPERATOR, token_sha256=hash_admin_token(OPERATOR_TOKEN))]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 async def test_health_readiness_metrics_and_reload(kafka_bootstrap: str, tmp_path: Path) -> None:
     """/healthz and /readyz answer, /metrics counts routed records, a broken table is refused
     with 422 naming its line while routing goes on, a fixed one is applied."""
@@ -39,7 +33,7 @@ async def test_health_readiness_metrics_and_reload(kafka_bootstrap: str, tmp_pat
     config = node.write(ROUTES)
     portal = f"lgsp.{node.name}.inbox.portal"
     await node.create(portal)
-    port = _free_port()
+    port = free_port()
     async with (
         gh.running_gateway(config) as gateway,
         http_server(admin_app(gateway, tokens=TOKENS), "127.0.0.1", port),

@@ -6,10 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from bus.httpserver import http_server
+from bus.localkafka.layout import free_port
 from gateway.ops.admin import admin_app
 from tests import gatewayharness as gh
 from tests.dashboards import as_prometheus_query, dashboard_expressions
-from tests.prometheusharness import free_port, query, query_until, running_prometheus
+from tests.prometheusharness import query, query_until, running_prometheus
 
 
 async def test_prometheus_scrapes_the_gateway_and_loads_the_rules(

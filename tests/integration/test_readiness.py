@@ -21,6 +21,7 @@ from bus.httpserver import http_server
 from bus.kafka import KafkaPublisher, OutgoingRecord, TopicSpec, ensure_topics
 from bus.kafka.security import PLAINTEXT
 from bus.localkafka import start_cluster, stop_cluster
+from bus.localkafka.layout import free_port
 from bus.settings import Settings
 from connectors.checkpoints import CheckpointStore
 from connectors.httppoll import HttpPollConfig
@@ -44,7 +45,7 @@ from tests.connectorharness import (
 )
 from tests.faultharness import publish_many
 from tests.gatewayharness import PORTAL_ROUTES, PrivateNode
-from tests.readinessharness import ReadyzPoller, committed_total, free_port
+from tests.readinessharness import ReadyzPoller, committed_total
 from tracker.config import ApiConfig, TrackerConfig
 from tracker.runner import run_tracker
 from tracker.topics import source_topics

@@ -21,7 +21,7 @@ from prometheus_client import CollectorRegistry
 from bus.kafka import KafkaPublisher, OutgoingRecord, TopicSpec, ensure_topics, list_topics
 from bus.kafka.factory import PLAINTEXT, new_admin
 from bus.localkafka import cluster_status, start_cluster, stop_cluster
-from bus.localkafka.layout import ClusterPaths, read_pid
+from bus.localkafka.layout import ClusterPaths, free_port, read_pid
 from bus.settings import Settings
 from connectors.httpsink import HttpSinkConfig
 from connectors.runner import run_connector
@@ -29,7 +29,6 @@ from gateway.config import load_gateway_config
 from gateway.runtime.gateway import Gateway
 from tests.connectorharness import WARD, AgencyApp
 from tests.gatewayharness import PORTAL_ROUTES, PrivateNode
-from tests.readinessharness import free_port
 from tracker.config import ApiConfig, TrackerConfig
 from tracker.runner import run_tracker
 
