@@ -5,8 +5,6 @@ MirrorMaker 2."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import multiprocessing
 import uuid
 from pathlib import Path
 
@@ -14,25 +12,22 @@ from federation_pull import ensure_offsets_topic, signed_batches  # a sibling sc
 from federation_setup import (  # a sibling script
     PARTITIONS,
     STATUS,
-    border_process,
     publish,
     run_border,
+    running_link,
+    spawn_border,
     status_records,
     stop_all,
     timed_arrivals,
-    trust_store,
     write_registry,
 )
 from mirrormaker import mirror_maker  # a sibling script
 
 from bus.kafka import TopicSpec, ensure_topics
-from bus.kafka.access import ClusterAccess
 from bus.kafka.factory import PLAINTEXT, new_consumer, new_producer
 from bus.settings import Settings
 from gateway.federation.border.admission import TransactionLimits
 from gateway.federation.config import SigningMode
-from gateway.federation.links.control import LinkControl
-from gateway.federation.links.forwarder import Link
 from gateway.federation.links.window import WindowLimits
 from gateway.federation.trust.signing import (
     NodeSigner,
@@ -83,23 +78,15 @@ async def pull_copy(
     await ensure_offsets_topic(b, node_b)
     await publish(a, outbox, signed_batches(status_records(count), signer))
     async with timed_arrivals(b, destination, count) as arrivals:
+        tasks, processes = [], []
         if apart:
-            process = multiprocessing.get_context("spawn").Process(
-                target=border_process, args=(b, str(folder), names, a), daemon=True
-            )
-            process.start()
-            try:
-                return await arrivals
-            finally:
-                process.terminate()
-                process.join(10)
-        task = asyncio.create_task(run_border(b, folder, names, pull_from=a))
+            processes.append(spawn_border(b, folder, names, pull_from=a))
+        else:
+            tasks.append(asyncio.create_task(run_border(b, folder, names, pull_from=a)))
         try:
             return await arrivals
         finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await stop_all(tasks, processes)
 
 
 async def link_and_border(
@@ -117,36 +104,15 @@ async def link_and_border(
     """Seconds for the link (node ``names[0]`` on A) and B's border (node ``names[1]``) to
     carry ``count`` records waiting in the link's outbox into B's event topic. ``apart``: the
     border runs in its own process, as deployed (the link is on another node)."""
-    node_a, node_b = names
-    write_registry(folder, "Ed25519", node_a, node_b)
-    trust, metrics = await trust_store(folder, node_a)
-    signer = NodeSigner("a-1", load_private_key(folder / "a-1.key.pem"))
-    destination = str(event_topic(node_b, STATUS))
+    destination = str(event_topic(names[1], STATUS))
     await ensure_topics(b, [TopicSpec(destination, PARTITIONS)])
     async with (
         timed_arrivals(b, destination, count) as arrivals,
-        LinkControl(ClusterAccess(a, PLAINTEXT), node_a) as control,
+        running_link(a, b, folder, names, signing, window),
     ):
-        link = Link(
-            node_a,
-            node_b,
-            ClusterAccess(a, PLAINTEXT),
-            lambda: ClusterAccess(b, PLAINTEXT),
-            PARTITIONS,
-            lambda: signer,
-            trust,
-            control,
-            metrics,
-            signing=signing,
-            window=window,
-        )
-        tasks, processes = [asyncio.create_task(link.run())], []
+        tasks, processes = [], []
         if apart:
-            process = multiprocessing.get_context("spawn").Process(
-                target=border_process, args=(b, str(folder), names), daemon=True
-            )
-            process.start()
-            processes.append(process)
+            processes.append(spawn_border(b, folder, names))
         else:
             tasks.append(asyncio.create_task(run_border(b, folder, names, limits)))
         try:

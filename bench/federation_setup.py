@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import multiprocessing
 import time
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
@@ -20,7 +21,10 @@ from bus.kafka import KafkaPublisher, OutgoingRecord, kafka_consumer
 from bus.kafka.access import ClusterAccess
 from bus.kafka.factory import PLAINTEXT
 from gateway.federation.border.admission import Border, TransactionLimits
-from gateway.federation.config import TrustConfig
+from gateway.federation.config import SigningMode, TrustConfig
+from gateway.federation.links.control import LinkControl
+from gateway.federation.links.forwarder import Link
+from gateway.federation.links.window import WindowLimits
 from gateway.federation.metrics import FederationMetrics
 from gateway.federation.trust.authoring import registry_key, write_key_pair
 from gateway.federation.trust.registry import (
@@ -180,6 +184,53 @@ def border_process(
     tune_gc()
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run_border(b, Path(folder), names, pull_from=pull_from))
+
+
+def spawn_border(
+    b: str, folder: Path, names: tuple[str, str], pull_from: str | None = None
+) -> BaseProcess:
+    """``border_process`` started (``stop_all`` ends it)."""
+    process = multiprocessing.get_context("spawn").Process(
+        target=border_process, args=(b, str(folder), names, pull_from), daemon=True
+    )
+    process.start()
+    return process
+
+
+@contextlib.asynccontextmanager
+async def running_link(
+    a: str,
+    b: str,
+    folder: Path,
+    names: tuple[str, str],
+    signing: SigningMode = "batch",
+    window: WindowLimits | None = None,
+) -> AsyncIterator[None]:
+    """The link of node ``names[0]`` on A to ``names[1]`` on B, forwarding during the block;
+    the registry both ends trust is written into ``folder`` first."""
+    node_a, node_b = names
+    write_registry(folder, "Ed25519", node_a, node_b)
+    trust, metrics = await trust_store(folder, node_a)
+    signer = NodeSigner("a-1", load_private_key(folder / "a-1.key.pem"))
+    async with LinkControl(ClusterAccess(a, PLAINTEXT), node_a) as control:
+        link = Link(
+            node_a,
+            node_b,
+            ClusterAccess(a, PLAINTEXT),
+            lambda: ClusterAccess(b, PLAINTEXT),
+            PARTITIONS,
+            lambda: signer,
+            trust,
+            control,
+            metrics,
+            signing=signing,
+            window=window,
+        )
+        task = asyncio.create_task(link.run())
+        try:
+            yield
+        finally:
+            await stop_all([task], [])
 
 
 async def stop_all(tasks: Sequence[asyncio.Task[None]], processes: Sequence[BaseProcess]) -> None:

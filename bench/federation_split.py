@@ -1,15 +1,15 @@
-"""What an audit chain per lane could give the border: two borders, each in its own process.
+"""What an audit chain per lane could give the border: N borders, each in its own process.
 
 The border runs its transactions one after the other, because the audit chain is one sequence
 (docs/decisions/0004); the way past one border process is a chain per lane (a share of the
 inbound partitions), each lane in its own process. Before building that, this bench measures
-its bound on this machine: two independent link + border pairs (A -> B under two node names,
-each border in a process of its own, both links in this process as a node's links are), each
-carrying half the records at the same time, timed from the first record's arrival on either
-to the last one's. Beside it, in the same round, the bare copy and the one-border shape
-(``federation_bench.py``'s "border in own process").
+its bound on this machine: ``--lanes`` independent link + border pairs (A -> B under other
+node names, each border in a process of its own, the links in this process as a node's links
+are), each carrying its share of the records at the same time, timed from the first record's
+arrival on any of them to the last one's. Beside it, in the same round, the bare copy and the
+one-border shape (``federation_bench.py``'s "border in own process").
 
-    .venv/bin/python bench/federation_split.py [--records 20000] [--rounds 3]
+    .venv/bin/python bench/federation_split.py [--records 20000] [--rounds 3] [--lanes 2]
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import multiprocessing
 import statistics
 import tempfile
 from pathlib import Path
@@ -27,23 +26,17 @@ from federation_bench import Contender, bench_round  # a sibling script
 from federation_setup import (  # a sibling script
     PARTITIONS,
     STATUS,
-    border_process,
     publish,
+    running_link,
+    spawn_border,
     status_records,
     stop_all,
     timed_arrivals,
-    trust_store,
-    write_registry,
 )
 
 from bus.gctuning import tune_gc
 from bus.kafka import TopicSpec, ensure_topics
-from bus.kafka.access import ClusterAccess
-from bus.kafka.factory import PLAINTEXT
 from bus.localkafka import local_cluster, stop_cluster
-from gateway.federation.links.control import LinkControl
-from gateway.federation.links.forwarder import Link
-from gateway.federation.trust.signing import NodeSigner, load_private_key
 from schemas.topics import border_topic, event_topic, link_topic
 
 APART: Contender = ("apart", "batch", True, None, None)
@@ -62,41 +55,18 @@ async def _split(a: str, b: str, folder: Path, count: int, number: int, lanes: i
     )
     for i, pair in enumerate(pairs):
         await publish(a, link_topic(*pair), records[i::lanes])
-    async with (
-        timed_arrivals(b, destinations[0], count, tuple(destinations[1:])) as arrivals,
-        contextlib.AsyncExitStack() as stack,
-    ):
-        tasks, processes = [], []
-        for i, (node_a, node_b) in enumerate(pairs):
-            sub = folder / f"lane{i}"
-            write_registry(sub, "Ed25519", node_a, node_b)
-            trust, metrics = await trust_store(sub, node_a)
-            signer = NodeSigner("a-1", load_private_key(sub / "a-1.key.pem"))
-            control = await stack.enter_async_context(
-                LinkControl(ClusterAccess(a, PLAINTEXT), node_a)
-            )
-            link = Link(
-                node_a,
-                node_b,
-                ClusterAccess(a, PLAINTEXT),
-                lambda: ClusterAccess(b, PLAINTEXT),
-                PARTITIONS,
-                lambda signer=signer: signer,  # type: ignore[misc]
-                trust,
-                control,
-                metrics,
-                signing="batch",
-            )
-            process = multiprocessing.get_context("spawn").Process(
-                target=border_process, args=(b, str(sub), (node_a, node_b)), daemon=True
-            )
-            process.start()
-            processes.append(process)
-            tasks.append(asyncio.create_task(link.run()))
+    async with contextlib.AsyncExitStack() as stack:
+        arrivals = await stack.enter_async_context(
+            timed_arrivals(b, destinations[0], count, tuple(destinations[1:]))
+        )
+        processes = []
+        for i, pair in enumerate(pairs):
+            await stack.enter_async_context(running_link(a, b, folder / f"lane{i}", pair))
+            processes.append(spawn_border(b, folder / f"lane{i}", pair))
         try:
             return await arrivals
         finally:
-            await stop_all(tasks, processes)
+            await stop_all([], processes)
 
 
 async def main(count: int, rounds: int, lanes: int) -> None:
