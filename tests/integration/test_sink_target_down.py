@@ -40,8 +40,11 @@ async def test_a_target_down_then_back_gets_every_record_once_and_nothing_is_par
     async def watch_commits() -> None:
         """Every committed offset c must mean the agency holds the records at offsets < c."""
         while True:
-            received = set(agency.received)  # read before the commit: deliveries only grow
+            # the commit first: a record committed by then was delivered by then, so it is in
+            # what the agency holds when read after; read the other way round, a record
+            # delivered and committed between the two reads looked undelivered
             committed = await committed_total(kafka_bootstrap, group)
+            received = set(agency.received)
             missing = [i for i in range(committed) if ids[i] not in received]
             if missing:
                 violations.append(f"committed {committed} but offsets {missing} not delivered")
